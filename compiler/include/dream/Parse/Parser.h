@@ -1,0 +1,28 @@
+//===- Parser.h - From .dream text to the project's AST ------------------===//
+//
+// The only door into the ANTLR-generated parser. Text goes in, a Module (or
+// located diagnostics) comes out; no ANTLR type appears in this interface.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_PARSE_PARSER_H
+#define DREAM_PARSE_PARSER_H
+
+#include "dream/AST/AST.h"
+
+namespace dream {
+
+/// Brackets may nest this deep; deeper input is refused before parsing so
+/// the recursive-descent parser cannot exhaust the stack.
+constexpr unsigned kMaxNesting = 256;
+
+/// Parses `text`, registered in the SourceManager under `fileName`. Reports
+/// the first lexical or syntax error through `diag` and returns nullptr; a
+/// syntax error is reported once, with what was expected, never cascaded.
+std::unique_ptr<Module> parseModule(const std::string &text,
+                                    llvm::StringRef fileName,
+                                    DiagnosticEngine &diag);
+
+} // namespace dream
+
+#endif // DREAM_PARSE_PARSER_H

@@ -1,0 +1,105 @@
+//===- Builtins.h - The primitive ops, their signatures and shape rules --===//
+//
+// One table describes every primitive op of the language: its parameters
+// (with defaults and allowed words), how many tensors it takes, what kind of
+// op it is (fusion groups pointwise and normalisation ops; heavy ops stay in
+// LibTorch) and the rule that gives its result type. Sema checks programs
+// against this table; the dialect's shape inference asks the same rules, so
+// a shape is defined in exactly one place.
+//
+// The same Signature/bindArguments machinery binds the arguments of blocks,
+// connections, recipe items and encoder declarations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_SEMA_BUILTINS_H
+#define DREAM_SEMA_BUILTINS_H
+
+#include "dream/Sema/Types.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <functional>
+#include <optional>
+
+namespace dream {
+
+enum class ParamKind { Int, Float, Bool, String, Word, IntList, Encoder, Any };
+
+/// "int", "float", ... as written in parameter declarations and messages.
+llvm::StringRef paramKindName(ParamKind kind);
+
+struct ParamSpec {
+  std::string name;
+  ParamKind kind;
+  std::optional<ConstValue> defaultValue; ///< None: the argument is required.
+  std::vector<std::string> choices;       ///< Word parameters: allowed words.
+};
+
+/// A callable's parameters, in positional order.
+struct Signature {
+  std::string name;
+  std::vector<ParamSpec> params;
+
+  const ParamSpec *find(llvm::StringRef name) const;
+  /// "conv(out: int, k: int = 3, ...)" for notes.
+  std::string str() const;
+};
+
+/// One argument as written at a call, already evaluated.
+struct ArgumentValue {
+  std::string name; ///< Empty if positional.
+  Location loc;
+  ConstValue value;
+};
+
+/// Binds `args` to `signature`: positional then named, defaults filled in,
+/// kinds and word choices checked (int widens to float). Reports the first
+/// problem at the offending argument (or `callLoc` for a missing one) and
+/// returns nullopt.
+std::optional<ArgMap> bindArguments(const Signature &signature,
+                                    llvm::ArrayRef<ArgumentValue> args,
+                                    Location callLoc, DiagnosticEngine &diag);
+
+/// What an op is, for the passes: fusion groups Pointwise and Normalization
+/// runs between Heavy ops; Layout and Reduction ops only move or reduce data.
+enum class OpClass { Pointwise, Normalization, Heavy, Layout, Reduction };
+
+/// The outcome of a shape rule: a type, or a message and the parameter to
+/// blame (empty: blame the input).
+struct ShapeResult {
+  std::optional<TensorType> type;
+  std::string error;
+  std::string blame;
+
+  static ShapeResult ok(TensorType type) { return {std::move(type), {}, {}}; }
+  static ShapeResult fail(std::string error, std::string blame = {}) {
+    return {std::nullopt, std::move(error), std::move(blame)};
+  }
+};
+
+using ShapeRule =
+    std::function<ShapeResult(const ArgMap &, llvm::ArrayRef<TensorType>)>;
+
+/// Number of tensor inputs an op takes when it is not a fixed count.
+constexpr unsigned kVariadic = ~0u;
+
+struct OpSpec {
+  Signature signature;
+  unsigned arity = 1;
+  OpClass opClass = OpClass::Pointwise;
+  ShapeRule infer;
+  std::string summary;
+};
+
+/// The primitive op called `name`, or nullptr.
+const OpSpec *lookupOp(llvm::StringRef name);
+/// Every primitive op, for listings and suggestions.
+llvm::ArrayRef<OpSpec> allOps();
+
+/// The rule for `a + b + ...`: all operands have one type.
+ShapeResult inferAdd(llvm::ArrayRef<TensorType> operands);
+
+} // namespace dream
+
+#endif // DREAM_SEMA_BUILTINS_H

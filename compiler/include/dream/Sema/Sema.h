@@ -1,0 +1,136 @@
+//===- Sema.h - Name resolution, parameter binding and shape inference ---===//
+//
+// Sema turns the ASTs of a file and its imports into a checked Program:
+// every block instantiated with concrete parameters and input types (blocks
+// are generic: their input shapes come from the call site), every value and
+// stage typed, every sleep/dream connection resolved to its encoder with its
+// adapters planned, and the training recipe resolved. Later stages read the
+// Program; they never re-derive what Sema decided.
+//
+// Sema stops at the first error, so one mistake gives one diagnostic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_SEMA_SEMA_H
+#define DREAM_SEMA_SEMA_H
+
+#include "dream/AST/AST.h"
+#include "dream/Sema/Builtins.h"
+
+#include <deque>
+
+namespace dream {
+
+/// Hard limits, stated in docs/language.md, that keep hostile inputs from
+/// making the compiler run away.
+constexpr int64_t kMaxRepeat = 64;
+constexpr unsigned kMaxImportDepth = 32;
+constexpr unsigned kMaxInstanceDepth = 64;
+
+struct BlockInstance;
+struct EncoderInstance;
+
+/// How a hidden state is brought to an encoder's input, or a latent back.
+struct AdapterPlan {
+  /// identity, conv, deconv, upsample_conv, dense, bridge_argmax,
+  /// bridge_soft, bridge_straight_through.
+  std::string kind;
+  TensorType from, to;
+  int64_t parameters = 0;
+  int64_t stride = 1; ///< conv / deconv / upsample factor.
+};
+
+/// A resolved `-> sleep(...)` or `-> dream(...)`.
+struct ConnectionInfo {
+  bool isDream = false;
+  const EncoderInstance *encoder = nullptr;
+  ArgMap options;   ///< adapter, share, returns, grad, masking, bridge.
+  AdapterPlan in;   ///< Hidden state -> encoder input.
+  AdapterPlan out;  ///< Latent (sleep) or reconstruction (dream) -> hidden.
+};
+
+/// What one `-> stage` of a pipe resolved to in one block instance.
+struct StageInfo {
+  enum class Kind { Op, Block, Connection };
+  Kind kind = Kind::Op;
+  const OpSpec *op = nullptr;
+  std::vector<const BlockInstance *> blocks; ///< One per repetition.
+  ArgMap args;
+  ConnectionInfo connection;
+  ValueType output;
+};
+
+/// A value sent to a DreamNet parallel block with `emit`.
+struct Emitted {
+  std::string block;
+  TensorType type;
+  Location loc;
+};
+
+/// A block (or the network) elaborated for one choice of parameters and
+/// input types. Instances are shared: the same block applied with the same
+/// parameters to the same types is one instance.
+struct BlockInstance {
+  const BlockDecl *decl = nullptr;
+  ArgMap params;
+  std::vector<TensorType> inputs;
+  ValueType result;
+  std::map<const Expr *, ValueType> exprTypes;
+  std::map<const Stage *, StageInfo> stages;
+  std::map<const Stmt *, ValueType> stmtTypes;
+  /// Everything emitted by this instance and the instances it applies, in
+  /// order of execution.
+  std::vector<Emitted> emits;
+};
+
+/// An encoder or autoencoder declaration, elaborated.
+struct EncoderInstance {
+  const EncoderDecl *decl = nullptr;
+  TensorType input, latent, output; ///< output: the decoder's, if any.
+  const BlockInstance *encoder = nullptr;
+  const BlockInstance *decoder = nullptr;
+  bool frozen = true;
+  std::optional<std::string> pretrainKind;
+  ArgMap pretrainArgs;
+};
+
+/// One resolved line of the training recipe.
+struct RecipeSetting {
+  ConstValue value; ///< For calls: the callee, as a Word.
+  ArgMap args;      ///< For calls: their bound arguments.
+  Location loc;
+};
+
+/// The checked program: what every later stage compiles.
+struct Program {
+  std::vector<std::unique_ptr<Module>> modules; ///< modules[0] is the input.
+  const BlockInstance *network = nullptr;
+  std::deque<BlockInstance> instances;
+  std::deque<EncoderInstance> encoders;
+  /// Recipe keys (data, optimizer, lr, epochs, batch, ...) with the preset
+  /// applied and explicit items on top.
+  std::map<std::string, RecipeSetting> recipe;
+};
+
+struct SemaOptions {
+  std::string stdlibDir;
+  std::vector<std::string> importDirs;
+  /// -D NAME=VALUE overrides of the network's parameters.
+  std::vector<std::pair<std::string, std::string>> defines;
+  /// The network to compile when the file has several.
+  std::string network;
+};
+
+/// Parses `path` and its imports and checks them. Returns nullptr after
+/// reporting the first error.
+std::unique_ptr<Program> analyze(llvm::StringRef path, SourceManager &sources,
+                                 DiagnosticEngine &diag,
+                                 const SemaOptions &options);
+
+/// Writes the checked program as an indented tree with every inferred type
+/// and source location (`dreamc --emit=ast`).
+void dumpProgram(const Program &program, llvm::raw_ostream &os);
+
+} // namespace dream
+
+#endif // DREAM_SEMA_SEMA_H

@@ -1,0 +1,117 @@
+//===- Types.h - Tensor types and compile-time values --------------------===//
+//
+// The vocabulary shared by Sema, the shape rules and (later) MLIRGen:
+// per-sample tensor types (the batch dimension is implicit and dynamic) and
+// the compile-time values that parameters and arguments evaluate to.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_SEMA_TYPES_H
+#define DREAM_SEMA_TYPES_H
+
+#include "dream/Support/Diagnostics.h"
+
+#include <cstdint>
+#include <map>
+#include <tuple>
+#include <string>
+#include <vector>
+
+namespace dream {
+
+/// The type of one tensor per sample: float activations of any rank, or a
+/// sequence of token ids drawn from a vocabulary.
+struct TensorType {
+  enum class Element { Float, Token };
+  Element element = Element::Float;
+  std::vector<int64_t> shape;
+  int64_t vocab = 0; ///< Token tensors only.
+
+  static TensorType floats(std::vector<int64_t> shape) {
+    return {Element::Float, std::move(shape), 0};
+  }
+  static TensorType tokens(int64_t length, int64_t vocab) {
+    return {Element::Token, {length}, vocab};
+  }
+  bool isTokens() const { return element == Element::Token; }
+  size_t rank() const { return shape.size(); }
+  int64_t elementCount() const;
+  /// "[64, 28, 28]" or "tokens[64, vocab: 30522]".
+  std::string str() const;
+
+  bool operator==(const TensorType &other) const {
+    return element == other.element && shape == other.shape &&
+           vocab == other.vocab;
+  }
+  bool operator!=(const TensorType &other) const { return !(*this == other); }
+  bool operator<(const TensorType &other) const {
+    return std::tie(element, shape, vocab) <
+           std::tie(other.element, other.shape, other.vocab);
+  }
+};
+
+/// The type of a tensor expression: one tensor, or a tuple of them.
+struct ValueType {
+  bool isTuple = false;
+  std::vector<TensorType> elements; ///< Exactly one when !isTuple.
+
+  static ValueType tensor(TensorType type) { return {false, {std::move(type)}}; }
+  const TensorType &single() const { return elements.front(); }
+  std::string str() const;
+  bool operator<(const ValueType &other) const {
+    return std::tie(isTuple, elements) < std::tie(other.isTuple, other.elements);
+  }
+};
+
+/// A compile-time value: a parameter, an argument or a recipe setting.
+struct ConstValue {
+  enum class Kind { Int, Float, Bool, String, Word, List };
+  Kind kind = Kind::Int;
+  int64_t intValue = 0;
+  double floatValue = 0;
+  bool boolValue = false;
+  /// String contents, or a bare word (`deconv`, `fashion_mnist`, or the name
+  /// of an encoder declaration).
+  std::string text;
+  std::vector<ConstValue> items; ///< List (also tuples).
+  Location loc;
+
+  static ConstValue ofInt(int64_t v) {
+    ConstValue c;
+    c.kind = Kind::Int;
+    c.intValue = v;
+    return c;
+  }
+  static ConstValue ofFloat(double v) {
+    ConstValue c;
+    c.kind = Kind::Float;
+    c.floatValue = v;
+    return c;
+  }
+  static ConstValue ofBool(bool v) {
+    ConstValue c;
+    c.kind = Kind::Bool;
+    c.boolValue = v;
+    return c;
+  }
+  static ConstValue ofWord(std::string word) {
+    ConstValue c;
+    c.kind = Kind::Word;
+    c.text = std::move(word);
+    return c;
+  }
+  double asFloat() const {
+    return kind == Kind::Int ? static_cast<double>(intValue) : floatValue;
+  }
+  /// Source-like spelling: 3, 0.005, true, "file", deconv, [1, 28, 28].
+  std::string str() const;
+  /// Equality of the value, ignoring where it was written.
+  bool sameValue(const ConstValue &other) const { return str() == other.str(); }
+};
+
+/// Bound arguments of a call, by parameter name, defaults filled in.
+using ArgMap = std::map<std::string, ConstValue>;
+
+} // namespace dream
+
+#endif // DREAM_SEMA_TYPES_H

@@ -1,0 +1,111 @@
+//===- Diagnostics.h - Source files, locations and located errors --------===//
+//
+// Every message dreamc prints goes through one DiagnosticEngine, so that all
+// of them share one shape:
+//
+//   file:line:col: error: <what>
+//     <the source line>
+//           ^
+//   file:line:col: note: <the other side of the conflict>
+//
+// Columns count bytes from 1, as clang and MLIR do. The engine keeps the text
+// of every file it has read so it can quote lines long after parsing.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_SUPPORT_DIAGNOSTICS_H
+#define DREAM_SUPPORT_DIAGNOSTICS_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dream {
+
+/// A place in a source file. `file` points into the SourceManager's storage,
+/// which outlives every AST built from it. Line 0 means "no location".
+struct Location {
+  llvm::StringRef file;
+  unsigned line = 0;
+  unsigned col = 0;
+
+  bool isValid() const { return line != 0; }
+};
+
+/// Owns the text of every file the compilation reads.
+class SourceManager {
+public:
+  /// Reads `path`. On failure returns nullptr and sets `error` to a reason
+  /// a user understands ("no such file", "is a directory", ...).
+  const std::string *load(llvm::StringRef path, std::string &error);
+  /// Registers text that does not come from disk (tests, fuzzers).
+  const std::string *addBuffer(llvm::StringRef name, std::string text);
+  /// The stable name under which `path` was registered.
+  llvm::StringRef nameOf(const std::string *buffer) const;
+  /// The text of line `line` (1-based) of `file`, without its newline.
+  llvm::StringRef lineText(llvm::StringRef file, unsigned line) const;
+
+private:
+  struct Buffer {
+    std::string name;
+    std::string text;
+    std::vector<size_t> lineStarts;
+  };
+  const Buffer *find(llvm::StringRef file) const;
+  std::deque<Buffer> buffers;
+};
+
+enum class Severity { Error, Warning, Note };
+
+/// Collects and prints located diagnostics.
+class DiagnosticEngine {
+public:
+  DiagnosticEngine(const SourceManager &sources, llvm::raw_ostream &os)
+      : sources(sources), os(os) {}
+
+  /// A diagnostic that prints itself (and its notes) when it goes out of
+  /// scope, so callers can chain notes: `diag.error(a, "...").note(b, "...")`.
+  class Builder {
+  public:
+    Builder(DiagnosticEngine &engine, Severity severity, Location loc,
+            std::string message);
+    Builder(Builder &&other) noexcept;
+    ~Builder();
+    Builder &note(Location loc, std::string message);
+
+  private:
+    DiagnosticEngine *engine;
+    struct Entry {
+      Severity severity;
+      Location loc;
+      std::string message;
+    };
+    std::vector<Entry> entries;
+  };
+
+  Builder error(Location loc, std::string message);
+  Builder warning(Location loc, std::string message);
+
+  unsigned errorCount() const { return errors; }
+  bool hasErrors() const { return errors != 0; }
+
+private:
+  void print(Severity severity, Location loc, llvm::StringRef message);
+
+  const SourceManager &sources;
+  llvm::raw_ostream &os;
+  unsigned errors = 0;
+};
+
+/// Quotes a name for a message, shortening very long names so that a
+/// megabyte-long identifier does not become a megabyte-long error.
+std::string quote(llvm::StringRef name);
+
+} // namespace dream
+
+#endif // DREAM_SUPPORT_DIAGNOSTICS_H

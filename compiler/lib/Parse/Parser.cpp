@@ -1,0 +1,601 @@
+//===- Parser.cpp - From .dream text to the project's AST ----------------===//
+//
+// Three steps, each of which can stop the parse with one located error:
+//   1. the bytes must be UTF-8 text without NUL bytes;
+//   2. the token stream must hold no lexical error token and must not nest
+//      brackets deeper than kMaxNesting (this bounds parser recursion);
+//   3. ANTLR parses; the first syntax error is reworded ("expected ..., found
+//      ...") and parsing stops, so one mistake gives one message.
+// Then the parse tree is converted to the AST and thrown away.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Parse/Parser.h"
+
+#include "DreamLexer.h"
+#include "DreamParser.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ConvertUTF.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace dream;
+using P = dream::parser::DreamParser;
+
+namespace {
+
+/// Maps ANTLR's code-point positions to byte-based Locations.
+class LocationMap {
+public:
+  LocationMap(const std::string &text, llvm::StringRef file) : file(file) {
+    lineStarts.push_back(0);
+    for (size_t i = 0; i < text.size(); ++i) {
+      unsigned char c = text[i];
+      if ((c & 0xC0) != 0x80)
+        codePointOffsets.push_back(i);
+      if (c == '\n')
+        lineStarts.push_back(i + 1);
+    }
+    codePointOffsets.push_back(text.size());
+  }
+
+  Location atByte(size_t offset) const {
+    auto it = std::upper_bound(lineStarts.begin(), lineStarts.end(), offset);
+    size_t line = it - lineStarts.begin();
+    return {file, static_cast<unsigned>(line),
+            static_cast<unsigned>(offset - lineStarts[line - 1] + 1)};
+  }
+
+  Location at(const antlr4::Token *token) const {
+    size_t index = std::min<size_t>(token->getStartIndex(),
+                                    codePointOffsets.size() - 1);
+    if (token->getType() == antlr4::Token::EOF)
+      index = codePointOffsets.size() - 1;
+    return atByte(codePointOffsets[index]);
+  }
+
+  Location at(antlr4::ParserRuleContext *ctx) const {
+    return at(ctx->getStart());
+  }
+  Location at(antlr4::tree::TerminalNode *node) const {
+    return at(node->getSymbol());
+  }
+
+private:
+  llvm::StringRef file;
+  std::vector<size_t> lineStarts;
+  std::vector<size_t> codePointOffsets;
+};
+
+/// Thrown to abandon the parse after the first syntax error was reported.
+struct SyntaxAbort {};
+
+/// Reports the first syntax error in words and stops: no recovery, hence no
+/// cascade of follow-on errors.
+class FirstErrorStrategy : public antlr4::DefaultErrorStrategy {
+public:
+  void recover(antlr4::Parser *, std::exception_ptr) override {
+    throw SyntaxAbort{};
+  }
+  antlr4::Token *recoverInline(antlr4::Parser *recognizer) override {
+    antlr4::InputMismatchException e(recognizer);
+    reportError(recognizer, e);
+    throw SyntaxAbort{};
+  }
+  void sync(antlr4::Parser *) override {}
+};
+
+/// Describes a token kind as a person would.
+std::string describeTokenType(const antlr4::dfa::Vocabulary &vocabulary,
+                              size_t type) {
+  switch (type) {
+  case antlr4::Token::EOF:
+    return "end of file";
+  case P::IDENT:
+    return "a name";
+  case P::INT:
+    return "an integer";
+  case P::FLOAT:
+    return "a number";
+  case P::STRING:
+    return "a string";
+  default:
+    return vocabulary.getLiteralName(type);
+  }
+}
+
+std::string describeToken(const antlr4::Token *token) {
+  if (token->getType() == antlr4::Token::EOF)
+    return "end of file";
+  return quote(token->getText());
+}
+
+class SyntaxErrorListener : public antlr4::BaseErrorListener {
+public:
+  SyntaxErrorListener(DiagnosticEngine &diag, const LocationMap &locations)
+      : diag(diag), locations(locations) {}
+
+  void syntaxError(antlr4::Recognizer *recognizer,
+                   antlr4::Token *offendingSymbol, size_t, size_t,
+                   const std::string &, std::exception_ptr) override {
+    if (reported || !offendingSymbol)
+      return;
+    reported = true;
+    auto *parser = static_cast<antlr4::Parser *>(recognizer);
+    std::vector<std::string> expected;
+    for (size_t type : parser->getExpectedTokens().toList())
+      expected.push_back(describeTokenType(parser->getVocabulary(), type));
+    std::sort(expected.begin(), expected.end());
+    expected.erase(std::unique(expected.begin(), expected.end()),
+                   expected.end());
+    diag.error(locations.at(offendingSymbol),
+               "expected " + joinAlternatives(expected) + ", found " +
+                   describeToken(offendingSymbol));
+  }
+
+  bool reported = false;
+
+private:
+  static std::string joinAlternatives(const std::vector<std::string> &items) {
+    if (items.empty())
+      return "something else";
+    if (items.size() == 1)
+      return items.front();
+    std::string text = "one of ";
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i)
+        text += i + 1 == items.size() ? " or " : ", ";
+      text += items[i];
+    }
+    return text;
+  }
+
+  DiagnosticEngine &diag;
+  const LocationMap &locations;
+};
+
+/// Step 1: the input must be UTF-8 text.
+bool checkEncoding(const std::string &text, const LocationMap &locations,
+                   DiagnosticEngine &diag) {
+  size_t nul = text.find('\0');
+  auto *begin = reinterpret_cast<const llvm::UTF8 *>(text.data());
+  const llvm::UTF8 *cursor = begin;
+  bool valid = llvm::isLegalUTF8String(&cursor, begin + text.size());
+  size_t invalid = valid ? std::string::npos : cursor - begin;
+  if (nul == std::string::npos && valid)
+    return true;
+  if (nul < invalid) {
+    diag.error(locations.atByte(nul),
+               "file contains a NUL byte; .dream files are text (is this a "
+               "binary file?)");
+    return false;
+  }
+  diag.error(locations.atByte(invalid),
+             "invalid UTF-8 byte 0x" +
+                 llvm::utohexstr(static_cast<unsigned char>(text[invalid])) +
+                 "; .dream files must be UTF-8 text");
+  return false;
+}
+
+/// Step 2: lexical error tokens and bracket depth.
+bool checkTokens(antlr4::CommonTokenStream &tokens,
+                 const LocationMap &locations, DiagnosticEngine &diag) {
+  unsigned depth = 0;
+  for (antlr4::Token *token : tokens.getTokens()) {
+    switch (token->getType()) {
+    case P::ERROR_CHAR:
+      diag.error(locations.at(token),
+                 "unexpected character " + quote(token->getText()));
+      return false;
+    case P::UNTERMINATED_STRING:
+      diag.error(locations.at(token),
+                 "unterminated string: add a closing '\"' on this line");
+      return false;
+    case P::UNTERMINATED_COMMENT:
+      diag.error(locations.at(token),
+                 "unterminated comment: '/*' has no matching '*/'");
+      return false;
+    default:
+      break;
+    }
+    const std::string text = token->getType() == antlr4::Token::EOF
+                                 ? std::string()
+                                 : token->getText();
+    if (text == "(" || text == "[" || text == "{") {
+      if (++depth > kMaxNesting) {
+        diag.error(locations.at(token),
+                   "brackets nest deeper than " + std::to_string(kMaxNesting) +
+                       " levels; split the expression into named values");
+        return false;
+      }
+    } else if ((text == ")" || text == "]" || text == "}") && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
+/// Step 4: the parse tree becomes the AST.
+class ASTBuilder {
+public:
+  ASTBuilder(const LocationMap &locations, DiagnosticEngine &diag)
+      : locations(locations), diag(diag) {}
+
+  std::unique_ptr<Module> build(P::FileContext *file, llvm::StringRef path) {
+    auto module = std::make_unique<Module>();
+    module->path = path.str();
+    for (auto *import : file->importDecl())
+      module->imports.push_back(buildImport(import));
+    for (auto *decl : file->topDecl()) {
+      if (auto *block = decl->blockDecl())
+        module->blocks.push_back(
+            buildBlock(block->IDENT(), block->paramList(), block->body(),
+                       /*isNetwork=*/false));
+      else if (auto *network = decl->networkDecl())
+        module->blocks.push_back(buildBlock(network->IDENT(),
+                                            network->paramList(),
+                                            network->body(), true));
+      else if (auto *encoder = decl->encoderDecl())
+        module->encoders.push_back(buildEncoder(encoder));
+      else if (auto *train = decl->trainDecl())
+        module->trains.push_back(buildTrain(train));
+    }
+    return failed ? nullptr : std::move(module);
+  }
+
+private:
+  ImportDecl buildImport(P::ImportDeclContext *ctx) {
+    ImportDecl import;
+    import.loc = locations.at(ctx);
+    if (auto *name = ctx->qualifiedName()) {
+      import.isStandard = true;
+      import.path = name->getText();
+    } else {
+      import.path = unescape(ctx->STRING());
+    }
+    if (auto *alias = ctx->IDENT())
+      import.alias = alias->getText();
+    return import;
+  }
+
+  BlockDecl buildBlock(antlr4::tree::TerminalNode *name,
+                       P::ParamListContext *params, P::BodyContext *body,
+                       bool isNetwork) {
+    BlockDecl block;
+    block.isNetwork = isNetwork;
+    block.name = name->getText();
+    block.loc = locations.at(name);
+    if (params)
+      for (auto *param : params->param())
+        block.params.push_back(buildParam(param));
+    for (auto *stmt : body->stmt())
+      block.body.push_back(buildStmt(stmt));
+    return block;
+  }
+
+  Param buildParam(P::ParamContext *ctx) {
+    Param param;
+    param.name = ctx->IDENT(0)->getText();
+    param.loc = locations.at(ctx);
+    param.kind = ctx->IDENT(1)->getText();
+    param.kindLoc = locations.at(ctx->IDENT(1));
+    if (auto *value = ctx->constExpr())
+      param.defaultValue = buildConst(value);
+    return param;
+  }
+
+  Stmt buildStmt(P::StmtContext *ctx) {
+    Stmt stmt;
+    stmt.loc = locations.at(ctx);
+    if (auto *input = ctx->inputStmt()) {
+      stmt.kind = Stmt::Kind::Input;
+      stmt.name = input->IDENT()->getText();
+      stmt.loc = locations.at(input->IDENT());
+      if (auto *type = input->typeExpr())
+        stmt.type = buildType(type);
+    } else if (auto *let = ctx->letStmt()) {
+      stmt.kind = Stmt::Kind::Let;
+      stmt.name = let->IDENT()->getText();
+      stmt.value = buildExpr(let->expr());
+    } else if (auto *emit = ctx->emitStmt()) {
+      stmt.kind = Stmt::Kind::Emit;
+      stmt.value = buildExpr(emit->expr());
+    } else {
+      stmt.kind = Stmt::Kind::Return;
+      stmt.value = buildExpr(ctx->returnStmt()->expr());
+    }
+    return stmt;
+  }
+
+  TypeExpr buildType(P::TypeExprContext *ctx) {
+    TypeExpr type;
+    type.name = ctx->IDENT()->getText();
+    type.loc = locations.at(ctx);
+    for (auto *arg : ctx->argument())
+      type.args.push_back(buildArgument(arg));
+    return type;
+  }
+
+  EncoderDecl buildEncoder(P::EncoderDeclContext *ctx) {
+    EncoderDecl encoder;
+    encoder.isAutoencoder = ctx->kind->getText() == "autoencoder";
+    encoder.name = ctx->IDENT()->getText();
+    encoder.loc = locations.at(ctx->IDENT());
+    for (auto *item : ctx->encoderItem()) {
+      if (auto *input = dynamic_cast<P::EncoderInputContext *>(item))
+        encoder.input = buildType(input->typeExpr());
+      else if (auto *part = dynamic_cast<P::EncoderPartContext *>(item))
+        encoder.encoder = buildCall(part->call());
+      else if (auto *dec = dynamic_cast<P::DecoderPartContext *>(item))
+        encoder.decoder = buildCall(dec->call());
+      else if (auto *weights = dynamic_cast<P::EncoderWeightsContext *>(item)) {
+        encoder.weights = unescape(weights->STRING());
+        encoder.weightsLoc = locations.at(weights);
+      } else if (auto *pre = dynamic_cast<P::EncoderPretrainContext *>(item))
+        encoder.pretrain = buildCall(pre->call());
+      else if (auto *flag = dynamic_cast<P::EncoderFreezingContext *>(item)) {
+        encoder.freezing = flag->flag->getText() == "frozen"
+                               ? EncoderDecl::Freezing::Frozen
+                               : EncoderDecl::Freezing::Trainable;
+        encoder.freezingLoc = locations.at(flag);
+      }
+    }
+    return encoder;
+  }
+
+  TrainDecl buildTrain(P::TrainDeclContext *ctx) {
+    TrainDecl train;
+    train.network = ctx->IDENT()->getText();
+    train.loc = locations.at(ctx->IDENT());
+    if (auto *args = ctx->arguments())
+      train.args = buildArguments(args);
+    for (auto *item : ctx->recipeItem()) {
+      RecipeItem recipe;
+      recipe.key = item->IDENT()->getText();
+      recipe.loc = locations.at(item);
+      if (auto *call = item->call())
+        recipe.call = buildCall(call);
+      else
+        recipe.value = buildConst(item->constExpr());
+      train.items.push_back(std::move(recipe));
+    }
+    return train;
+  }
+
+  // expr : pipe ('+' pipe)*
+  std::unique_ptr<Expr> buildExpr(P::ExprContext *ctx) {
+    auto pipes = ctx->pipe();
+    if (pipes.size() == 1)
+      return buildPipe(pipes.front());
+    auto sum = std::make_unique<Expr>();
+    sum->kind = Expr::Kind::Add;
+    // A merge is located at its first '+', where a mismatch is reported.
+    sum->loc = locations.at(
+        static_cast<antlr4::tree::TerminalNode *>(ctx->children[1]));
+    for (auto *pipe : pipes)
+      sum->operands.push_back(buildPipe(pipe));
+    return sum;
+  }
+
+  // pipe : primary ('->' stage)*
+  std::unique_ptr<Expr> buildPipe(P::PipeContext *ctx) {
+    auto source = buildPrimary(ctx->primary());
+    if (ctx->stage().empty())
+      return source;
+    auto pipe = std::make_unique<Expr>();
+    pipe->kind = Expr::Kind::Pipe;
+    pipe->loc = source->loc;
+    pipe->operands.push_back(std::move(source));
+    for (auto *stage : ctx->stage())
+      pipe->stages.push_back(buildStage(stage));
+    return pipe;
+  }
+
+  std::unique_ptr<Expr> buildPrimary(P::PrimaryContext *ctx) {
+    if (auto *parens = dynamic_cast<P::ParensContext *>(ctx))
+      return buildExpr(parens->expr());
+    auto expr = std::make_unique<Expr>();
+    expr->loc = locations.at(ctx);
+    if (auto *ref = dynamic_cast<P::ValueRefContext *>(ctx)) {
+      expr->kind = Expr::Kind::ValueRef;
+      expr->name = ref->IDENT()->getText();
+    } else if (auto *collect = dynamic_cast<P::CollectContext *>(ctx)) {
+      expr->kind = Expr::Kind::Collect;
+      expr->name = collect->IDENT()->getText();
+    } else {
+      expr->kind = Expr::Kind::Tuple;
+      for (auto *element : static_cast<P::TupleContext *>(ctx)->expr())
+        expr->operands.push_back(buildExpr(element));
+    }
+    return expr;
+  }
+
+  Stage buildStage(P::StageContext *ctx) {
+    Stage stage;
+    stage.loc = locations.at(ctx);
+    if (auto *repeat = dynamic_cast<P::RepeatStageContext *>(ctx)) {
+      stage.kind = Stage::Kind::Repeat;
+      stage.count = buildConst(repeat->constExpr());
+      stage.call = buildCall(repeat->call());
+    } else if (auto *conn = dynamic_cast<P::ConnectionStageContext *>(ctx)) {
+      stage.kind = conn->kind->getText() == "sleep" ? Stage::Kind::Sleep
+                                                    : Stage::Kind::Dream;
+      stage.args = buildArguments(conn->arguments());
+    } else {
+      stage.kind = Stage::Kind::Call;
+      stage.call = buildCall(static_cast<P::CallStageContext *>(ctx)->call());
+    }
+    return stage;
+  }
+
+  Call buildCall(P::CallContext *ctx) {
+    Call call;
+    call.callee = ctx->qualifiedName()->getText();
+    call.loc = locations.at(ctx);
+    if (auto *args = ctx->arguments())
+      call.args = buildArguments(args);
+    return call;
+  }
+
+  std::vector<Argument> buildArguments(P::ArgumentsContext *ctx) {
+    std::vector<Argument> args;
+    for (auto *arg : ctx->argument())
+      args.push_back(buildArgument(arg));
+    return args;
+  }
+
+  Argument buildArgument(P::ArgumentContext *ctx) {
+    Argument arg;
+    arg.loc = locations.at(ctx);
+    if (auto *name = ctx->IDENT())
+      arg.name = name->getText();
+    arg.value = buildConst(ctx->constExpr());
+    return arg;
+  }
+
+  // constExpr : constTerm (op+=('+' | '-') constTerm)*
+  std::unique_ptr<ConstExpr> buildConst(P::ConstExprContext *ctx) {
+    auto terms = ctx->constTerm();
+    auto result = buildTerm(terms[0]);
+    for (size_t i = 1; i < terms.size(); ++i)
+      result = makeBinary(ctx->op[i - 1], std::move(result),
+                          buildTerm(terms[i]));
+    return result;
+  }
+
+  // constTerm : constAtom (op+=('*' | '/') constAtom)*
+  std::unique_ptr<ConstExpr> buildTerm(P::ConstTermContext *ctx) {
+    auto atoms = ctx->constAtom();
+    auto result = buildAtom(atoms[0]);
+    for (size_t i = 1; i < atoms.size(); ++i)
+      result = makeBinary(ctx->op[i - 1], std::move(result),
+                          buildAtom(atoms[i]));
+    return result;
+  }
+
+  std::unique_ptr<ConstExpr> makeBinary(antlr4::Token *op,
+                                        std::unique_ptr<ConstExpr> lhs,
+                                        std::unique_ptr<ConstExpr> rhs) {
+    auto binary = std::make_unique<ConstExpr>();
+    binary->kind = ConstExpr::Kind::Binary;
+    binary->loc = locations.at(op);
+    binary->text = op->getText();
+    binary->operands.push_back(std::move(lhs));
+    binary->operands.push_back(std::move(rhs));
+    return binary;
+  }
+
+  std::unique_ptr<ConstExpr> buildAtom(P::ConstAtomContext *ctx) {
+    if (auto *parens = dynamic_cast<P::ConstParensContext *>(ctx))
+      return buildConst(parens->constExpr());
+    auto atom = std::make_unique<ConstExpr>();
+    atom->loc = locations.at(ctx);
+    if (auto *lit = dynamic_cast<P::IntLitContext *>(ctx)) {
+      atom->kind = ConstExpr::Kind::Int;
+      if (llvm::StringRef(lit->getText()).getAsInteger(10, atom->intValue))
+        fail(atom->loc, "integer literal " + quote(lit->getText()) +
+                            " does not fit in 64 bits");
+    } else if (auto *lit = dynamic_cast<P::FloatLitContext *>(ctx)) {
+      atom->kind = ConstExpr::Kind::Float;
+      atom->floatValue = std::strtod(lit->getText().c_str(), nullptr);
+      if (!std::isfinite(atom->floatValue))
+        fail(atom->loc, "number " + quote(lit->getText()) +
+                            " is too large for a 64-bit float");
+    } else if (auto *lit = dynamic_cast<P::StringLitContext *>(ctx)) {
+      atom->kind = ConstExpr::Kind::String;
+      atom->text = unescape(lit->STRING());
+    } else if (auto *lit = dynamic_cast<P::BoolLitContext *>(ctx)) {
+      atom->kind = ConstExpr::Kind::Bool;
+      atom->boolValue = lit->value->getText() == "true";
+    } else if (auto *ref = dynamic_cast<P::NameRefContext *>(ctx)) {
+      atom->kind = ConstExpr::Kind::Name;
+      atom->text = ref->qualifiedName()->getText();
+    } else if (auto *neg = dynamic_cast<P::NegateContext *>(ctx)) {
+      atom->kind = ConstExpr::Kind::Negate;
+      atom->operands.push_back(buildAtom(neg->constAtom()));
+    } else if (auto *tuple = dynamic_cast<P::ConstTupleContext *>(ctx)) {
+      atom->kind = ConstExpr::Kind::Tuple;
+      for (auto *element : tuple->constExpr())
+        atom->operands.push_back(buildConst(element));
+    } else {
+      atom->kind = ConstExpr::Kind::List;
+      for (auto *element : static_cast<P::ConstListContext *>(ctx)->constExpr())
+        atom->operands.push_back(buildConst(element));
+    }
+    return atom;
+  }
+
+  /// Resolves the escapes of a STRING token: \" \\ \n \t.
+  std::string unescape(antlr4::tree::TerminalNode *node) {
+    std::string raw = node->getText();
+    std::string text;
+    for (size_t i = 1; i + 1 < raw.size(); ++i) {
+      if (raw[i] != '\\') {
+        text += raw[i];
+        continue;
+      }
+      char escaped = raw[++i];
+      switch (escaped) {
+      case '"':
+      case '\\':
+        text += escaped;
+        break;
+      case 'n':
+        text += '\n';
+        break;
+      case 't':
+        text += '\t';
+        break;
+      default:
+        fail(locations.at(node), std::string("unknown escape '\\") + escaped +
+                                     "' in string; use \\\", \\\\, \\n or \\t");
+      }
+    }
+    return text;
+  }
+
+  void fail(Location loc, std::string message) {
+    if (!failed)
+      diag.error(loc, std::move(message));
+    failed = true;
+  }
+
+  const LocationMap &locations;
+  DiagnosticEngine &diag;
+  bool failed = false;
+};
+
+} // namespace
+
+std::unique_ptr<Module> dream::parseModule(const std::string &text,
+                                           llvm::StringRef fileName,
+                                           DiagnosticEngine &diag) {
+  LocationMap locations(text, fileName);
+  if (!checkEncoding(text, locations, diag))
+    return nullptr;
+
+  antlr4::ANTLRInputStream input(text);
+  parser::DreamLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  if (!checkTokens(tokens, locations, diag))
+    return nullptr;
+
+  parser::DreamParser parser(&tokens);
+  parser.removeErrorListeners();
+  SyntaxErrorListener listener(diag, locations);
+  parser.addErrorListener(&listener);
+  parser.setErrorHandler(std::make_shared<FirstErrorStrategy>());
+  P::FileContext *tree = nullptr;
+  try {
+    tree = parser.file();
+  } catch (const SyntaxAbort &) {
+    return nullptr;
+  }
+  if (listener.reported)
+    return nullptr;
+  return ASTBuilder(locations, diag).build(tree, fileName);
+}

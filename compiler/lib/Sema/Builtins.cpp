@@ -1,0 +1,739 @@
+//===- Builtins.cpp - The primitive ops, their signatures and shape rules -===//
+
+#include "dream/Sema/Builtins.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+
+using namespace dream;
+
+//===----------------------------------------------------------------------===//
+// Types and values
+//===----------------------------------------------------------------------===//
+
+int64_t TensorType::elementCount() const {
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    if (llvm::MulOverflow(count, dim, count))
+      return INT64_MAX;
+  return count;
+}
+
+static std::string joinDims(const std::vector<int64_t> &dims) {
+  std::string text;
+  for (size_t i = 0; i < dims.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(dims[i]);
+  return text;
+}
+
+std::string TensorType::str() const {
+  if (isTokens())
+    return "tokens[" + joinDims(shape) + ", vocab: " + std::to_string(vocab) +
+           "]";
+  return "[" + joinDims(shape) + "]";
+}
+
+std::string ValueType::str() const {
+  if (!isTuple)
+    return single().str();
+  std::string text = "(";
+  for (size_t i = 0; i < elements.size(); ++i)
+    text += (i ? ", " : "") + elements[i].str();
+  return text + ")";
+}
+
+std::string ConstValue::str() const {
+  switch (kind) {
+  case Kind::Int:
+    return std::to_string(intValue);
+  case Kind::Float: {
+    char buffer[32];
+    snprintf(buffer, sizeof(buffer), "%g", floatValue);
+    std::string text = buffer;
+    if (text.find_first_of(".en") == std::string::npos)
+      text += ".0";
+    return text;
+  }
+  case Kind::Bool:
+    return boolValue ? "true" : "false";
+  case Kind::String:
+    return "\"" + text + "\"";
+  case Kind::Word:
+    return text;
+  case Kind::List: {
+    std::string out = "[";
+    for (size_t i = 0; i < items.size(); ++i)
+      out += (i ? ", " : "") + items[i].str();
+    return out + "]";
+  }
+  }
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Signatures and argument binding
+//===----------------------------------------------------------------------===//
+
+llvm::StringRef dream::paramKindName(ParamKind kind) {
+  switch (kind) {
+  case ParamKind::Int:
+    return "int";
+  case ParamKind::Float:
+    return "float";
+  case ParamKind::Bool:
+    return "bool";
+  case ParamKind::String:
+    return "string";
+  case ParamKind::Word:
+    return "word";
+  case ParamKind::IntList:
+    return "list of int";
+  case ParamKind::Encoder:
+    return "encoder";
+  case ParamKind::Any:
+    return "value";
+  }
+  return "value";
+}
+
+const ParamSpec *Signature::find(llvm::StringRef param) const {
+  for (const ParamSpec &spec : params)
+    if (spec.name == param)
+      return &spec;
+  return nullptr;
+}
+
+std::string Signature::str() const {
+  std::string text = name + "(";
+  for (size_t i = 0; i < params.size(); ++i) {
+    const ParamSpec &spec = params[i];
+    text += (i ? ", " : "") + spec.name + ": ";
+    if (spec.kind == ParamKind::Word && !spec.choices.empty()) {
+      for (size_t c = 0; c < spec.choices.size(); ++c)
+        text += (c ? "|" : "") + spec.choices[c];
+    } else {
+      text += paramKindName(spec.kind).str();
+    }
+    if (spec.defaultValue)
+      text += " = " + spec.defaultValue->str();
+  }
+  return text + ")";
+}
+
+static std::string describeKind(const ConstValue &value) {
+  switch (value.kind) {
+  case ConstValue::Kind::Int:
+    return "an int";
+  case ConstValue::Kind::Float:
+    return "a float";
+  case ConstValue::Kind::Bool:
+    return "a bool";
+  case ConstValue::Kind::String:
+    return "a string";
+  case ConstValue::Kind::Word:
+    return "the word " + quote(value.text);
+  case ConstValue::Kind::List:
+    return "a list";
+  }
+  return "a value";
+}
+
+/// Checks (and widens) one argument against its parameter.
+static bool checkKind(const ParamSpec &spec, ConstValue &value,
+                      const Signature &signature, DiagnosticEngine &diag) {
+  auto mismatch = [&](std::string expected) {
+    diag.error(value.loc, "argument " + quote(spec.name) + " of " +
+                              quote(signature.name) + " must be " + expected +
+                              ", not " + describeKind(value));
+    return false;
+  };
+  switch (spec.kind) {
+  case ParamKind::Any:
+    return true;
+  case ParamKind::Int:
+    return value.kind == ConstValue::Kind::Int || mismatch("an int");
+  case ParamKind::Float:
+    if (value.kind == ConstValue::Kind::Int) {
+      value = ConstValue::ofFloat(static_cast<double>(value.intValue));
+      return true;
+    }
+    return value.kind == ConstValue::Kind::Float || mismatch("a float");
+  case ParamKind::Bool:
+    return value.kind == ConstValue::Kind::Bool || mismatch("true or false");
+  case ParamKind::String:
+    return value.kind == ConstValue::Kind::String || mismatch("a string");
+  case ParamKind::Encoder:
+    return value.kind == ConstValue::Kind::Word ||
+           mismatch("the name of an encoder or autoencoder");
+  case ParamKind::IntList:
+    if (value.kind == ConstValue::Kind::List) {
+      for (const ConstValue &item : value.items)
+        if (item.kind != ConstValue::Kind::Int)
+          return mismatch("a list of ints");
+      return true;
+    }
+    return mismatch("a list of ints such as [1, 28, 28]");
+  case ParamKind::Word: {
+    std::string choices;
+    for (size_t i = 0; i < spec.choices.size(); ++i)
+      choices += (i ? (i + 1 == spec.choices.size() ? " or " : ", ") : "") +
+                 spec.choices[i];
+    if (value.kind != ConstValue::Kind::Word)
+      return mismatch(choices.empty() ? "a word" : "one of " + choices);
+    if (spec.choices.empty())
+      return true;
+    for (const std::string &choice : spec.choices)
+      if (choice == value.text)
+        return true;
+    diag.error(value.loc, "unknown value " + quote(value.text) +
+                              " for argument " + quote(spec.name) + " of " +
+                              quote(signature.name) + "; expected " + choices);
+    return false;
+  }
+  }
+  return false;
+}
+
+std::optional<ArgMap> dream::bindArguments(const Signature &signature,
+                                           llvm::ArrayRef<ArgumentValue> args,
+                                           Location callLoc,
+                                           DiagnosticEngine &diag) {
+  ArgMap bound;
+  std::map<std::string, Location> where;
+  bool sawNamed = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const ArgumentValue &arg = args[i];
+    const ParamSpec *spec = nullptr;
+    if (arg.name.empty()) {
+      if (sawNamed) {
+        diag.error(arg.loc, "positional argument after a named one; name it "
+                            "or move it before the named arguments");
+        return std::nullopt;
+      }
+      if (i >= signature.params.size()) {
+        diag.error(arg.loc, quote(signature.name) + " takes at most " +
+                                std::to_string(signature.params.size()) +
+                                " argument" +
+                                (signature.params.size() == 1 ? "" : "s") +
+                                ", but " + std::to_string(args.size()) +
+                                " were given")
+            .note(callLoc, "signature: " + signature.str());
+        return std::nullopt;
+      }
+      spec = &signature.params[i];
+    } else {
+      sawNamed = true;
+      spec = signature.find(arg.name);
+      if (!spec) {
+        diag.error(arg.loc, quote(signature.name) + " has no parameter " +
+                                quote(arg.name))
+            .note(callLoc, "signature: " + signature.str());
+        return std::nullopt;
+      }
+    }
+    if (where.count(spec->name)) {
+      diag.error(arg.loc, "argument " + quote(spec->name) + " is given twice")
+          .note(where[spec->name], "first given here");
+      return std::nullopt;
+    }
+    ConstValue value = arg.value;
+    value.loc = arg.loc;
+    if (!checkKind(*spec, value, signature, diag))
+      return std::nullopt;
+    where[spec->name] = arg.loc;
+    bound[spec->name] = std::move(value);
+  }
+  for (const ParamSpec &spec : signature.params) {
+    if (bound.count(spec.name))
+      continue;
+    if (!spec.defaultValue) {
+      diag.error(callLoc, "missing argument " + quote(spec.name) + " of " +
+                              quote(signature.name))
+          .note(callLoc, "signature: " + signature.str());
+      return std::nullopt;
+    }
+    bound[spec.name] = *spec.defaultValue;
+    bound[spec.name].loc = callLoc;
+  }
+  return bound;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape rules
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+int64_t intArg(const ArgMap &args, const char *name) {
+  return args.at(name).intValue;
+}
+
+/// Dimensions beyond this are refused: they only come from mistakes and
+/// would overflow the arithmetic of later stages.
+constexpr int64_t kMaxDim = int64_t(1) << 31;
+
+std::optional<ShapeResult> checkRank(llvm::ArrayRef<TensorType> inputs,
+                                     size_t rank, const char *what) {
+  const TensorType &in = inputs[0];
+  if (in.isTokens())
+    return ShapeResult::fail(std::string("expects ") + what +
+                             ", but its input is " + in.str() +
+                             "; embed the tokens first");
+  if (in.rank() != rank)
+    return ShapeResult::fail(std::string("expects ") + what +
+                             ", but its input is " + in.str());
+  return std::nullopt;
+}
+
+std::optional<ShapeResult> checkFloat(llvm::ArrayRef<TensorType> inputs) {
+  if (inputs[0].isTokens())
+    return ShapeResult::fail("expects float activations, but its input is " +
+                             inputs[0].str() + "; embed the tokens first");
+  return std::nullopt;
+}
+
+std::optional<ShapeResult> checkPositive(const ArgMap &args,
+                                         std::initializer_list<const char *>
+                                             names) {
+  for (const char *name : names) {
+    int64_t value = intArg(args, name);
+    if (value <= 0 || value > kMaxDim)
+      return ShapeResult::fail(std::string("argument '") + name +
+                                   "' must be between 1 and " +
+                                   std::to_string(kMaxDim) + ", not " +
+                                   std::to_string(value),
+                               name);
+  }
+  return std::nullopt;
+}
+
+ShapeResult sameShape(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkFloat(inputs))
+    return *error;
+  return ShapeResult::ok(inputs[0]);
+}
+
+/// Output size of a strided window: (in + 2 pad - k) / stride + 1.
+std::optional<int64_t> windowOut(int64_t in, int64_t k, int64_t stride,
+                                 int64_t pad) {
+  int64_t span = in + 2 * pad - k;
+  if (span < 0)
+    return std::nullopt;
+  return span / stride + 1;
+}
+
+ShapeResult inferConv(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
+    return *error;
+  if (auto error = checkPositive(args, {"out", "k", "stride"}))
+    return *error;
+  int64_t k = intArg(args, "k"), stride = intArg(args, "stride");
+  int64_t pad = intArg(args, "pad");
+  if (pad < 0)
+    pad = k / 2;
+  const auto &s = inputs[0].shape;
+  auto h = windowOut(s[1], k, stride, pad), w = windowOut(s[2], k, stride, pad);
+  if (!h || !w)
+    return ShapeResult::fail("kernel " + std::to_string(k) +
+                                 " is larger than the padded input " +
+                                 inputs[0].str(),
+                             "k");
+  return ShapeResult::ok(TensorType::floats({intArg(args, "out"), *h, *w}));
+}
+
+ShapeResult inferDeconv(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
+    return *error;
+  if (auto error = checkPositive(args, {"out", "k", "stride"}))
+    return *error;
+  int64_t k = intArg(args, "k"), stride = intArg(args, "stride");
+  int64_t pad = intArg(args, "pad");
+  const auto &s = inputs[0].shape;
+  int64_t h = (s[1] - 1) * stride - 2 * pad + k;
+  int64_t w = (s[2] - 1) * stride - 2 * pad + k;
+  if (h <= 0 || w <= 0 || h > kMaxDim || w > kMaxDim)
+    return ShapeResult::fail("gives an empty or oversized output", "pad");
+  return ShapeResult::ok(TensorType::floats({intArg(args, "out"), h, w}));
+}
+
+ShapeResult inferConv1d(const ArgMap &args,
+                        llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
+    return *error;
+  if (auto error = checkPositive(args, {"out", "k", "stride"}))
+    return *error;
+  auto length = windowOut(inputs[0].shape[0], intArg(args, "k"),
+                          intArg(args, "stride"), intArg(args, "pad"));
+  if (!length)
+    return ShapeResult::fail("kernel is longer than the sequence " +
+                                 inputs[0].str(),
+                             "k");
+  return ShapeResult::ok(TensorType::floats({*length, intArg(args, "out")}));
+}
+
+ShapeResult inferBatchNorm(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
+    return *error;
+  return ShapeResult::ok(inputs[0]);
+}
+
+ShapeResult inferDropout(const ArgMap &args,
+                         llvm::ArrayRef<TensorType> inputs) {
+  double p = args.at("p").floatValue;
+  if (p < 0 || p >= 1)
+    return ShapeResult::fail("drop probability must be in [0, 1)", "p");
+  return sameShape(args, inputs);
+}
+
+ShapeResult inferWindowPool(const ArgMap &args,
+                            llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
+    return *error;
+  if (auto error = checkPositive(args, {"k"}))
+    return *error;
+  int64_t k = intArg(args, "k");
+  int64_t stride = intArg(args, "stride") > 0 ? intArg(args, "stride") : k;
+  const auto &s = inputs[0].shape;
+  auto h = windowOut(s[1], k, stride, 0), w = windowOut(s[2], k, stride, 0);
+  if (!h || !w)
+    return ShapeResult::fail("window " + std::to_string(k) +
+                                 " is larger than the input " +
+                                 inputs[0].str(),
+                             "k");
+  return ShapeResult::ok(TensorType::floats({s[0], *h, *w}));
+}
+
+ShapeResult inferGlobalPool(const ArgMap &args,
+                            llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkFloat(inputs))
+    return *error;
+  const auto &s = inputs[0].shape;
+  if (s.size() == 3)
+    return ShapeResult::ok(TensorType::floats({s[0]}));
+  if (s.size() == 2)
+    return ShapeResult::ok(TensorType::floats({s[1]}));
+  (void)args;
+  return ShapeResult::fail("expects an image [C, H, W] or a sequence [L, D], "
+                           "but its input is " +
+                           inputs[0].str());
+}
+
+ShapeResult inferLast(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
+    return *error;
+  return ShapeResult::ok(TensorType::floats({inputs[0].shape[1]}));
+}
+
+ShapeResult inferFlatten(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkFloat(inputs))
+    return *error;
+  int64_t count = inputs[0].elementCount();
+  if (count > kMaxDim)
+    return ShapeResult::fail("flattening " + inputs[0].str() +
+                             " gives more than 2^31 features");
+  return ShapeResult::ok(TensorType::floats({count}));
+}
+
+ShapeResult inferDense(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkFloat(inputs))
+    return *error;
+  if (auto error = checkPositive(args, {"out"}))
+    return *error;
+  if (inputs[0].rank() == 0 || inputs[0].rank() > 2)
+    return ShapeResult::fail("expects a vector [D] or a sequence [L, D], but "
+                             "its input is " +
+                             inputs[0].str() + "; flatten or pool it first");
+  TensorType out = inputs[0];
+  out.shape.back() = intArg(args, "out");
+  return ShapeResult::ok(out);
+}
+
+ShapeResult inferEmbed(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
+  if (!inputs[0].isTokens())
+    return ShapeResult::fail("expects tokens, but its input is " +
+                             inputs[0].str());
+  if (auto error = checkPositive(args, {"dim"}))
+    return *error;
+  return ShapeResult::ok(
+      TensorType::floats({inputs[0].shape[0], intArg(args, "dim")}));
+}
+
+ShapeResult inferSequenceSame(const ArgMap &,
+                              llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
+    return *error;
+  return ShapeResult::ok(inputs[0]);
+}
+
+ShapeResult inferLstm(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
+    return *error;
+  if (auto error = checkPositive(args, {"hidden", "layers"}))
+    return *error;
+  int64_t width = intArg(args, "hidden") *
+                  (args.at("bidirectional").boolValue ? 2 : 1);
+  return ShapeResult::ok(TensorType::floats({inputs[0].shape[0], width}));
+}
+
+ShapeResult inferTransformer(const ArgMap &args,
+                             llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
+    return *error;
+  if (auto error = checkPositive(args, {"heads"}))
+    return *error;
+  int64_t width = inputs[0].shape[1], heads = intArg(args, "heads");
+  if (width % heads != 0)
+    return ShapeResult::fail("width " + std::to_string(width) +
+                                 " is not divisible by " +
+                                 std::to_string(heads) + " heads",
+                             "heads");
+  if (intArg(args, "ff") < 0)
+    return ShapeResult::fail("feed-forward width must be positive (0 means "
+                             "4 x width)",
+                             "ff");
+  return ShapeResult::ok(inputs[0]);
+}
+
+ShapeResult inferArgmax(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "scores [L, V] over a vocabulary"))
+    return *error;
+  return ShapeResult::ok(
+      TensorType::tokens(inputs[0].shape[0], inputs[0].shape[1]));
+}
+
+ShapeResult inferUpsample(const ArgMap &args,
+                          llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
+    return *error;
+  if (auto error = checkPositive(args, {"factor"}))
+    return *error;
+  int64_t f = intArg(args, "factor");
+  const auto &s = inputs[0].shape;
+  if (s[1] * f > kMaxDim || s[2] * f > kMaxDim)
+    return ShapeResult::fail("gives an oversized image", "factor");
+  return ShapeResult::ok(TensorType::floats({s[0], s[1] * f, s[2] * f}));
+}
+
+ShapeResult inferPatchify(const ArgMap &args,
+                          llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
+    return *error;
+  if (auto error = checkPositive(args, {"patch"}))
+    return *error;
+  int64_t p = intArg(args, "patch");
+  const auto &s = inputs[0].shape;
+  if (s[1] % p != 0 || s[2] % p != 0)
+    return ShapeResult::fail("image " + inputs[0].str() +
+                                 " is not divisible into " + std::to_string(p) +
+                                 "x" + std::to_string(p) + " patches",
+                             "patch");
+  return ShapeResult::ok(
+      TensorType::floats({(s[1] / p) * (s[2] / p), s[0] * p * p}));
+}
+
+ShapeResult inferUnpatchify(const ArgMap &args,
+                            llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "patches [N, C*P*P]"))
+    return *error;
+  if (auto error = checkPositive(args, {"patch", "ch"}))
+    return *error;
+  int64_t p = intArg(args, "patch"), ch = intArg(args, "ch");
+  int64_t n = inputs[0].shape[0], d = inputs[0].shape[1];
+  auto side = static_cast<int64_t>(std::llround(std::sqrt(double(n))));
+  if (side * side != n)
+    return ShapeResult::fail(std::to_string(n) +
+                             " patches do not form a square grid");
+  if (d != ch * p * p)
+    return ShapeResult::fail("patch width " + std::to_string(d) +
+                                 " is not ch * patch * patch = " +
+                                 std::to_string(ch * p * p),
+                             "ch");
+  return ShapeResult::ok(TensorType::floats({ch, side * p, side * p}));
+}
+
+ShapeResult inferMask(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
+  double ratio = args.at("ratio").floatValue;
+  if (ratio < 0 || ratio >= 1)
+    return ShapeResult::fail("mask ratio must be in [0, 1)", "ratio");
+  return sameShape(args, inputs);
+}
+
+ShapeResult inferConcat(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
+  int64_t dim = intArg(args, "dim");
+  const TensorType &first = inputs[0];
+  if (auto error = checkFloat(inputs))
+    return *error;
+  if (dim < 0 || dim >= static_cast<int64_t>(first.rank()))
+    return ShapeResult::fail("dimension " + std::to_string(dim) +
+                                 " is out of range for " + first.str(),
+                             "dim");
+  TensorType out = first;
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    const TensorType &next = inputs[i];
+    bool compatible = !next.isTokens() && next.rank() == first.rank();
+    for (size_t d = 0; compatible && d < first.rank(); ++d)
+      compatible = static_cast<int64_t>(d) == dim ||
+                   next.shape[d] == first.shape[d];
+    if (!compatible)
+      return ShapeResult::fail("cannot concatenate " + first.str() + " and " +
+                               next.str() + " along dimension " +
+                               std::to_string(dim));
+    out.shape[dim] += next.shape[dim];
+  }
+  return ShapeResult::ok(out);
+}
+
+ShapeResult inferSum(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
+  return inferAdd(inputs);
+}
+
+ShapeResult inferReshape(const ArgMap &args,
+                         llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkFloat(inputs))
+    return *error;
+  std::vector<int64_t> shape;
+  for (const ConstValue &item : args.at("shape").items) {
+    if (item.intValue <= 0 || item.intValue > kMaxDim)
+      return ShapeResult::fail("dimensions must be positive", "shape");
+    shape.push_back(item.intValue);
+  }
+  TensorType out = TensorType::floats(shape);
+  if (shape.empty() || out.elementCount() != inputs[0].elementCount())
+    return ShapeResult::fail("cannot reshape " + inputs[0].str() + " (" +
+                                 std::to_string(inputs[0].elementCount()) +
+                                 " elements) to " + out.str(),
+                             "shape");
+  return ShapeResult::ok(out);
+}
+
+ParamSpec required(std::string name, ParamKind kind) {
+  return {std::move(name), kind, std::nullopt, {}};
+}
+ParamSpec withDefault(std::string name, ConstValue value) {
+  ParamKind kind = value.kind == ConstValue::Kind::Int     ? ParamKind::Int
+                   : value.kind == ConstValue::Kind::Float ? ParamKind::Float
+                   : value.kind == ConstValue::Kind::Bool  ? ParamKind::Bool
+                                                           : ParamKind::Word;
+  return {std::move(name), kind, std::move(value), {}};
+}
+ParamSpec oneOf(std::string name, std::vector<std::string> choices) {
+  ConstValue first = ConstValue::ofWord(choices.front());
+  return {std::move(name), ParamKind::Word, first, std::move(choices)};
+}
+
+OpSpec op(std::string name, std::vector<ParamSpec> params, OpClass opClass,
+          ShapeRule infer, std::string summary, unsigned arity = 1) {
+  return {{std::move(name), std::move(params)}, arity, opClass,
+          std::move(infer), std::move(summary)};
+}
+
+std::vector<OpSpec> makeOps() {
+  using C = ConstValue;
+  auto I = [](int64_t v) { return C::ofInt(v); };
+  auto F = [](double v) { return C::ofFloat(v); };
+  auto B = [](bool v) { return C::ofBool(v); };
+  const ParamKind Int = ParamKind::Int;
+  return {
+      op("conv",
+         {required("out", Int), withDefault("k", I(3)),
+          withDefault("stride", I(1)), withDefault("pad", I(-1))},
+         OpClass::Heavy, inferConv,
+         "2-D convolution; pad -1 keeps the size ('same' padding)"),
+      op("deconv",
+         {required("out", Int), withDefault("k", I(2)),
+          withDefault("stride", I(2)), withDefault("pad", I(0))},
+         OpClass::Heavy, inferDeconv, "2-D transposed convolution"),
+      op("conv1d",
+         {required("out", Int), withDefault("k", I(3)),
+          withDefault("stride", I(1)), withDefault("pad", I(0))},
+         OpClass::Heavy, inferConv1d, "1-D convolution over a sequence"),
+      op("batchnorm", {}, OpClass::Normalization, inferBatchNorm,
+         "batch normalisation over the channels of an image"),
+      op("layernorm", {}, OpClass::Normalization, sameShape,
+         "layer normalisation over the last dimension"),
+      op("norm", {}, OpClass::Normalization, sameShape,
+         "batchnorm on images, layernorm on sequences and vectors"),
+      op("relu", {}, OpClass::Pointwise, sameShape, "max(x, 0)"),
+      op("gelu", {}, OpClass::Pointwise, sameShape, "Gaussian error linear unit"),
+      op("silu", {}, OpClass::Pointwise, sameShape, "x * sigmoid(x)"),
+      op("tanh", {}, OpClass::Pointwise, sameShape, "hyperbolic tangent"),
+      op("sigmoid", {}, OpClass::Pointwise, sameShape, "logistic function"),
+      op("dropout", {withDefault("p", F(0.1))}, OpClass::Pointwise,
+         inferDropout, "zeroes elements with probability p while training"),
+      op("maxpool", {withDefault("k", I(2)), withDefault("stride", I(0))},
+         OpClass::Layout, inferWindowPool,
+         "max over k x k windows; stride 0 means k"),
+      op("avgpool", {withDefault("k", I(2)), withDefault("stride", I(0))},
+         OpClass::Layout, inferWindowPool,
+         "mean over k x k windows; stride 0 means k"),
+      op("pool", {oneOf("kind", {"avg", "max"})}, OpClass::Reduction,
+         inferGlobalPool,
+         "global pooling: [C, H, W] -> [C], [L, D] -> [D]"),
+      op("last", {}, OpClass::Layout, inferLast,
+         "the last step of a sequence: [L, D] -> [D]"),
+      op("flatten", {}, OpClass::Layout, inferFlatten,
+         "all dimensions into one"),
+      op("reshape", {required("shape", ParamKind::IntList)}, OpClass::Layout,
+         inferReshape, "the same elements in another shape"),
+      op("dense", {required("out", Int), withDefault("bias", B(true))},
+         OpClass::Heavy, inferDense,
+         "affine map of the last dimension"),
+      op("embed", {required("dim", Int)}, OpClass::Heavy, inferEmbed,
+         "token ids to vectors"),
+      op("posembed", {}, OpClass::Pointwise, inferSequenceSame,
+         "adds a learned position embedding"),
+      op("lstm",
+         {required("hidden", Int), withDefault("layers", I(1)),
+          withDefault("bidirectional", B(false))},
+         OpClass::Heavy, inferLstm, "LSTM over a sequence"),
+      op("transformer",
+         {required("heads", Int), withDefault("ff", I(0)),
+          withDefault("dropout", F(0.0))},
+         OpClass::Heavy, inferTransformer,
+         "post-norm transformer encoder layer (BERT style)"),
+      op("softmax", {}, OpClass::Normalization, sameShape,
+         "softmax over the last dimension"),
+      op("argmax", {}, OpClass::Reduction, inferArgmax,
+         "the index of the largest score at each position; passes no "
+         "gradient"),
+      op("upsample", {withDefault("factor", I(2))}, OpClass::Layout,
+         inferUpsample, "nearest-neighbour upsampling"),
+      op("patchify", {required("patch", Int)}, OpClass::Layout, inferPatchify,
+         "an image into a sequence of flattened patches"),
+      op("unpatchify", {required("patch", Int), required("ch", Int)},
+         OpClass::Layout, inferUnpatchify, "patches back into an image"),
+      op("mask", {withDefault("ratio", F(0.75))}, OpClass::Pointwise,
+         inferMask, "zeroes a random fraction of sequence positions"),
+      op("concat", {withDefault("dim", I(0))}, OpClass::Layout, inferConcat,
+         "joins a tuple of tensors along a dimension", kVariadic),
+      op("sum", {}, OpClass::Pointwise, inferSum,
+         "adds the tensors of a tuple", kVariadic),
+  };
+}
+
+} // namespace
+
+ShapeResult dream::inferAdd(llvm::ArrayRef<TensorType> operands) {
+  for (const TensorType &operand : operands) {
+    if (operand.isTokens())
+      return ShapeResult::fail("cannot add token ids " + operand.str());
+    if (operand != operands.front())
+      return ShapeResult::fail("cannot add " + operands.front().str() +
+                               " and " + operand.str() +
+                               ": merged branches must have the same shape");
+  }
+  return ShapeResult::ok(operands.front());
+}
+
+llvm::ArrayRef<OpSpec> dream::allOps() {
+  static const std::vector<OpSpec> ops = makeOps();
+  return ops;
+}
+
+const OpSpec *dream::lookupOp(llvm::StringRef name) {
+  for (const OpSpec &spec : allOps())
+    if (spec.signature.name == name)
+      return &spec;
+  return nullptr;
+}

@@ -1,0 +1,930 @@
+//===- Elaborate.cpp - Instantiating blocks, networks and encoders -------===//
+
+#include "Elaborate.h"
+
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+
+using namespace dream;
+
+//===----------------------------------------------------------------------===//
+// Compile-time values
+//===----------------------------------------------------------------------===//
+
+std::optional<ConstValue> Elaborator::evalConst(const ConstExpr &expr,
+                                                const ArgMap &params) {
+  ConstValue value;
+  value.loc = expr.loc;
+  switch (expr.kind) {
+  case ConstExpr::Kind::Int:
+    value.kind = ConstValue::Kind::Int;
+    value.intValue = expr.intValue;
+    return value;
+  case ConstExpr::Kind::Float:
+    value.kind = ConstValue::Kind::Float;
+    value.floatValue = expr.floatValue;
+    return value;
+  case ConstExpr::Kind::String:
+    value.kind = ConstValue::Kind::String;
+    value.text = expr.text;
+    return value;
+  case ConstExpr::Kind::Bool:
+    value.kind = ConstValue::Kind::Bool;
+    value.boolValue = expr.boolValue;
+    return value;
+  case ConstExpr::Kind::Name:
+    if (auto it = params.find(expr.text); it != params.end()) {
+      value = it->second;
+      value.loc = expr.loc;
+      return value;
+    }
+    value.kind = ConstValue::Kind::Word;
+    value.text = expr.text;
+    return value;
+  case ConstExpr::Kind::Tuple:
+  case ConstExpr::Kind::List:
+    value.kind = ConstValue::Kind::List;
+    for (const auto &operand : expr.operands) {
+      auto item = evalConst(*operand, params);
+      if (!item)
+        return std::nullopt;
+      value.items.push_back(*item);
+    }
+    return value;
+  case ConstExpr::Kind::Negate: {
+    auto operand = evalConst(*expr.operands[0], params);
+    if (!operand)
+      return std::nullopt;
+    if (operand->kind == ConstValue::Kind::Int &&
+        operand->intValue != INT64_MIN) {
+      value.kind = ConstValue::Kind::Int;
+      value.intValue = -operand->intValue;
+      return value;
+    }
+    if (operand->kind == ConstValue::Kind::Float) {
+      value.kind = ConstValue::Kind::Float;
+      value.floatValue = -operand->floatValue;
+      return value;
+    }
+    diag.error(expr.loc, "cannot negate " + operand->str());
+    return std::nullopt;
+  }
+  case ConstExpr::Kind::Binary:
+    break;
+  }
+
+  auto lhs = evalConst(*expr.operands[0], params);
+  if (!lhs)
+    return std::nullopt;
+  auto rhs = evalConst(*expr.operands[1], params);
+  if (!rhs)
+    return std::nullopt;
+  auto numeric = [](const ConstValue &v) {
+    return v.kind == ConstValue::Kind::Int || v.kind == ConstValue::Kind::Float;
+  };
+  if (!numeric(*lhs) || !numeric(*rhs)) {
+    diag.error(expr.loc, "operator '" + expr.text +
+                             "' needs numbers, not " + lhs->str() + " and " +
+                             rhs->str());
+    return std::nullopt;
+  }
+  char op = expr.text[0];
+  if (lhs->kind == ConstValue::Kind::Int &&
+      rhs->kind == ConstValue::Kind::Int) {
+    int64_t a = lhs->intValue, b = rhs->intValue, r = 0;
+    bool overflow = false;
+    if (op == '/' && b == 0) {
+      diag.error(expr.loc, "division by zero");
+      return std::nullopt;
+    }
+    switch (op) {
+    case '+':
+      overflow = llvm::AddOverflow(a, b, r);
+      break;
+    case '-':
+      overflow = llvm::SubOverflow(a, b, r);
+      break;
+    case '*':
+      overflow = llvm::MulOverflow(a, b, r);
+      break;
+    default:
+      overflow = a == INT64_MIN && b == -1;
+      r = overflow ? 0 : a / b;
+    }
+    if (overflow) {
+      diag.error(expr.loc, "integer overflow in " + lhs->str() + " " +
+                               expr.text + " " + rhs->str());
+      return std::nullopt;
+    }
+    value.kind = ConstValue::Kind::Int;
+    value.intValue = r;
+    return value;
+  }
+  double a = lhs->asFloat(), b = rhs->asFloat();
+  value.kind = ConstValue::Kind::Float;
+  value.floatValue = op == '+' ? a + b : op == '-' ? a - b : op == '*' ? a * b
+                                                                       : a / b;
+  if (!std::isfinite(value.floatValue)) {
+    diag.error(expr.loc, "arithmetic gives a non-finite number");
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<std::vector<ArgumentValue>>
+Elaborator::evalArguments(const std::vector<Argument> &args,
+                          const ArgMap &params) {
+  std::vector<ArgumentValue> values;
+  for (const Argument &arg : args) {
+    auto value = evalConst(*arg.value, params);
+    if (!value)
+      return std::nullopt;
+    values.push_back({arg.name, arg.loc, *value});
+  }
+  return values;
+}
+
+/// `image[C, H, W]`, `tokens[len: L, vocab: V]`, `tensor[d0, ...]`.
+std::optional<TensorType> Elaborator::evalType(const TypeExpr &type,
+                                               const ArgMap &params) {
+  auto args = evalArguments(type.args, params);
+  if (!args)
+    return std::nullopt;
+  if (type.name == "tokens") {
+    static const Signature tokens{"tokens",
+                                  {{"len", ParamKind::Int, {}, {}},
+                                   {"vocab", ParamKind::Int, {}, {}}}};
+    auto bound = bindArguments(tokens, *args, type.loc, diag);
+    if (!bound)
+      return std::nullopt;
+    for (const char *name : {"len", "vocab"}) {
+      const ConstValue &v = bound->at(name);
+      if (v.intValue <= 0 || v.intValue > (int64_t(1) << 31)) {
+        diag.error(v.loc, std::string("'") + name + "' must be positive");
+        return std::nullopt;
+      }
+    }
+    return TensorType::tokens(bound->at("len").intValue,
+                              bound->at("vocab").intValue);
+  }
+  size_t rank = type.name == "image" ? 3 : type.name == "sequence" ? 2 : 0;
+  if (rank == 0 && type.name != "tensor") {
+    diag.error(type.loc, "unknown type " + quote(type.name) +
+                             "; expected image[C, H, W], sequence[L, D], "
+                             "tokens[len: L, vocab: V] or tensor[...]");
+    return std::nullopt;
+  }
+  if ((rank && args->size() != rank) || args->empty() || args->size() > 4) {
+    diag.error(type.loc, quote(type.name) + " takes " +
+                             (rank ? std::to_string(rank) : "1 to 4") +
+                             " dimensions, not " +
+                             std::to_string(args->size()));
+    return std::nullopt;
+  }
+  std::vector<int64_t> shape;
+  for (const ArgumentValue &arg : *args) {
+    if (arg.value.kind != ConstValue::Kind::Int || !arg.name.empty() ||
+        arg.value.intValue <= 0 || arg.value.intValue > (int64_t(1) << 31)) {
+      diag.error(arg.loc, "dimensions must be positive integers, not " +
+                              arg.value.str());
+      return std::nullopt;
+    }
+    shape.push_back(arg.value.intValue);
+  }
+  return TensorType::floats(shape);
+}
+
+//===----------------------------------------------------------------------===//
+// Names
+//===----------------------------------------------------------------------===//
+
+const Symbol *Elaborator::lookup(const Module &module, const std::string &name,
+                                 Location loc, bool report) {
+  const Scope &scope = imports.scopeOf(&module);
+  auto it = scope.names.find(name);
+  if (it != scope.names.end() && it->second.size() == 1)
+    return &it->second.front();
+  if (!report)
+    return nullptr;
+  if (it != scope.names.end()) {
+    auto builder = diag.error(loc, quote(name) + " is ambiguous: more than "
+                                                 "one import declares it");
+    for (const Symbol &candidate : it->second)
+      builder.note(candidate.loc(), "declared here");
+    return nullptr;
+  }
+  std::vector<std::string> candidates;
+  for (const auto &entry : scope.names)
+    candidates.push_back(entry.first);
+  for (const OpSpec &spec : allOps())
+    candidates.push_back(spec.signature.name);
+  auto builder = diag.error(loc, "unknown block or op " + quote(name));
+  std::string suggestion = closestMatch(name, candidates);
+  if (!suggestion.empty())
+    builder.note(loc, "did you mean " + quote(suggestion) + "?");
+  return nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Blocks and bodies
+//===----------------------------------------------------------------------===//
+
+std::optional<Signature> Elaborator::blockSignature(const BlockDecl &decl,
+                                                    const ArgMap &outerParams) {
+  Signature signature{decl.name, {}};
+  for (const Param &param : decl.params) {
+    ParamSpec spec{param.name, ParamKind::Int, std::nullopt, {}};
+    static const std::map<std::string, ParamKind> kinds = {
+        {"int", ParamKind::Int},       {"float", ParamKind::Float},
+        {"bool", ParamKind::Bool},     {"string", ParamKind::String},
+        {"encoder", ParamKind::Encoder}};
+    auto kind = kinds.find(param.kind);
+    if (kind == kinds.end()) {
+      diag.error(param.kindLoc, "unknown parameter kind " + quote(param.kind) +
+                                    "; expected int, float, bool, string or "
+                                    "encoder");
+      return std::nullopt;
+    }
+    spec.kind = kind->second;
+    if (signature.find(param.name)) {
+      diag.error(param.loc, "parameter " + quote(param.name) +
+                                " is declared twice");
+      return std::nullopt;
+    }
+    if (param.defaultValue) {
+      auto value = evalConst(*param.defaultValue, outerParams);
+      if (!value)
+        return std::nullopt;
+      spec.defaultValue = *value;
+      // Check the default against the declared kind once, here.
+      ArgumentValue arg{param.name, param.defaultValue->loc, *value};
+      Signature single{decl.name, {ParamSpec{param.name, spec.kind, {}, {}}}};
+      auto bound = bindArguments(single, {arg}, param.loc, diag);
+      if (!bound)
+        return std::nullopt;
+      spec.defaultValue = bound->at(param.name);
+    }
+    signature.params.push_back(spec);
+  }
+  return signature;
+}
+
+static std::string instanceKey(const BlockDecl &decl, const ArgMap &params,
+                               const std::vector<TensorType> &inputs) {
+  std::string key = std::to_string(reinterpret_cast<uintptr_t>(&decl)) + "(";
+  for (const auto &[name, value] : params)
+    key += name + "=" + value.str() + ",";
+  key += ")";
+  for (const TensorType &input : inputs)
+    key += input.str();
+  return key;
+}
+
+const BlockInstance *Elaborator::instantiate(const BlockDecl &decl,
+                                             const Module &module,
+                                             ArgMap params,
+                                             std::vector<TensorType> inputs,
+                                             Location callLoc,
+                                             unsigned depth) {
+  std::string key = instanceKey(decl, params, inputs);
+  if (auto it = memo.find(key); it != memo.end())
+    return it->second;
+  if (std::find(active.begin(), active.end(), &decl) != active.end()) {
+    diag.error(callLoc, "block " + quote(decl.name) +
+                            " applies itself; blocks cannot be recursive")
+        .note(decl.loc, quote(decl.name) + " is declared here");
+    return nullptr;
+  }
+  if (depth > kMaxInstanceDepth) {
+    diag.error(callLoc, "blocks nest deeper than " +
+                            std::to_string(kMaxInstanceDepth) + " levels");
+    return nullptr;
+  }
+  BlockInstance &instance = program.instances.emplace_back();
+  instance.decl = &decl;
+  instance.params = std::move(params);
+  instance.inputs = std::move(inputs);
+  active.push_back(&decl);
+  BodyState state{instance, module, {}, {}, depth};
+  bool ok = elaborateBody(state);
+  active.pop_back();
+  if (!ok)
+    return nullptr;
+  memo[key] = &instance;
+  return &instance;
+}
+
+bool Elaborator::elaborateBody(BodyState &state) {
+  BlockInstance &instance = state.instance;
+  const BlockDecl &decl = *instance.decl;
+  size_t nextInput = 0;
+  const Stmt *returned = nullptr;
+  auto bind = [&](const Stmt &stmt, ValueType type, bool isInput) {
+    if (auto it = state.values.find(stmt.name); it != state.values.end())
+      state.retired.emplace_back(stmt.name, it->second);
+    state.values[stmt.name] = Binding{type, stmt.loc, false, isInput};
+    instance.stmtTypes[&stmt] = std::move(type);
+  };
+
+  for (const Stmt &stmt : decl.body) {
+    if (returned) {
+      diag.error(stmt.loc, "statement after 'return' is never reached")
+          .note(returned->loc, "the block returns here");
+      return false;
+    }
+    switch (stmt.kind) {
+    case Stmt::Kind::Input: {
+      TensorType type;
+      if (decl.isNetwork) {
+        if (!stmt.type) {
+          diag.error(stmt.loc, "network input " + quote(stmt.name) +
+                                   " needs a type, e.g. `input " + stmt.name +
+                                   " : image[1, 28, 28]`");
+          return false;
+        }
+        auto declared = evalType(*stmt.type, instance.params);
+        if (!declared)
+          return false;
+        type = *declared;
+        instance.inputs.push_back(type);
+      } else {
+        if (nextInput >= instance.inputs.size())
+          return false; // Arity was checked at the call.
+        type = instance.inputs[nextInput];
+        if (stmt.type) {
+          auto declared = evalType(*stmt.type, instance.params);
+          if (!declared)
+            return false;
+          if (*declared != type) {
+            diag.error(stmt.loc, "block " + quote(decl.name) + " input " +
+                                     quote(stmt.name) + " is declared " +
+                                     declared->str() + " but receives " +
+                                     type.str());
+            return false;
+          }
+        }
+      }
+      ++nextInput;
+      bind(stmt, ValueType::tensor(type), true);
+      break;
+    }
+    case Stmt::Kind::Let: {
+      auto type = evalExpr(*stmt.value, state);
+      if (!type)
+        return false;
+      bind(stmt, *type, false);
+      break;
+    }
+    case Stmt::Kind::Emit: {
+      auto type = evalExpr(*stmt.value, state);
+      if (!type)
+        return false;
+      if (type->isTuple) {
+        diag.error(stmt.value->loc, "'emit' sends one tensor, not the tuple " +
+                                        type->str());
+        return false;
+      }
+      instance.stmtTypes[&stmt] = *type;
+      instance.emits.push_back({decl.name, type->single(), stmt.loc});
+      break;
+    }
+    case Stmt::Kind::Return: {
+      auto type = evalExpr(*stmt.value, state);
+      if (!type)
+        return false;
+      instance.stmtTypes[&stmt] = *type;
+      instance.result = *type;
+      returned = &stmt;
+      break;
+    }
+    }
+  }
+  if (!returned) {
+    diag.error(decl.loc, quote(decl.name) + " has no 'return'; end its body "
+                                            "with `return <value>`");
+    return false;
+  }
+  if (decl.isNetwork && nextInput == 0) {
+    diag.error(decl.loc, "network " + quote(decl.name) +
+                             " has no input; declare one such as `input x : "
+                             "image[1, 28, 28]`");
+    return false;
+  }
+  if (!decl.isNetwork && nextInput != instance.inputs.size())
+    return false; // Arity was checked at the call.
+  warnUnused(state);
+  return true;
+}
+
+void Elaborator::warnUnused(const BodyState &state) {
+  auto check = [&](const std::string &name, const Binding &binding) {
+    if (!binding.used)
+      diag.warning(binding.loc, (binding.isInput ? "input " : "value ") +
+                                    quote(name) + " is never used");
+  };
+  for (const auto &[name, binding] : state.retired)
+    check(name, binding);
+  for (const auto &[name, binding] : state.values)
+    check(name, binding);
+}
+
+/// Where the argument for parameter `param` was written, or `fallback`.
+static Location blameLocation(llvm::ArrayRef<ArgumentValue> args,
+                              const Signature &signature,
+                              llvm::StringRef param, Location fallback) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    llvm::StringRef name = args[i].name;
+    if (name.empty() && i < signature.params.size())
+      name = signature.params[i].name;
+    if (!param.empty() && name == param)
+      return args[i].loc;
+  }
+  return fallback;
+}
+
+/// The number of tensor inputs a block declares.
+static size_t blockArity(const BlockDecl &decl) {
+  return std::count_if(decl.body.begin(), decl.body.end(), [](const Stmt &s) {
+    return s.kind == Stmt::Kind::Input;
+  });
+}
+
+std::optional<ValueType> Elaborator::evalExpr(const Expr &expr,
+                                              BodyState &state) {
+  std::optional<ValueType> type;
+  switch (expr.kind) {
+  case Expr::Kind::ValueRef: {
+    auto it = state.values.find(expr.name);
+    if (it == state.values.end()) {
+      std::vector<std::string> names;
+      for (const auto &entry : state.values)
+        names.push_back(entry.first);
+      auto builder = diag.error(expr.loc, "unknown value " + quote(expr.name));
+      std::string suggestion = closestMatch(expr.name, names);
+      if (!suggestion.empty())
+        builder.note(state.values[suggestion].loc,
+                     "did you mean " + quote(suggestion) + "?");
+      return std::nullopt;
+    }
+    it->second.used = true;
+    type = it->second.type;
+    break;
+  }
+  case Expr::Kind::Tuple: {
+    ValueType tuple{true, {}};
+    for (const auto &operand : expr.operands) {
+      auto element = evalExpr(*operand, state);
+      if (!element)
+        return std::nullopt;
+      if (element->isTuple) {
+        diag.error(operand->loc, "tuples cannot be nested");
+        return std::nullopt;
+      }
+      tuple.elements.push_back(element->single());
+    }
+    type = tuple;
+    break;
+  }
+  case Expr::Kind::Collect: {
+    ValueType tuple{true, {}};
+    for (const Emitted &emitted : state.instance.emits)
+      if (emitted.block == expr.name)
+        tuple.elements.push_back(emitted.type);
+    if (tuple.elements.empty()) {
+      diag.error(expr.loc, "nothing emitted by block " + quote(expr.name) +
+                               " before this point; `collect` gathers the "
+                               "values a block sends with `emit`");
+      return std::nullopt;
+    }
+    type = tuple;
+    break;
+  }
+  case Expr::Kind::Add: {
+    std::vector<TensorType> operands;
+    for (const auto &operand : expr.operands) {
+      auto element = evalExpr(*operand, state);
+      if (!element)
+        return std::nullopt;
+      if (element->isTuple) {
+        diag.error(operand->loc, "cannot add the tuple " + element->str() +
+                                     "; merge it with `-> sum` first");
+        return std::nullopt;
+      }
+      operands.push_back(element->single());
+    }
+    ShapeResult result = inferAdd(operands);
+    if (!result.type) {
+      auto builder = diag.error(expr.loc, result.error);
+      for (const auto &operand : expr.operands)
+        builder.note(operand->loc,
+                     "this branch is " +
+                         state.instance.exprTypes[operand.get()].str());
+      return std::nullopt;
+    }
+    type = ValueType::tensor(*result.type);
+    break;
+  }
+  case Expr::Kind::Pipe: {
+    const Expr &source = *expr.operands.front();
+    type = evalExpr(source, state);
+    Location inputLoc = source.loc;
+    for (const Stage &stage : expr.stages) {
+      if (!type)
+        return std::nullopt;
+      type = applyStage(stage, *type, inputLoc, state);
+      inputLoc = stage.loc;
+    }
+    if (!type)
+      return std::nullopt;
+    break;
+  }
+  }
+  state.instance.exprTypes[&expr] = *type;
+  return type;
+}
+
+std::optional<ValueType> Elaborator::applyStage(const Stage &stage,
+                                                ValueType input,
+                                                Location inputLoc,
+                                                BodyState &state) {
+  StageInfo info;
+  std::optional<ValueType> output;
+  switch (stage.kind) {
+  case Stage::Kind::Call:
+    output = applyCall(stage.call, input, inputLoc, state, info);
+    break;
+  case Stage::Kind::Sleep:
+  case Stage::Kind::Dream:
+    output = applyConnection(stage, input, state, info);
+    break;
+  case Stage::Kind::Repeat: {
+    auto count = evalConst(*stage.count, state.instance.params);
+    if (!count)
+      return std::nullopt;
+    if (count->kind != ConstValue::Kind::Int || count->intValue < 1 ||
+        count->intValue > kMaxRepeat) {
+      diag.error(stage.count->loc,
+                 "repeat count " + count->str() + " is out of range; it must "
+                 "be an integer from 1 to " + std::to_string(kMaxRepeat));
+      return std::nullopt;
+    }
+    const Symbol *symbol = lookup(state.module, stage.call.callee,
+                                  stage.call.loc, /*report=*/false);
+    if (!symbol || !symbol->block || symbol->block->isNetwork) {
+      diag.error(stage.call.loc, "'repeat' applies a block, and " +
+                                     quote(stage.call.callee) +
+                                     " is not a block");
+      return std::nullopt;
+    }
+    output = input;
+    for (int64_t i = 0; i < count->intValue && output; ++i) {
+      output = applyCall(stage.call, *output, inputLoc, state, info);
+      inputLoc = stage.call.loc;
+    }
+    break;
+  }
+  }
+  if (!output)
+    return std::nullopt;
+  info.output = *output;
+  state.instance.stages[&stage] = std::move(info);
+  return output;
+}
+
+std::optional<ValueType> Elaborator::applyCall(const Call &call,
+                                               const ValueType &input,
+                                               Location inputLoc,
+                                               BodyState &state,
+                                               StageInfo &info) {
+  auto args = evalArguments(call.args, state.instance.params);
+  if (!args)
+    return std::nullopt;
+
+  if (const OpSpec *spec = lookupOp(call.callee)) {
+    auto bound = bindArguments(spec->signature, *args, call.loc, diag);
+    if (!bound)
+      return std::nullopt;
+    if (spec->arity == kVariadic && !input.isTuple) {
+      diag.error(call.loc, quote(call.callee) + " takes a tuple such as "
+                                                "`(a, b) -> " +
+                               call.callee + "`, not the single tensor " +
+                               input.str());
+      return std::nullopt;
+    }
+    if (spec->arity != kVariadic && input.isTuple) {
+      diag.error(call.loc, quote(call.callee) + " takes one tensor, not the "
+                                                "tuple " +
+                               input.str());
+      return std::nullopt;
+    }
+    ShapeResult result = spec->infer(*bound, input.elements);
+    if (!result.type) {
+      diag.error(blameLocation(*args, spec->signature, result.blame,
+                               call.loc), quote(call.callee) + " " + result.error)
+          .note(inputLoc, "its input " + input.str() + " comes from here");
+      return std::nullopt;
+    }
+    if (info.kind == StageInfo::Kind::Op && !info.op) {
+      info.op = spec;
+      info.args = *bound;
+    }
+    return ValueType::tensor(*result.type);
+  }
+
+  const Symbol *symbol = lookup(state.module, call.callee, call.loc, true);
+  if (!symbol)
+    return std::nullopt;
+  if (symbol->encoder) {
+    diag.error(call.loc, quote(call.callee) +
+                             " is an encoder; connect it with `-> sleep(" +
+                             call.callee + ")` or `-> dream(" + call.callee +
+                             ")`")
+        .note(symbol->loc(), "declared here");
+    return std::nullopt;
+  }
+  const BlockDecl &decl = *symbol->block;
+  if (decl.isNetwork) {
+    diag.error(call.loc, quote(call.callee) +
+                             " is a network and cannot be applied; declare "
+                             "the reusable part as a block")
+        .note(decl.loc, "declared here");
+    return std::nullopt;
+  }
+  auto signature = blockSignature(decl, {});
+  if (!signature)
+    return std::nullopt;
+  auto bound = bindArguments(*signature, *args, call.loc, diag);
+  if (!bound)
+    return std::nullopt;
+  size_t arity = blockArity(decl);
+  if (arity != input.elements.size()) {
+    diag.error(call.loc, "block " + quote(decl.name) + " takes " +
+                             std::to_string(arity) + " input" +
+                             (arity == 1 ? "" : "s") + ", but receives " +
+                             input.str())
+        .note(decl.loc, quote(decl.name) + " is declared here");
+    return std::nullopt;
+  }
+  const BlockInstance *instance =
+      instantiate(decl, *symbol->module, *bound, input.elements, call.loc,
+                  state.depth + 1);
+  if (!instance)
+    return std::nullopt;
+  info.kind = StageInfo::Kind::Block;
+  info.args = *bound;
+  info.blocks.push_back(instance);
+  state.instance.emits.insert(state.instance.emits.end(),
+                              instance->emits.begin(), instance->emits.end());
+  return instance->result;
+}
+
+std::optional<ValueType> Elaborator::applyConnection(const Stage &stage,
+                                                     const ValueType &input,
+                                                     BodyState &state,
+                                                     StageInfo &info) {
+  bool isDream = stage.kind == Stage::Kind::Dream;
+  const char *what = isDream ? "dream" : "sleep";
+  auto args = evalArguments(stage.args, state.instance.params);
+  if (!args)
+    return std::nullopt;
+  auto bound =
+      bindArguments(connectionSignature(isDream), *args, stage.loc, diag);
+  if (!bound)
+    return std::nullopt;
+  if (input.isTuple || input.single().isTokens()) {
+    diag.error(stage.loc, std::string("a ") + what +
+                              " connection takes one hidden state of float "
+                              "activations, not " +
+                              input.str());
+    return std::nullopt;
+  }
+  const ConstValue &name = bound->at("encoder");
+  const Symbol *symbol = lookup(state.module, name.text, name.loc, false);
+  if (!symbol || !symbol->encoder) {
+    auto builder = diag.error(name.loc, quote(name.text) +
+                                            " is not an encoder or "
+                                            "autoencoder declared in scope");
+    if (symbol)
+      builder.note(symbol->loc(), quote(name.text) + " is declared here");
+    return std::nullopt;
+  }
+  const EncoderInstance *encoder =
+      elaborateEncoder(*symbol->encoder, *symbol->module);
+  if (!encoder)
+    return std::nullopt;
+  bool needsDecoder =
+      isDream || bound->at("returns").text == std::string("decoded");
+  if (needsDecoder && !encoder->decoder) {
+    diag.error(name.loc, std::string(isDream ? "a dream connection"
+                                             : "`returns: decoded`") +
+                             " needs an autoencoder, but " + quote(name.text) +
+                             " is an encoder without a decoder")
+        .note(encoder->decl->loc, quote(name.text) + " is declared here");
+    return std::nullopt;
+  }
+  info.kind = StageInfo::Kind::Connection;
+  info.connection.isDream = isDream;
+  info.connection.encoder = encoder;
+  info.connection.options = *bound;
+  if (!planConnection(stage, input.single(), info.connection, diag))
+    return std::nullopt;
+  return input;
+}
+
+//===----------------------------------------------------------------------===//
+// Networks and encoders
+//===----------------------------------------------------------------------===//
+
+bool Elaborator::elaborateNetwork(const BlockDecl &network,
+                                  const Module &module, const ArgMap &params) {
+  BlockInstance &instance = program.instances.emplace_back();
+  instance.decl = &network;
+  instance.params = params;
+  active.push_back(&network);
+  BodyState state{instance, module, {}, {}, 0};
+  bool ok = elaborateBody(state);
+  active.pop_back();
+  if (ok && instance.result.isTuple) {
+    diag.error(network.body.back().loc,
+               "a network returns one tensor of class scores, not the tuple " +
+                   instance.result.str());
+    ok = false;
+  }
+  if (ok)
+    program.network = &instance;
+  return ok;
+}
+
+namespace {
+struct PretrainKind {
+  enum class Input { Image, Tokens, Any };
+  Signature signature;
+  Input input;
+  bool needsDecoder;
+};
+const std::vector<PretrainKind> &pretrainKinds() {
+  auto I = ConstValue::ofInt;
+  auto F = ConstValue::ofFloat;
+  static const std::vector<PretrainKind> kinds = {
+      {{"masked",
+        {{"ratio", ParamKind::Float, F(0.75), {}},
+         {"epochs", ParamKind::Int, I(10), {}}}},
+       PretrainKind::Input::Image,
+       true},
+      {{"reconstruct", {{"epochs", ParamKind::Int, I(10), {}}}},
+       PretrainKind::Input::Image,
+       true},
+      {{"masked_tokens",
+        {{"ratio", ParamKind::Float, F(0.15), {}},
+         {"epochs", ParamKind::Int, I(3), {}}}},
+       PretrainKind::Input::Tokens,
+       false},
+      {{"decode", {{"epochs", ParamKind::Int, I(3), {}}}},
+       PretrainKind::Input::Any,
+       true},
+  };
+  return kinds;
+}
+} // namespace
+
+const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
+                                                    const Module &module) {
+  if (auto it = encoders.find(&decl); it != encoders.end())
+    return it->second;
+  const char *what = decl.isAutoencoder ? "autoencoder" : "encoder";
+  auto fail = [&](Location loc, std::string message) -> EncoderInstance * {
+    diag.error(loc, std::move(message));
+    return nullptr;
+  };
+  if (!decl.input)
+    return fail(decl.loc, std::string(what) + " " + quote(decl.name) +
+                              " needs an input type, e.g. `input image[1, "
+                              "28, 28]`");
+  if (!decl.encoder)
+    return fail(decl.loc, std::string(what) + " " + quote(decl.name) +
+                              " needs an architecture: `encoder <block>(...)`");
+  if (decl.isAutoencoder && !decl.decoder)
+    return fail(decl.loc, "autoencoder " + quote(decl.name) +
+                              " needs a decoder: `decoder <block>(...)`");
+  if (!decl.isAutoencoder && decl.decoder)
+    return fail(decl.decoder->loc,
+                "only an autoencoder has a decoder; declare " +
+                    quote(decl.name) + " with `autoencoder`");
+
+  EncoderInstance instance;
+  instance.decl = &decl;
+  instance.frozen = decl.freezing != EncoderDecl::Freezing::Trainable;
+  auto input = evalType(*decl.input, {});
+  if (!input)
+    return nullptr;
+  instance.input = *input;
+
+  auto instantiatePart = [&](const Call &call,
+                             const TensorType &in) -> const BlockInstance * {
+    const Symbol *symbol = lookup(module, call.callee, call.loc, true);
+    if (!symbol)
+      return nullptr;
+    if (!symbol->block || symbol->block->isNetwork) {
+      diag.error(call.loc, quote(call.callee) +
+                               " is not a block; an encoder's architecture "
+                               "is a block such as std.vision's "
+                               "conv_encoder")
+          .note(symbol->loc(), "declared here");
+      return nullptr;
+    }
+    auto signature = blockSignature(*symbol->block, {});
+    auto args = evalArguments(call.args, {});
+    if (!signature || !args)
+      return nullptr;
+    auto bound = bindArguments(*signature, *args, call.loc, diag);
+    if (!bound)
+      return nullptr;
+    if (blockArity(*symbol->block) != 1) {
+      diag.error(call.loc, "an encoder or decoder block takes one input");
+      return nullptr;
+    }
+    const BlockInstance *part = instantiate(
+        *symbol->block, *symbol->module, *bound, {in}, call.loc, 1);
+    if (part && part->result.isTuple) {
+      diag.error(call.loc, quote(call.callee) + " returns a tuple");
+      return nullptr;
+    }
+    return part;
+  };
+
+  instance.encoder = instantiatePart(*decl.encoder, instance.input);
+  if (!instance.encoder)
+    return nullptr;
+  instance.latent = instance.encoder->result.single();
+  instance.output = instance.latent;
+  if (decl.decoder) {
+    instance.decoder = instantiatePart(*decl.decoder, instance.latent);
+    if (!instance.decoder)
+      return nullptr;
+    instance.output = instance.decoder->result.single();
+    // A reconstruction has the input's shape; for tokens, one score per
+    // vocabulary entry at each position.
+    TensorType expected =
+        instance.input.isTokens()
+            ? TensorType::floats({instance.input.shape[0],
+                                  instance.input.vocab})
+            : instance.input;
+    if (instance.output != expected) {
+      diag.error(decl.decoder->loc, "decoder of " + quote(decl.name) +
+                                        " produces " + instance.output.str() +
+                                        ", but a reconstruction of the input "
+                                        "must be " +
+                                        expected.str())
+          .note(decl.input->loc, "the input type is declared here");
+      return nullptr;
+    }
+  }
+
+  if (decl.pretrain) {
+    const PretrainKind *kind = nullptr;
+    for (const PretrainKind &candidate : pretrainKinds())
+      if (candidate.signature.name == decl.pretrain->callee)
+        kind = &candidate;
+    if (!kind)
+      return fail(decl.pretrain->loc,
+                  "unknown pre-training " + quote(decl.pretrain->callee) +
+                      "; expected masked, reconstruct, masked_tokens or "
+                      "decode");
+    auto args = evalArguments(decl.pretrain->args, {});
+    if (!args)
+      return nullptr;
+    auto bound =
+        bindArguments(kind->signature, *args, decl.pretrain->loc, diag);
+    if (!bound)
+      return nullptr;
+    bool wantsTokens = kind->input == PretrainKind::Input::Tokens;
+    if (kind->input != PretrainKind::Input::Any &&
+        wantsTokens != instance.input.isTokens())
+      return fail(decl.pretrain->loc,
+                  quote(kind->signature.name) + " pre-training needs " +
+                      (wantsTokens ? "a token" : "an image or tensor") +
+                      " input, but " + quote(decl.name) + " reads " +
+                      instance.input.str());
+    if (kind->needsDecoder && !decl.decoder)
+      return fail(decl.pretrain->loc, quote(kind->signature.name) +
+                                          " pre-training needs an autoencoder");
+    if (kind->signature.name == "decode" && !decl.weights)
+      return fail(decl.pretrain->loc,
+                  "`pretrain decode` trains a decoder on top of pre-trained "
+                  "encoder weights; add `weights \"...\"`");
+    if (bound->at("epochs").intValue < 1)
+      return fail(bound->at("epochs").loc, "pre-training needs at least one "
+                                           "epoch");
+    instance.pretrainKind = kind->signature.name;
+    instance.pretrainArgs = *bound;
+  }
+  if (instance.frozen && !decl.weights && !decl.pretrain)
+    return fail(decl.loc, std::string(what) + " " + quote(decl.name) +
+                              " is frozen but has neither `weights` nor "
+                              "`pretrain`: a frozen random encoder teaches "
+                              "nothing");
+  EncoderInstance &stored = program.encoders.emplace_back(std::move(instance));
+  encoders[&decl] = &stored;
+  return &stored;
+}

@@ -1,0 +1,96 @@
+//===- Elaborate.h - Instantiating blocks, networks and encoders ---------===//
+//
+// Internal to Sema. The Elaborator walks the network's body, evaluating
+// compile-time arguments, instantiating each applied block with concrete
+// parameters and input types, typing every value through the shape rules of
+// Builtins.h, and resolving sleep/dream connections (Connections.cpp) and
+// encoders. The first error stops it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_LIB_SEMA_ELABORATE_H
+#define DREAM_LIB_SEMA_ELABORATE_H
+
+#include "Imports.h"
+
+namespace dream {
+
+class Elaborator {
+public:
+  Elaborator(Program &program, const ImportLoader &imports,
+             DiagnosticEngine &diag)
+      : program(program), imports(imports), diag(diag) {}
+
+  /// Elaborates `network` with `params` bound; sets program.network.
+  bool elaborateNetwork(const BlockDecl &network, const Module &module,
+                        const ArgMap &params);
+  /// Elaborates (once) the encoder declared by `decl`.
+  const EncoderInstance *elaborateEncoder(const EncoderDecl &decl,
+                                          const Module &module);
+
+  /// The parameter signature a block declares, or nullopt after an error.
+  std::optional<Signature> blockSignature(const BlockDecl &decl,
+                                          const ArgMap &outerParams);
+
+  /// Evaluates a compile-time expression; `params` gives parameter values.
+  std::optional<ConstValue> evalConst(const ConstExpr &expr,
+                                      const ArgMap &params);
+  std::optional<std::vector<ArgumentValue>>
+  evalArguments(const std::vector<Argument> &args, const ArgMap &params);
+
+private:
+  struct Binding {
+    ValueType type;
+    Location loc;
+    bool used = false;
+    bool isInput = false;
+  };
+  /// The state of one body being elaborated.
+  struct BodyState {
+    BlockInstance &instance;
+    const Module &module;
+    std::map<std::string, Binding> values;
+    std::vector<std::pair<std::string, Binding>> retired;
+    unsigned depth;
+  };
+
+  const BlockInstance *instantiate(const BlockDecl &decl, const Module &module,
+                                   ArgMap params,
+                                   std::vector<TensorType> inputs,
+                                   Location callLoc, unsigned depth);
+  bool elaborateBody(BodyState &state);
+  std::optional<ValueType> evalExpr(const Expr &expr, BodyState &state);
+  std::optional<ValueType> applyStage(const Stage &stage, ValueType input,
+                                      Location inputLoc, BodyState &state);
+  std::optional<ValueType> applyCall(const Call &call, const ValueType &input,
+                                     Location inputLoc, BodyState &state,
+                                     StageInfo &info);
+  std::optional<ValueType> applyConnection(const Stage &stage,
+                                           const ValueType &input,
+                                           BodyState &state, StageInfo &info);
+  std::optional<TensorType> evalType(const TypeExpr &type,
+                                     const ArgMap &params);
+  const Symbol *lookup(const Module &module, const std::string &name,
+                       Location loc, bool report);
+  void warnUnused(const BodyState &state);
+
+  Program &program;
+  const ImportLoader &imports;
+  DiagnosticEngine &diag;
+  std::map<std::string, const BlockInstance *> memo;
+  std::vector<const BlockDecl *> active;
+  std::map<const EncoderDecl *, const EncoderInstance *> encoders;
+};
+
+/// Plans the adapters of a connection from hidden state `hidden` to the
+/// encoder `encoder` and back (Connections.cpp). Reports and returns false
+/// when no adapter of the requested kind can bridge the shapes.
+bool planConnection(const Stage &stage, const TensorType &hidden,
+                    ConnectionInfo &info, DiagnosticEngine &diag);
+
+/// The signature of `sleep(...)` and `dream(...)`.
+const Signature &connectionSignature(bool isDream);
+
+} // namespace dream
+
+#endif // DREAM_LIB_SEMA_ELABORATE_H

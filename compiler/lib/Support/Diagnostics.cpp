@@ -1,0 +1,165 @@
+//===- Diagnostics.cpp - Source files, locations and located errors ------===//
+
+#include "dream/Support/Diagnostics.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/WithColor.h"
+
+#include <algorithm>
+
+using namespace dream;
+
+//===----------------------------------------------------------------------===//
+// SourceManager
+//===----------------------------------------------------------------------===//
+
+const std::string *SourceManager::load(llvm::StringRef path,
+                                       std::string &error) {
+  if (const Buffer *known = find(path))
+    return &known->text;
+  if (llvm::sys::fs::is_directory(path)) {
+    error = "is a directory, not a .dream file";
+    return nullptr;
+  }
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!file) {
+    error = file.getError().message();
+    return nullptr;
+  }
+  return addBuffer(path, (*file)->getBuffer().str());
+}
+
+const std::string *SourceManager::addBuffer(llvm::StringRef name,
+                                            std::string text) {
+  Buffer &buffer = buffers.emplace_back();
+  buffer.name = name.str();
+  buffer.text = std::move(text);
+  buffer.lineStarts.push_back(0);
+  for (size_t i = 0; i < buffer.text.size(); ++i)
+    if (buffer.text[i] == '\n')
+      buffer.lineStarts.push_back(i + 1);
+  return &buffer.text;
+}
+
+llvm::StringRef SourceManager::nameOf(const std::string *text) const {
+  for (const Buffer &buffer : buffers)
+    if (&buffer.text == text)
+      return buffer.name;
+  return {};
+}
+
+const SourceManager::Buffer *SourceManager::find(llvm::StringRef file) const {
+  for (const Buffer &buffer : buffers)
+    if (buffer.name == file)
+      return &buffer;
+  return nullptr;
+}
+
+llvm::StringRef SourceManager::lineText(llvm::StringRef file,
+                                        unsigned line) const {
+  const Buffer *buffer = find(file);
+  if (!buffer || line == 0 || line > buffer->lineStarts.size())
+    return {};
+  size_t begin = buffer->lineStarts[line - 1];
+  size_t end = buffer->text.find('\n', begin);
+  if (end == std::string::npos)
+    end = buffer->text.size();
+  llvm::StringRef text(buffer->text.data() + begin, end - begin);
+  return text.rtrim('\r');
+}
+
+//===----------------------------------------------------------------------===//
+// DiagnosticEngine
+//===----------------------------------------------------------------------===//
+
+DiagnosticEngine::Builder::Builder(DiagnosticEngine &engine, Severity severity,
+                                   Location loc, std::string message)
+    : engine(&engine) {
+  entries.push_back({severity, loc, std::move(message)});
+}
+
+DiagnosticEngine::Builder::Builder(Builder &&other) noexcept
+    : engine(other.engine), entries(std::move(other.entries)) {
+  other.engine = nullptr;
+}
+
+DiagnosticEngine::Builder::~Builder() {
+  if (!engine)
+    return;
+  for (const Entry &entry : entries)
+    engine->print(entry.severity, entry.loc, entry.message);
+}
+
+DiagnosticEngine::Builder &
+DiagnosticEngine::Builder::note(Location loc, std::string message) {
+  entries.push_back({Severity::Note, loc, std::move(message)});
+  return *this;
+}
+
+DiagnosticEngine::Builder DiagnosticEngine::error(Location loc,
+                                                  std::string message) {
+  ++errors;
+  return Builder(*this, Severity::Error, loc, std::move(message));
+}
+
+DiagnosticEngine::Builder DiagnosticEngine::warning(Location loc,
+                                                    std::string message) {
+  return Builder(*this, Severity::Warning, loc, std::move(message));
+}
+
+/// Lines longer than this are shown as a window around the column, so that
+/// a pathological input cannot turn one diagnostic into megabytes of output.
+static constexpr size_t kMaxQuotedLine = 160;
+
+void DiagnosticEngine::print(Severity severity, Location loc,
+                             llvm::StringRef message) {
+  if (loc.isValid())
+    os << loc.file << ':' << loc.line << ':' << loc.col << ": ";
+  else if (!loc.file.empty())
+    os << loc.file << ": ";
+  switch (severity) {
+  case Severity::Error:
+    os << "error: ";
+    break;
+  case Severity::Warning:
+    os << "warning: ";
+    break;
+  case Severity::Note:
+    os << "note: ";
+    break;
+  }
+  os << message << '\n';
+  if (!loc.isValid())
+    return;
+
+  llvm::StringRef line = sources.lineText(loc.file, loc.line);
+  size_t caret = std::min<size_t>(loc.col ? loc.col - 1 : 0, line.size());
+  size_t begin = 0;
+  if (line.size() > kMaxQuotedLine) {
+    begin = caret > kMaxQuotedLine / 2 ? caret - kMaxQuotedLine / 2 : 0;
+    line = line.substr(begin, kMaxQuotedLine);
+  }
+  // Tabs stay tabs under the caret so it lines up in any terminal; other
+  // control bytes are shown as '?' so the quote cannot corrupt the terminal.
+  std::string shown, marker;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    bool printable = c == '\t' || static_cast<unsigned char>(c) >= 0x20;
+    shown += printable && c != 0x7f ? c : '?';
+    // One marker column per character, not per UTF-8 byte.
+    bool continuationByte = (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+    if (begin + i < caret && !continuationByte)
+      marker += c == '\t' ? '\t' : ' ';
+  }
+  os << "  " << shown << "\n  " << marker << "^\n";
+}
+
+std::string dream::quote(llvm::StringRef name) {
+  constexpr size_t kMaxShown = 40;
+  if (name.size() <= kMaxShown)
+    return "'" + name.str() + "'";
+  return "'" + name.take_front(kMaxShown).str() + "...' (" +
+         std::to_string(name.size()) + " characters)";
+}

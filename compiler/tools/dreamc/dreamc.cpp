@@ -1,0 +1,123 @@
+//===- dreamc.cpp - The dreamc compiler driver ----------------------------===//
+//
+// `dreamc model.dream --emit=<stage>` runs the pipeline up to a stage and
+// prints it, like `clang -emit-llvm` or `mlir-opt`. The stages are ordered,
+// so later issues add stages after `ast` without changing earlier ones.
+//
+// Exit status: 0 on success, 1 on any error in the input or the command line.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Sema/Sema.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace dream;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class EmitStage { AST };
+
+cl::OptionCategory category("dreamc options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .dream file>"),
+                               cl::Required, cl::cat(category));
+cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file>"),
+                                cl::value_desc("file"), cl::init("-"),
+                                cl::cat(category));
+cl::opt<EmitStage> emit(
+    "emit", cl::desc("The stage to stop at and print"), cl::init(EmitStage::AST),
+    cl::values(clEnumValN(EmitStage::AST, "ast",
+                          "the checked AST with inferred shapes")),
+    cl::cat(category));
+cl::list<std::string> importDirs("I", cl::desc("Add <dir> to the import path"),
+                                 cl::value_desc("dir"), cl::Prefix,
+                                 cl::cat(category));
+cl::list<std::string> defines("D",
+                              cl::desc("Override a network parameter, e.g. "
+                                       "-D classes=4 or -D M=2"),
+                              cl::value_desc("name=value"), cl::Prefix,
+                              cl::cat(category));
+cl::opt<std::string> networkName("network",
+                                 cl::desc("The network to compile when the "
+                                          "file declares several"),
+                                 cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string> stdlibDir("stdlib",
+                               cl::desc("The standard library directory "
+                                        "(default: found next to dreamc)"),
+                               cl::value_desc("dir"), cl::cat(category));
+
+/// The standard library: --stdlib, $DREAMC_STDLIB, the installed copy next
+/// to the executable, or the source tree dreamc was built from.
+std::string findStdlib(const char *argv0) {
+  if (!stdlibDir.empty())
+    return stdlibDir;
+  if (auto env = llvm::sys::Process::GetEnv("DREAMC_STDLIB"))
+    return *env;
+  std::string exe = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&findStdlib));
+  llvm::SmallString<256> installed(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(installed, "..", "share", "dreamc", "stdlib");
+  if (llvm::sys::fs::is_directory(installed))
+    return installed.str().str();
+  return DREAMC_SOURCE_STDLIB;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "dreamc " << DREAMC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
+       << ")\n";
+  });
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "dreamc: compiles SleepNet and DreamNet networks written in .dream\n");
+
+  SemaOptions options;
+  options.stdlibDir = findStdlib(argv[0]);
+  options.importDirs = importDirs;
+  options.network = networkName;
+  for (const std::string &define : defines) {
+    auto [name, value] = llvm::StringRef(define).split('=');
+    if (name.empty() || !llvm::StringRef(define).contains('=')) {
+      llvm::WithColor::error(llvm::errs(), "dreamc")
+          << "-D" << define << ": expected -D name=value\n";
+      return 1;
+    }
+    options.defines.emplace_back(name.str(), value.str());
+  }
+
+  SourceManager sources;
+  DiagnosticEngine diag(sources, llvm::errs());
+  std::unique_ptr<Program> program =
+      analyze(inputFile, sources, diag, options);
+  if (!program)
+    return 1;
+
+  // Written to a temporary file and renamed on success: an error never
+  // leaves a half-written output behind.
+  std::error_code ec;
+  llvm::ToolOutputFile output(outputFile, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    llvm::WithColor::error(llvm::errs(), "dreamc")
+        << "cannot write '" << outputFile << "': " << ec.message() << "\n";
+    return 1;
+  }
+  switch (emit) {
+  case EmitStage::AST:
+    dumpProgram(*program, output.os());
+    break;
+  }
+  output.keep();
+  return 0;
+}

@@ -1,0 +1,24 @@
+# lit configuration for dreamc's compiler tests: one .dream or .mlir input
+# per test, with RUN lines piped into FileCheck.
+import os
+import sys
+
+import lit.formats
+
+config.name = "dreamc"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".dream", ".mlir", ".test"]
+config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dreamc_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.dreamc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+for name in ["HOME", "DREAMC_DATA", "DREAMC_VENV"]:
+    if name in os.environ:
+        config.environment[name] = os.environ[name]
+
+config.substitutions.append(("%models", os.path.join(config.dreamc_src_root, "models")))
+config.substitutions.append(("%stdlib", os.path.join(config.dreamc_src_root, "stdlib")))
+config.substitutions.append(("%unit", config.dreamc_unit_dir))
+config.substitutions.append(("%python", sys.executable))
