@@ -140,7 +140,7 @@ public:
         return false;
     if (!elaborator.elaborateNetwork(*network, *root, params))
       return false;
-    return resolveRecipe(train, root->path);
+    return resolveRecipe(train);
   }
 
 private:
@@ -264,16 +264,17 @@ private:
     return ConstValue::ofWord(text);
   }
 
-  bool resolveRecipe(const TrainDecl *train, llvm::StringRef file) {
+  bool resolveRecipe(const TrainDecl *train) {
     std::string preset = "paper";
     std::map<std::string, Location> seen;
+    // The preset is the base the other items override; its own value is
+    // checked with the other items below. The grammar reads the bare word
+    // as a call without arguments.
     if (train)
       for (const RecipeItem &item : train->items)
-        if (item.key == "preset" && item.value &&
-            item.value->kind == ConstExpr::Kind::Name)
-          preset = item.value->text;
+        if (item.key == "preset" && item.call && item.call->args.empty())
+          preset = item.call->callee;
     program.recipe = presetSettings(preset == "code" ? "code" : "paper");
-    (void)file;
     if (!train)
       return true;
     for (const RecipeItem &item : train->items) {
@@ -348,10 +349,6 @@ private:
         if (!bound)
           return false;
         setting.args = *bound;
-      }
-      if (item.key == "preset") {
-        program.recipe["preset"] = setting;
-        return true;
       }
       program.recipe[item.key] = setting;
       return true;

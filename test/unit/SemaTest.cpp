@@ -1,0 +1,196 @@
+//===- SemaTest.cpp - Sema types, binds and resolves ----------------------===//
+
+#include "TestUtil.h"
+
+#include "gtest/gtest.h"
+
+using namespace dream;
+using dream::test::check;
+
+namespace {
+
+const char *kVisionSleep = R"(
+import std.vision
+autoencoder ae {
+  input image[1, 28, 28]
+  encoder conv_encoder(width: 8, latent: 16)
+  decoder conv_decoder(width: 8, out: 1)
+  pretrain masked(ratio: 0.5, epochs: 1)
+}
+block sb(ch: int) {
+  input h
+  return (h -> chain(ch)) + (h -> sleep(ae)) -> relu
+}
+network N(M: int = 2, classes: int = 10) {
+  input x : image[1, 28, 28]
+  h = x -> conv_norm_relu(16) -> repeat(M) sb(16)
+  return h -> pool -> dense(classes)
+}
+train N { lr 0.01  epochs 2 }
+)";
+
+TEST(Sema, InfersEveryShapeOfANetwork) {
+  auto checked = check(kVisionSleep);
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  const Program &program = *checked.program;
+  EXPECT_EQ(program.network->result.str(), "[10]");
+  EXPECT_EQ(program.network->inputs[0].str(), "[1, 28, 28]");
+  ASSERT_EQ(program.encoders.size(), 1u);
+  EXPECT_EQ(program.encoders[0].latent.str(), "[16, 7, 7]");
+  EXPECT_EQ(program.encoders[0].output.str(), "[1, 28, 28]");
+  EXPECT_TRUE(program.encoders[0].frozen); // The default.
+}
+
+TEST(Sema, SharesOneInstanceAcrossRepetitions) {
+  auto checked = check(kVisionSleep);
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  const BlockInstance *sb = nullptr;
+  size_t repetitions = 0;
+  for (const auto &[stage, info] : checked.program->network->stages) {
+    if (stage->kind == Stage::Kind::Repeat) {
+      repetitions = info.blocks.size();
+      sb = info.blocks[0];
+      EXPECT_EQ(info.blocks[0], info.blocks[1]);
+    }
+  }
+  ASSERT_NE(sb, nullptr);
+  EXPECT_EQ(repetitions, 2u);
+  EXPECT_EQ(sb->params.at("ch").intValue, 16);
+}
+
+TEST(Sema, PlansConnectionAdapters) {
+  auto checked = check(kVisionSleep);
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  const ConnectionInfo *connection = nullptr;
+  for (const BlockInstance &instance : checked.program->instances)
+    for (const auto &[stage, info] : instance.stages)
+      if (info.kind == StageInfo::Kind::Connection)
+        connection = &info.connection;
+  ASSERT_NE(connection, nullptr);
+  // [16, 28, 28] -> [1, 28, 28]: a 1x1 conv of 16 + 1 parameters.
+  EXPECT_EQ(connection->in.kind, "conv");
+  EXPECT_EQ(connection->in.parameters, 17);
+  // [16, 7, 7] -> [16, 28, 28] with the paper's deconvolution, stride 4.
+  EXPECT_EQ(connection->out.kind, "deconv");
+  EXPECT_EQ(connection->out.stride, 4);
+  EXPECT_EQ(connection->out.parameters, 16 * 16 * 4 * 4 + 16);
+  EXPECT_EQ(connection->options.at("share").text, "per_block");
+  EXPECT_EQ(connection->options.count("bridge"), 0u);
+}
+
+TEST(Sema, DefinesOverrideRecipeArgumentsAndDefaults) {
+  SemaOptions options;
+  options.defines = {{"M", "3"}, {"classes", "4"}};
+  auto checked = check(kVisionSleep, "input.dream", options);
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  EXPECT_EQ(checked.program->network->params.at("M").intValue, 3);
+  EXPECT_EQ(checked.program->network->result.str(), "[4]");
+}
+
+TEST(Sema, FoldsLearningRateIntoThePresetOptimizer) {
+  auto checked = check(kVisionSleep);
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  const auto &recipe = checked.program->recipe;
+  EXPECT_EQ(recipe.at("optimizer").value.text, "adam");
+  EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("lr").floatValue, 0.01);
+  EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("eps").floatValue, 1e-5);
+  EXPECT_EQ(recipe.at("epochs").value.intValue, 2);
+  EXPECT_EQ(recipe.at("batch").value.intValue, 128);
+  EXPECT_EQ(recipe.count("lr"), 0u);
+}
+
+TEST(Sema, CodePresetUsesTheAuthorsHyperParameters) {
+  auto checked = check("network N {\n input x : tensor[4]\n"
+                       " return x -> dense(2)\n}\n"
+                       "train N { preset code }\n");
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  const auto &recipe = checked.program->recipe;
+  EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("lr").floatValue, 2e-3);
+  EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("eps").floatValue, 1e-8);
+  EXPECT_EQ(recipe.at("batch").value.intValue, 16);
+  EXPECT_EQ(recipe.at("schedule").value.text, "linear");
+  EXPECT_DOUBLE_EQ(recipe.at("schedule").args.at("warmup").floatValue, 0.1);
+}
+
+TEST(Sema, ReportsShapeMismatchWithBothSides) {
+  auto checked = check("network N {\n input x : image[1, 8, 8]\n"
+                       " a = x -> conv(4)\n b = x -> conv(5)\n"
+                       " return (a + b) -> pool -> dense(2)\n}\n");
+  EXPECT_FALSE(checked.program);
+  EXPECT_NE(checked.diagnostics.find(
+                "input.dream:5:12: error: cannot add [4, 8, 8] and [5, 8, 8]"),
+            std::string::npos)
+      << checked.diagnostics;
+  EXPECT_NE(checked.diagnostics.find("input.dream:5:10: note: this branch is "
+                                     "[4, 8, 8]"),
+            std::string::npos)
+      << checked.diagnostics;
+  EXPECT_NE(checked.diagnostics.find("input.dream:5:14: note: this branch is "
+                                     "[5, 8, 8]"),
+            std::string::npos)
+      << checked.diagnostics;
+}
+
+TEST(Sema, WarnsAboutUnusedValues) {
+  auto checked = check("network N {\n input x : tensor[4]\n"
+                       " y = x -> relu\n return x -> dense(2)\n}\n");
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  EXPECT_NE(checked.diagnostics.find(
+                "input.dream:3:2: warning: value 'y' is never used"),
+            std::string::npos)
+      << checked.diagnostics;
+}
+
+TEST(Sema, TextBridgeMapsHiddenStatesToTheEncoderVocabulary) {
+  auto checked = check(R"(
+block enc(dim: int) { input ids  return ids -> embed(dim) }
+encoder phi {
+  input tokens[len: 8, vocab: 100]
+  encoder enc(12)
+  weights "w.safetensors"
+}
+network N {
+  input x : tokens[len: 8, vocab: 100]
+  h = x -> embed(6)
+  return (h + (h -> sleep(phi, bridge: soft))) -> pool -> dense(3)
+}
+)");
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  const ConnectionInfo *connection = nullptr;
+  for (const auto &[stage, info] : checked.program->network->stages)
+    if (info.kind == StageInfo::Kind::Connection)
+      connection = &info.connection;
+  ASSERT_NE(connection, nullptr);
+  EXPECT_EQ(connection->in.kind, "bridge_soft");
+  EXPECT_EQ(connection->in.parameters, 6 * 100 + 100);
+  EXPECT_EQ(connection->out.kind, "dense");
+  EXPECT_EQ(connection->out.from.str(), "[8, 12]");
+  EXPECT_EQ(connection->options.count("adapter"), 0u);
+}
+
+TEST(Sema, CollectGathersEveryEmittedDream) {
+  auto checked = check(R"(
+import std.vision
+autoencoder ae {
+  input image[1, 8, 8]
+  encoder conv_encoder(width: 4, latent: 4)
+  decoder conv_decoder(width: 4, out: 1)
+  pretrain reconstruct(epochs: 1)
+}
+block db { input h  d = h -> dream(ae)  emit d  return h + d }
+network N {
+  input x : image[1, 8, 8]
+  h = x -> conv(2) -> repeat(3) db
+  return (h + (collect(db) -> sum)) -> pool -> dense(2)
+}
+)");
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  std::string collected;
+  for (const auto &[expr, type] : checked.program->network->exprTypes) {
+    if (expr->kind == Expr::Kind::Collect)
+      collected = type.str();
+  }
+  EXPECT_EQ(collected, "([2, 8, 8], [2, 8, 8], [2, 8, 8])");
+}
+
+} // namespace
