@@ -623,9 +623,109 @@ ParamSpec oneOf(std::string name, std::vector<std::string> choices) {
 }
 
 OpSpec op(std::string name, std::vector<ParamSpec> params, OpClass opClass,
-          ShapeRule infer, std::string summary, unsigned arity = 1) {
+          ShapeRule infer, std::string summary, unsigned arity = 1,
+          ParamRule owned = nullptr) {
   return {{std::move(name), std::move(params)}, arity, opClass,
-          std::move(infer), std::move(summary)};
+          std::move(infer), std::move(summary), std::move(owned)};
+}
+
+//===----------------------------------------------------------------------===//
+// Parameter rules: the shapes and initialisers of PyTorch's layers
+//===----------------------------------------------------------------------===//
+
+std::vector<ParamInfo> convParams(const ArgMap &args, const TensorType &in) {
+  int64_t out = intArg(args, "out"), k = intArg(args, "k"), c = in.shape[0];
+  return {{"weight", {out, c, k, k}, "uniform", c * k * k, false},
+          {"bias", {out}, "uniform", c * k * k, false}};
+}
+
+std::vector<ParamInfo> deconvParams(const ArgMap &args, const TensorType &in) {
+  // nn.ConvTranspose2d stores [in, out, k, k] and computes its fan-in from
+  // dimension 1, as this does.
+  int64_t out = intArg(args, "out"), k = intArg(args, "k"), c = in.shape[0];
+  return {{"weight", {c, out, k, k}, "uniform", out * k * k, false},
+          {"bias", {out}, "uniform", out * k * k, false}};
+}
+
+std::vector<ParamInfo> conv1dParams(const ArgMap &args, const TensorType &in) {
+  int64_t out = intArg(args, "out"), k = intArg(args, "k"), d = in.shape[1];
+  return {{"weight", {out, d, k}, "uniform", d * k, false},
+          {"bias", {out}, "uniform", d * k, false}};
+}
+
+std::vector<ParamInfo> denseParams(const ArgMap &args, const TensorType &in) {
+  int64_t out = intArg(args, "out"), d = in.shape.back();
+  std::vector<ParamInfo> params = {{"weight", {out, d}, "uniform", d, false}};
+  if (args.at("bias").boolValue)
+    params.push_back({"bias", {out}, "uniform", d, false});
+  return params;
+}
+
+std::vector<ParamInfo> embedParams(const ArgMap &args, const TensorType &in) {
+  return {{"weight", {in.vocab, intArg(args, "dim")}, "normal", 0, false}};
+}
+
+std::vector<ParamInfo> posembedParams(const ArgMap &, const TensorType &in) {
+  return {{"weight", in.shape, "normal_0.02", 0, false}};
+}
+
+std::vector<ParamInfo> lstmParams(const ArgMap &args, const TensorType &in) {
+  int64_t hidden = intArg(args, "hidden");
+  int64_t directions = args.at("bidirectional").boolValue ? 2 : 1;
+  std::vector<ParamInfo> params;
+  for (int64_t layer = 0; layer < intArg(args, "layers"); ++layer) {
+    int64_t width = layer == 0 ? in.shape[1] : hidden * directions;
+    for (int64_t d = 0; d < directions; ++d) {
+      std::string suffix =
+          "_l" + std::to_string(layer) + (d ? "_reverse" : "");
+      params.push_back(
+          {"weight_ih" + suffix, {4 * hidden, width}, "uniform", hidden, false});
+      params.push_back({"weight_hh" + suffix, {4 * hidden, hidden}, "uniform",
+                        hidden, false});
+      params.push_back(
+          {"bias_ih" + suffix, {4 * hidden}, "uniform", hidden, false});
+      params.push_back(
+          {"bias_hh" + suffix, {4 * hidden}, "uniform", hidden, false});
+    }
+  }
+  return params;
+}
+
+std::vector<ParamInfo> transformerParams(const ArgMap &args,
+                                         const TensorType &in) {
+  int64_t d = in.shape[1];
+  int64_t ff = intArg(args, "ff") > 0 ? intArg(args, "ff") : 4 * d;
+  return {{"self_attn.in_proj_weight", {3 * d, d}, "xavier_uniform", d, false},
+          {"self_attn.in_proj_bias", {3 * d}, "zeros", 0, false},
+          {"self_attn.out_proj.weight", {d, d}, "uniform", d, false},
+          {"self_attn.out_proj.bias", {d}, "zeros", 0, false},
+          {"linear1.weight", {ff, d}, "uniform", d, false},
+          {"linear1.bias", {ff}, "uniform", d, false},
+          {"linear2.weight", {d, ff}, "uniform", ff, false},
+          {"linear2.bias", {d}, "uniform", ff, false},
+          {"norm1.weight", {d}, "ones", 0, false},
+          {"norm1.bias", {d}, "zeros", 0, false},
+          {"norm2.weight", {d}, "ones", 0, false},
+          {"norm2.bias", {d}, "zeros", 0, false}};
+}
+
+std::vector<ParamInfo> batchnormParams(const ArgMap &, const TensorType &in) {
+  int64_t c = in.shape[0];
+  return {{"weight", {c}, "ones", 0, false},
+          {"bias", {c}, "zeros", 0, false},
+          {"running_mean", {c}, "zeros", 0, true},
+          {"running_var", {c}, "ones", 0, true}};
+}
+
+std::vector<ParamInfo> layernormParams(const ArgMap &, const TensorType &in) {
+  int64_t d = in.shape.back();
+  return {{"weight", {d}, "ones", 0, false}, {"bias", {d}, "zeros", 0, false}};
+}
+
+/// `norm` is batchnorm on images and layernorm otherwise.
+std::vector<ParamInfo> normParams(const ArgMap &args, const TensorType &in) {
+  return in.rank() == 3 ? batchnormParams(args, in)
+                        : layernormParams(args, in);
 }
 
 std::vector<OpSpec> makeOps() {
@@ -639,21 +739,27 @@ std::vector<OpSpec> makeOps() {
          {required("out", Int), withDefault("k", I(3)),
           withDefault("stride", I(1)), withDefault("pad", I(-1))},
          OpClass::Heavy, inferConv,
-         "2-D convolution; pad -1 keeps the size ('same' padding)"),
+         "2-D convolution; pad -1 keeps the size ('same' padding)", 1,
+         convParams),
       op("deconv",
          {required("out", Int), withDefault("k", I(2)),
           withDefault("stride", I(2)), withDefault("pad", I(0))},
-         OpClass::Heavy, inferDeconv, "2-D transposed convolution"),
+         OpClass::Heavy, inferDeconv, "2-D transposed convolution", 1,
+         deconvParams),
       op("conv1d",
          {required("out", Int), withDefault("k", I(3)),
           withDefault("stride", I(1)), withDefault("pad", I(0))},
-         OpClass::Heavy, inferConv1d, "1-D convolution over a sequence"),
+         OpClass::Heavy, inferConv1d, "1-D convolution over a sequence", 1,
+         conv1dParams),
       op("batchnorm", {}, OpClass::Normalization, inferBatchNorm,
-         "batch normalisation over the channels of an image"),
+         "batch normalisation over the channels of an image", 1,
+         batchnormParams),
       op("layernorm", {}, OpClass::Normalization, sameShape,
-         "layer normalisation over the last dimension"),
+         "layer normalisation over the last dimension", 1,
+         layernormParams),
       op("norm", {}, OpClass::Normalization, sameShape,
-         "batchnorm on images, layernorm on sequences and vectors"),
+         "batchnorm on images, layernorm on sequences and vectors", 1,
+         normParams),
       op("relu", {}, OpClass::Pointwise, sameShape, "max(x, 0)"),
       op("gelu", {}, OpClass::Pointwise, sameShape, "Gaussian error linear unit"),
       op("silu", {}, OpClass::Pointwise, sameShape, "x * sigmoid(x)"),
@@ -678,20 +784,22 @@ std::vector<OpSpec> makeOps() {
          inferReshape, "the same elements in another shape"),
       op("dense", {required("out", Int), withDefault("bias", B(true))},
          OpClass::Heavy, inferDense,
-         "affine map of the last dimension"),
+         "affine map of the last dimension", 1, denseParams),
       op("embed", {required("dim", Int)}, OpClass::Heavy, inferEmbed,
-         "token ids to vectors"),
+         "token ids to vectors", 1, embedParams),
       op("posembed", {}, OpClass::Pointwise, inferSequenceSame,
-         "adds a learned position embedding"),
+         "adds a learned position embedding", 1,
+         posembedParams),
       op("lstm",
          {required("hidden", Int), withDefault("layers", I(1)),
           withDefault("bidirectional", B(false))},
-         OpClass::Heavy, inferLstm, "LSTM over a sequence"),
+         OpClass::Heavy, inferLstm, "LSTM over a sequence", 1, lstmParams),
       op("transformer",
          {required("heads", Int), withDefault("ff", I(0)),
           withDefault("dropout", F(0.0))},
          OpClass::Heavy, inferTransformer,
-         "post-norm transformer encoder layer (BERT style)"),
+         "post-norm transformer encoder layer (BERT style)", 1,
+         transformerParams),
       op("softmax", {}, OpClass::Normalization, sameShape,
          "softmax over the last dimension"),
       op("argmax", {}, OpClass::Reduction, inferArgmax,

@@ -8,11 +8,22 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Dialect/DreamDialect.h"
+#include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Sema/Sema.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -23,7 +34,9 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class EmitStage { AST };
+/// Stages in pipeline order: a later stage runs every earlier one.
+enum class EmitStage { AST, MLIR };
+enum class InputKind { Dream, MLIR };
 
 cl::OptionCategory category("dreamc options");
 
@@ -35,7 +48,15 @@ cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file>"),
 cl::opt<EmitStage> emit(
     "emit", cl::desc("The stage to stop at and print"), cl::init(EmitStage::AST),
     cl::values(clEnumValN(EmitStage::AST, "ast",
-                          "the checked AST with inferred shapes")),
+                          "the checked AST with inferred shapes"),
+               clEnumValN(EmitStage::MLIR, "mlir",
+                          "the dream dialect, as generated")),
+    cl::cat(category));
+cl::opt<InputKind> inputKind(
+    "x", cl::desc("The kind of the input file"), cl::init(InputKind::Dream),
+    cl::values(clEnumValN(InputKind::Dream, "dream", ".dream source"),
+               clEnumValN(InputKind::MLIR, "mlir",
+                          "dream dialect IR: restart after MLIRGen")),
     cl::cat(category));
 cl::list<std::string> importDirs("I", cl::desc("Add <dir> to the import path"),
                                  cl::value_desc("dir"), cl::Prefix,
@@ -70,6 +91,27 @@ std::string findStdlib(const char *argv0) {
   return DREAMC_SOURCE_STDLIB;
 }
 
+/// Writes the result only once it is complete; a failed run leaves any
+/// existing output file untouched. ToolOutputFile removes a partial file if
+/// the write itself fails.
+int writeOutput(llvm::StringRef text) {
+  std::error_code ec;
+  llvm::ToolOutputFile output(outputFile, ec, llvm::sys::fs::OF_Text);
+  if (!ec) {
+    output.os() << text;
+    output.os().flush();
+    if (!output.os().has_error()) {
+      output.keep();
+      return 0;
+    }
+    ec = output.os().error();
+    output.os().clear_error();
+  }
+  llvm::WithColor::error(llvm::errs(), "dreamc")
+      << "cannot write '" << outputFile << "': " << ec.message() << "\n";
+  return 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -97,27 +139,51 @@ int main(int argc, char **argv) {
     options.defines.emplace_back(name.str(), value.str());
   }
 
-  SourceManager sources;
-  DiagnosticEngine diag(sources, llvm::errs());
-  std::unique_ptr<Program> program =
-      analyze(inputFile, sources, diag, options);
-  if (!program)
-    return 1;
-
-  // Written to a temporary file and renamed on success: an error never
-  // leaves a half-written output behind.
-  std::error_code ec;
-  llvm::ToolOutputFile output(outputFile, ec, llvm::sys::fs::OF_Text);
-  if (ec) {
-    llvm::WithColor::error(llvm::errs(), "dreamc")
-        << "cannot write '" << outputFile << "': " << ec.message() << "\n";
-    return 1;
+  mlir::MLIRContext context;
+  context.getOrLoadDialect<dream::DreamDialect>();
+  context.getOrLoadDialect<mlir::func::FuncDialect>();
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (inputKind == InputKind::MLIR) {
+    if (emit < EmitStage::MLIR) {
+      llvm::WithColor::error(llvm::errs(), "dreamc")
+          << "-x=mlir starts after MLIRGen: choose --emit=mlir or later\n";
+      return 1;
+    }
+    llvm::SourceMgr sourceMgr;
+    mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    std::string error;
+    auto file = mlir::openInputFile(inputFile, &error);
+    if (!file) {
+      llvm::WithColor::error(llvm::errs(), "dreamc") << error << "\n";
+      return 1;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return 1;
+  } else {
+    SourceManager sources;
+    DiagnosticEngine diag(sources, llvm::errs());
+    std::unique_ptr<Program> program =
+        analyze(inputFile, sources, diag, options);
+    if (!program)
+      return 1;
+    if (emit == EmitStage::AST) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      dumpProgram(*program, os);
+      return writeOutput(os.str());
+    }
+    module = mlirGen(context, *program);
+    if (!module) {
+      llvm::WithColor::error(llvm::errs(), "dreamc")
+          << "internal error: the generated IR does not verify; please "
+             "report this with the input file\n";
+      return 1;
+    }
   }
-  switch (emit) {
-  case EmitStage::AST:
-    dumpProgram(*program, output.os());
-    break;
-  }
-  output.keep();
-  return 0;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module->print(os);
+  return writeOutput(os.str());
 }

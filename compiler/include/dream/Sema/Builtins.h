@@ -81,6 +81,22 @@ struct ShapeResult {
 using ShapeRule =
     std::function<ShapeResult(const ArgMap &, llvm::ArrayRef<TensorType>)>;
 
+/// One parameter (or buffer) an op owns, with PyTorch's default initialiser
+/// for it: "uniform" is U(-1/sqrt(fanIn), 1/sqrt(fanIn)), the bound of
+/// nn.Conv2d, nn.Linear and nn.LSTM; "normal" is N(0, 1) as nn.Embedding;
+/// "normal_0.02" as BERT's position embeddings; "xavier_uniform"; "ones";
+/// "zeros".
+struct ParamInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string init;
+  int64_t fanIn = 0;
+  bool buffer = false; ///< State such as running statistics, not trained.
+};
+
+using ParamRule = std::function<std::vector<ParamInfo>(
+    const ArgMap &, const TensorType &input)>;
+
 /// Number of tensor inputs an op takes when it is not a fixed count.
 constexpr unsigned kVariadic = ~0u;
 
@@ -90,6 +106,8 @@ struct OpSpec {
   OpClass opClass = OpClass::Pointwise;
   ShapeRule infer;
   std::string summary;
+  /// The parameters the op owns, in operand order (none when empty).
+  ParamRule params;
 };
 
 /// The primitive op called `name`, or nullptr.

@@ -1,0 +1,27 @@
+//===- Passes.h - The dream dialect's passes and pipelines ----------------===//
+
+#ifndef DREAM_TRANSFORMS_PASSES_H
+#define DREAM_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace dream {
+
+#define GEN_PASS_DECL
+#include "dream/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "dream/Transforms/Passes.h.inc"
+
+/// The passes from MLIRGen's output to straight-line networks: connections
+/// expanded, blocks inlined, then canonicalised. Used by dreamc and
+/// registered for dream-opt as `dream-pipeline`.
+void buildDreamPipeline(mlir::OpPassManager &pm);
+
+/// Registers the named pipelines with the command-line tools.
+void registerDreamPipelines();
+
+} // namespace dream
+
+#endif // DREAM_TRANSFORMS_PASSES_H

@@ -1,0 +1,33 @@
+//===- Passes.td - The dream dialect's passes ---------------*- tablegen -*-===//
+
+#ifndef DREAM_PASSES_TD
+#define DREAM_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ExpandConnections : Pass<"dream-expand-connections", "mlir::ModuleOp"> {
+  let summary = "Turns sleep and dream connections into adapters and encoder calls";
+  let description = [{
+    Replaces each `dream.sleep` / `dream.dream` by its in adapter, a call of
+    the encoder's function (and the decoder's), a `dream.stop_gradient` when
+    the connection detaches the gradient, and its out adapter. Adapter
+    parameters are named after the connection's scope (`share = per_block`)
+    or after the encoder (`share = shared`, kept global).
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
+def InlineBlocks : Pass<"dream-inline-blocks", "mlir::ModuleOp"> {
+  let summary = "Inlines block applications, giving each its own parameters";
+  let description = [{
+    Inlines every `func.call` in the public functions, innermost scopes
+    first. The parameters of an inlined body are renamed with the call's
+    `dream.scope` (prefixed by the enclosing scopes), so two applications of
+    one block own distinct parameters; calls with `dream.absolute_scope`
+    (encoders) give the same names everywhere, so all connections share one
+    encoder. Parameters inlined through a `dream.frozen` call are frozen.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
+#endif // DREAM_PASSES_TD

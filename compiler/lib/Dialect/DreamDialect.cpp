@@ -1,0 +1,94 @@
+//===- DreamDialect.cpp - The dream dialect and its op hooks --------------===//
+
+#include "dream/Dialect/DreamDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Transforms/InliningUtils.h"
+
+using namespace dream;
+
+#include "dream/Dialect/DreamDialect.cpp.inc"
+#include "dream/Dialect/ShapeInference.cpp.inc"
+
+namespace {
+/// Every dream op may be inlined: block applications become straight-line
+/// code in the network.
+struct DreamInlinerInterface : public mlir::DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(mlir::Operation *, mlir::Region *, bool,
+                       mlir::IRMapping &) const final {
+    return true;
+  }
+};
+} // namespace
+
+void DreamDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dream/Dialect/DreamOps.cpp.inc"
+      >();
+  addInterfaces<DreamInlinerInterface>();
+}
+
+//===----------------------------------------------------------------------===//
+// Op hooks
+//===----------------------------------------------------------------------===//
+
+mlir::LogicalResult EncoderOp::verify() {
+  for (mlir::Type type : {getInput(), getLatent(), getOutput()})
+    if (!fromMLIRType(type))
+      return emitOpError("types must be batched tensors tensor<?x...>, not ")
+             << type;
+  if (!getDecode() && getOutput() != getLatent())
+    return emitOpError("without a decoder, the output is the latent");
+  return mlir::success();
+}
+
+/// Checks that a connection names a dream.encoder, that a dream connection
+/// or a decoded sleep connection has a decoder, and that the connection
+/// keeps the hidden state's type.
+template <typename ConnectionOp>
+static mlir::LogicalResult
+verifyConnection(ConnectionOp op, mlir::SymbolTableCollection &symbols,
+                 bool needsDecoder) {
+  auto encoder = symbols.lookupNearestSymbolFrom<EncoderOp>(
+      op.getOperation(), op.getEncoderAttr());
+  if (!encoder)
+    return op.emitOpError("refers to ")
+           << op.getEncoderAttr() << ", which is not a dream.encoder";
+  if ((needsDecoder || op.getDecoded()) && !encoder.getDecode())
+    return op.emitOpError("needs an autoencoder, but ")
+               .attachNote(encoder.getLoc())
+           << op.getEncoderAttr() << " has no decoder";
+  if (op.getInput().getType() != op.getResult().getType())
+    return op.emitOpError("must keep the hidden state's type ")
+           << op.getInput().getType();
+  return mlir::success();
+}
+
+mlir::LogicalResult
+SleepOp::verifySymbolUses(mlir::SymbolTableCollection &symbols) {
+  return verifyConnection(*this, symbols, /*needsDecoder=*/false);
+}
+
+mlir::LogicalResult
+DreamOp::verifySymbolUses(mlir::SymbolTableCollection &symbols) {
+  return verifyConnection(*this, symbols, /*needsDecoder=*/true);
+}
+
+mlir::LogicalResult AddOp::verify() {
+  if (getOperands().empty())
+    return emitOpError("needs at least one operand");
+  return mlir::success();
+}
+
+mlir::OpFoldResult AddOp::fold(FoldAdaptor) {
+  // A sum of one tensor is that tensor.
+  if (getOperands().size() == 1)
+    return getOperands().front();
+  return {};
+}
+
+#define GET_OP_CLASSES
+#include "dream/Dialect/DreamOps.cpp.inc"

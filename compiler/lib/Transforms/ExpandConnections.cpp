@@ -1,0 +1,204 @@
+//===- ExpandConnections.cpp - Sleep/dream connections to explicit ops ----===//
+//
+// A connection h -> out(φ(in(h))) becomes: the in adapter Sema planned, a
+// call of the encoder's function (and of the decoder's for a dream or a
+// decoded sleep), an optional stop_gradient, and the out adapter. The
+// adapters are ordinary primitives built by buildPrimitive, so they get
+// parameters, shape checks and (later) fusion like everything else.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Dialect/DreamDialect.h"
+#include "dream/Dialect/PrimitiveBuilder.h"
+#include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace dream {
+#define GEN_PASS_DEF_EXPANDCONNECTIONS
+#include "dream/Transforms/Passes.h.inc"
+} // namespace dream
+
+using namespace dream;
+
+namespace {
+
+/// Builds the adapters of one connection.
+class AdapterBuilder {
+public:
+  AdapterBuilder(mlir::OpBuilder &builder, mlir::Location loc,
+                 std::string scope, bool global)
+      : builder(builder), loc(loc), scope(std::move(scope)), global(global) {}
+
+  /// Adapts `value` (of language type `from`) to `to` with adapter `kind`
+  /// and `stride`, as planned by Sema (dream/Sema/Sema.h, AdapterPlan).
+  mlir::Value adapt(mlir::Value value, const TensorType &from,
+                    const TensorType &to, llvm::StringRef kind,
+                    int64_t stride, llvm::StringRef side) {
+    std::string prefix = scope + "." + side.str();
+    auto build = [&](llvm::StringRef primitive, ArgMap args, mlir::Value in,
+                     const TensorType &inType, llvm::StringRef name) {
+      return buildPrimitive(builder, loc, primitive, std::move(args), {in},
+                            {inType}, prefix + name.str(), global);
+    };
+    auto ints = [](std::initializer_list<std::pair<const char *, int64_t>>
+                       items) {
+      ArgMap args;
+      for (auto [name, value] : items)
+        args[name] = ConstValue::ofInt(value);
+      return args;
+    };
+    if (kind == "identity")
+      return value;
+    if (kind == "conv")
+      return build("conv",
+                   ints({{"out", to.shape[0]}, {"k", stride},
+                         {"stride", stride}, {"pad", 0}}),
+                   value, from, "");
+    if (kind == "deconv")
+      return build("deconv",
+                   ints({{"out", to.shape[0]}, {"k", stride},
+                         {"stride", stride}, {"pad", 0}}),
+                   value, from, "");
+    if (kind == "upsample_conv") {
+      mlir::Value up = build("upsample", ints({{"factor", stride}}), value,
+                             from, ".upsample");
+      TensorType upType = TensorType::floats(
+          {from.shape[0], from.shape[1] * stride, from.shape[2] * stride});
+      return build("conv",
+                   ints({{"out", to.shape[0]}, {"k", 1}, {"stride", 1},
+                         {"pad", 0}}),
+                   up, upType, "");
+    }
+    if (kind == "dense")
+      return dense(value, from, to, build);
+    if (kind == "bridge_argmax") {
+      // The paper's bridge: scores over the encoder's vocabulary, then the
+      // most likely token at each position (no gradient passes).
+      TensorType scores = TensorType::floats({from.shape[0], to.vocab});
+      mlir::Value logits =
+          build("dense", ints({{"out", to.vocab}}), value, from, "");
+      return build("argmax", {}, logits, scores, ".argmax");
+    }
+    mlir::emitError(loc) << "adapter '" << kind
+                         << "' cannot be generated yet; use the argmax "
+                            "bridge or a convolutional/dense adapter";
+    return nullptr;
+  }
+
+private:
+  template <typename Build>
+  mlir::Value dense(mlir::Value value, const TensorType &from,
+                    const TensorType &to, Build &build) {
+    bool lastDimOnly =
+        from.rank() == to.rank() && from.rank() <= 2 &&
+        std::equal(from.shape.begin(), from.shape.end() - 1, to.shape.begin());
+    ArgMap out;
+    if (lastDimOnly) {
+      out["out"] = ConstValue::ofInt(to.shape.back());
+      return build("dense", out, value, from, "");
+    }
+    // Everything to everything: flatten, dense, reshape.
+    TensorType flat = TensorType::floats({from.elementCount()});
+    mlir::Value flattened = build("flatten", {}, value, from, ".flatten");
+    out["out"] = ConstValue::ofInt(to.elementCount());
+    mlir::Value mapped = build("dense", out, flattened, flat, "");
+    ArgMap shape;
+    shape["shape"].kind = ConstValue::Kind::List;
+    for (int64_t dim : to.shape)
+      shape["shape"].items.push_back(ConstValue::ofInt(dim));
+    return build("reshape", shape, mapped,
+                 TensorType::floats({to.elementCount()}), ".reshape");
+  }
+
+  mlir::OpBuilder &builder;
+  mlir::Location loc;
+  std::string scope;
+  bool global;
+};
+
+/// The language type of a batched tensor type, with the vocabulary of a
+/// token input restored from the encoder.
+TensorType languageType(mlir::Type type, std::optional<int64_t> vocab) {
+  TensorType result = *fromMLIRType(type);
+  if (result.isTokens() && vocab)
+    result.vocab = *vocab;
+  return result;
+}
+
+template <typename ConnectionOp>
+mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
+  ConnectionOp op = connection;
+  auto encoder = mlir::SymbolTable::lookupNearestSymbolFrom<EncoderOp>(
+      op, op.getEncoderAttr());
+  if (!encoder)
+    return op.emitOpError("refers to an unknown encoder");
+  mlir::OpBuilder builder(op);
+  mlir::Location loc = op.getLoc();
+  bool shared = op.getShare() == "shared";
+  auto scopeAttr = op->template getAttrOfType<mlir::StringAttr>(kScopeAttr);
+  std::string kind = isDream ? "dream" : "sleep";
+  std::string scope = shared ? encoder.getSymName().str() + "." + kind +
+                                   "_adapter"
+                             : (scopeAttr ? scopeAttr.str() : kind);
+  AdapterBuilder adapters(builder, loc, scope, shared);
+
+  TensorType hidden = *fromMLIRType(op.getInput().getType());
+  TensorType input = languageType(encoder.getInput(), encoder.getVocab());
+  mlir::Value x = adapters.adapt(op.getInput(), hidden, input,
+                                 op.getInAdapter(), op.getInStride(), "in");
+  if (!x)
+    return mlir::failure();
+
+  auto call = [&](mlir::FlatSymbolRefAttr callee, mlir::Value arg,
+                  mlir::Type result, llvm::StringRef part) {
+    auto op = builder.create<mlir::func::CallOp>(loc, callee, result, arg);
+    // The encoder's parameters are named once, wherever it is called.
+    op->setAttr(kScopeAttr, builder.getStringAttr(
+                                encoder.getSymName().str() + "." + part.str()));
+    op->setAttr(kAbsoluteScopeAttr, builder.getUnitAttr());
+    if (encoder.getFrozen())
+      op->setAttr(kFrozenCallAttr, builder.getUnitAttr());
+    op->setAttr(kMaskingAttr, connection.getMaskingAttr());
+    return op.getResult(0);
+  };
+  mlir::Value y = call(encoder.getEncodeAttr(), x, encoder.getLatent(),
+                       "encoder");
+  mlir::Type yType = encoder.getLatent();
+  if (isDream || op.getDecoded()) {
+    y = call(encoder.getDecodeAttr(), y, encoder.getOutput(), "decoder");
+    yType = encoder.getOutput();
+  }
+  if (op.getGrad() == "detach")
+    y = builder.create<StopGradientOp>(loc, y).getResult();
+  mlir::Value out =
+      adapters.adapt(y, languageType(yType, std::nullopt), hidden,
+                     op.getOutAdapter(), op.getOutStride(), "out");
+  if (!out)
+    return mlir::failure();
+  op.replaceAllUsesWith(out);
+  op.erase();
+  return mlir::success();
+}
+
+struct ExpandConnectionsPass
+    : public impl::ExpandConnectionsBase<ExpandConnectionsPass> {
+  void runOnOperation() override {
+    llvm::SmallVector<mlir::Operation *> connections;
+    getOperation().walk([&](mlir::Operation *op) {
+      if (mlir::isa<SleepOp, DreamOp>(op))
+        connections.push_back(op);
+    });
+    for (mlir::Operation *op : connections) {
+      mlir::LogicalResult result =
+          mlir::isa<DreamOp>(op)
+              ? expand(mlir::cast<DreamOp>(op), /*isDream=*/true)
+              : expand(mlir::cast<SleepOp>(op), /*isDream=*/false);
+      if (mlir::failed(result))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,103 @@
+//===- InlineBlocks.cpp - Block applications become straight-line code ----===//
+//
+// Each application of a block owns its parameters, as each instance of an
+// nn.Module does. MLIRGen names a block's parameters relative to the block
+// (`conv_0.weight`) and marks every call with its scope (`chain_1`); this
+// pass inlines calls, renaming what it inlines so that names are paths
+// (`dream_block_2.chain_0.conv_0.weight`) that the runtime and checkpoints
+// use.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Dialect/DreamDialect.h"
+#include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/InliningUtils.h"
+
+namespace dream {
+#define GEN_PASS_DEF_INLINEBLOCKS
+#include "dream/Transforms/Passes.h.inc"
+} // namespace dream
+
+using namespace dream;
+
+namespace {
+
+/// Renames the parameters and nested scopes of a clone of the callee for
+/// the call it is about to replace.
+void applyScope(mlir::func::FuncOp body, mlir::func::CallOp call) {
+  auto scope = call->getAttrOfType<mlir::StringAttr>(kScopeAttr);
+  bool frozen = call->hasAttr(kFrozenCallAttr);
+  auto masking = call->getAttrOfType<mlir::StringAttr>(kMaskingAttr);
+  std::string prefix = scope ? scope.str() + "." : "";
+  mlir::Builder builder(call.getContext());
+  body.walk([&](mlir::Operation *op) {
+    if (auto param = mlir::dyn_cast<ParamOp>(op)) {
+      if (!param.getGlobal())
+        param.setName(prefix + param.getName().str());
+      if (frozen)
+        param.setFrozen(true);
+      return;
+    }
+    if (auto mask = mlir::dyn_cast<MaskOp>(op)) {
+      if (masking && !mask->hasAttr("masking"))
+        mask->setAttr("masking", masking);
+      return;
+    }
+    // Nested calls and connections carry scopes relative to this body.
+    auto inner = op->getAttrOfType<mlir::StringAttr>(kScopeAttr);
+    if (inner && !op->hasAttr(kAbsoluteScopeAttr))
+      op->setAttr(kScopeAttr, builder.getStringAttr(prefix + inner.str()));
+    if (frozen && mlir::isa<mlir::func::CallOp>(op))
+      op->setAttr(kFrozenCallAttr, builder.getUnitAttr());
+    if (masking && mlir::isa<mlir::func::CallOp>(op) &&
+        !op->hasAttr(kMaskingAttr))
+      op->setAttr(kMaskingAttr, masking);
+  });
+}
+
+struct InlineBlocksPass : public impl::InlineBlocksBase<InlineBlocksPass> {
+  void runOnOperation() override {
+    mlir::ModuleOp module = getOperation();
+    mlir::SymbolTable symbols(module);
+    mlir::InlinerInterface interface(&getContext());
+    for (auto function : module.getOps<mlir::func::FuncOp>()) {
+      if (!function.isPublic())
+        continue;
+      // Inlining exposes the callee's calls: repeat until none is left.
+      // Blocks cannot be recursive (Sema), so this ends.
+      while (true) {
+        llvm::SmallVector<mlir::func::CallOp> calls;
+        function.walk([&](mlir::func::CallOp call) { calls.push_back(call); });
+        if (calls.empty())
+          break;
+        for (mlir::func::CallOp call : calls)
+          if (mlir::failed(inlineOne(call, symbols, interface)))
+            return signalPassFailure();
+      }
+    }
+  }
+
+  mlir::LogicalResult inlineOne(mlir::func::CallOp call,
+                                mlir::SymbolTable &symbols,
+                                mlir::InlinerInterface &interface) {
+    auto callee = symbols.lookup<mlir::func::FuncOp>(call.getCallee());
+    if (!callee || callee.isExternal())
+      return call.emitOpError("calls ")
+             << call.getCalleeAttr() << ", which has no body to inline";
+    mlir::func::FuncOp body = callee.clone();
+    applyScope(body, call);
+    mlir::LogicalResult result = mlir::inlineCall(
+        interface, call, body, &body.getBody(),
+        /*shouldCloneInlinedRegion=*/false);
+    body.erase();
+    if (mlir::failed(result))
+      return call.emitOpError("could not be inlined");
+    call.erase();
+    return mlir::success();
+  }
+};
+
+} // namespace
