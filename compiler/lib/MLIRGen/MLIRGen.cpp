@@ -35,6 +35,7 @@ public:
 
   mlir::OwningOpRef<mlir::ModuleOp> run() {
     module = mlir::ModuleOp::create(builder.getUnknownLoc());
+    emitMetadata();
     emitNetwork(*program.network);
     for (const EncoderInstance &encoder : program.encoders)
       emitEncoder(encoder);
@@ -89,6 +90,29 @@ private:
     functions[instance] = function;
     pending.emplace_back(instance, function);
     return function;
+  }
+
+  /// What the plan needs beyond the graphs: the source, the token input's
+  /// vocabulary, and the resolved training recipe.
+  void emitMetadata() {
+    const BlockInstance &network = *program.network;
+    module->setAttr(kSourceAttr, builder.getStringAttr(network.decl->loc.file));
+    if (network.inputs.front().isTokens())
+      module->setAttr(kInputVocabAttr,
+                      builder.getI64IntegerAttr(network.inputs.front().vocab));
+    mlir::NamedAttrList recipe;
+    for (const auto &[key, setting] : program.recipe) {
+      bool isCall = key == "optimizer" || key == "schedule" || key == "augment";
+      if (!isCall) {
+        recipe.append(key, toAttributes(builder, {{key, setting.value}})
+                               .get(key));
+        continue;
+      }
+      mlir::NamedAttrList call = toAttributes(builder, setting.args);
+      call.append("name", builder.getStringAttr(setting.value.text));
+      recipe.append(key, call.getDictionary(&context));
+    }
+    module->setAttr(kRecipeAttr, recipe.getDictionary(&context));
   }
 
   void emitNetwork(const BlockInstance &network) {

@@ -3,7 +3,8 @@
 // Three steps, each of which can stop the parse with one located error:
 //   1. the bytes must be UTF-8 text without NUL bytes;
 //   2. the token stream must hold no lexical error token and must not nest
-//      brackets deeper than kMaxNesting (this bounds parser recursion);
+//      brackets and unary minus signs deeper than kMaxNesting (this bounds
+//      parser recursion);
 //   3. ANTLR parses; the first syntax error is reworded ("expected ..., found
 //      ...") and parsing stops, so one mistake gives one message.
 // Then the parse tree is converted to the AST and thrown away.
@@ -20,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 using namespace dream;
 using P = dream::parser::DreamParser;
@@ -73,7 +75,10 @@ private:
 struct SyntaxAbort {};
 
 /// Reports the first syntax error in words and stops: no recovery, hence no
-/// cascade of follow-on errors.
+/// cascade of follow-on errors. The inherited sync() checks the next token
+/// at every loop decision (`stmt*`, `topDecl*`, ...), so a token that cannot
+/// start another iteration is reported there, with everything that could,
+/// rather than later as a lone missing `}`.
 class FirstErrorStrategy : public antlr4::DefaultErrorStrategy {
 public:
   void recover(antlr4::Parser *, std::exception_ptr) override {
@@ -84,7 +89,12 @@ public:
     reportError(recognizer, e);
     throw SyntaxAbort{};
   }
-  void sync(antlr4::Parser *) override {}
+
+protected:
+  void reportUnwantedToken(antlr4::Parser *recognizer) override {
+    DefaultErrorStrategy::reportUnwantedToken(recognizer);
+    throw SyntaxAbort{};
+  }
 };
 
 /// Describes a token kind as a person would.
@@ -112,6 +122,16 @@ std::string describeToken(const antlr4::Token *token) {
   return quote(token->getText());
 }
 
+/// The keyword a token type stands for ("repeat"), or "" for other tokens.
+std::string keywordOf(const antlr4::dfa::Vocabulary &vocabulary, size_t type) {
+  llvm::StringRef literal = vocabulary.getLiteralName(type);
+  if (!literal.consume_front("'") || !literal.consume_back("'") ||
+      literal.empty() ||
+      !llvm::all_of(literal, [](char c) { return llvm::isAlpha(c); }))
+    return {};
+  return literal.str();
+}
+
 class SyntaxErrorListener : public antlr4::BaseErrorListener {
 public:
   SyntaxErrorListener(DiagnosticEngine &diag, const LocationMap &locations)
@@ -124,20 +144,61 @@ public:
       return;
     reported = true;
     auto *parser = static_cast<antlr4::Parser *>(recognizer);
-    std::vector<std::string> expected;
-    for (size_t type : parser->getExpectedTokens().toList())
-      expected.push_back(describeTokenType(parser->getVocabulary(), type));
+    const antlr4::dfa::Vocabulary &vocabulary = parser->getVocabulary();
+    antlr4::misc::IntervalSet expectedTypes = parser->getExpectedTokens();
+    std::vector<std::string> expected, keywords;
+    for (size_t type : expectedTypes.toList()) {
+      expected.push_back(describeTokenType(vocabulary, type));
+      std::string keyword = keywordOf(vocabulary, type);
+      if (!keyword.empty())
+        keywords.push_back(keyword);
+    }
     std::sort(expected.begin(), expected.end());
     expected.erase(std::unique(expected.begin(), expected.end()),
                    expected.end());
-    diag.error(locations.at(offendingSymbol),
-               "expected " + joinAlternatives(expected) + ", found " +
-                   describeToken(offendingSymbol));
+
+    Location where = locations.at(offendingSymbol);
+    std::string found = keywordOf(vocabulary, offendingSymbol->getType());
+    bool wantsName = expectedTypes.contains(static_cast<size_t>(P::IDENT));
+    auto expects = [&](llvm::StringRef keyword) {
+      return llvm::is_contained(keywords, keyword);
+    };
+    if (found == "import" && expects("network") && !expects("import")) {
+      diag.error(where, "imports come before declarations; move this import "
+                        "above the first declaration");
+      return;
+    }
+    if (!found.empty() && wantsName &&
+        (expected.size() == 1 || nextText(parser, offendingSymbol) == "=")) {
+      diag.error(where, quote(found) + " is a keyword and cannot " +
+                            (expected.size() == 1 ? "be used as a name"
+                                                  : "name a value"));
+      return;
+    }
+    auto builder = diag.error(where, "expected " + joinAlternatives(expected) +
+                                         ", found " +
+                                         describeToken(offendingSymbol));
+    // A misspelt keyword reads as a name where a keyword was expected.
+    if (offendingSymbol->getType() == P::IDENT) {
+      std::string suggestion =
+          closestMatch(offendingSymbol->getText(), keywords);
+      if (!suggestion.empty())
+        builder.note(where, "did you mean " + quote(suggestion) + "?");
+    }
   }
 
   bool reported = false;
 
 private:
+  /// The text of the token after `token`.
+  static std::string nextText(antlr4::Parser *parser, antlr4::Token *token) {
+    antlr4::TokenStream *tokens = parser->getTokenStream();
+    size_t next = token->getTokenIndex() + 1;
+    if (next >= tokens->size())
+      return {};
+    return tokens->get(next)->getText();
+  }
+
   static std::string joinAlternatives(const std::vector<std::string> &items) {
     if (items.empty())
       return "something else";
@@ -179,10 +240,19 @@ bool checkEncoding(const std::string &text, const LocationMap &locations,
   return false;
 }
 
-/// Step 2: lexical error tokens and bracket depth.
+/// Step 2: lexical error tokens and nesting depth. Brackets and unary minus
+/// signs both deepen the parser's recursion (`- - 8` negates a negation), so
+/// one bound covers both.
 bool checkTokens(antlr4::CommonTokenStream &tokens,
                  const LocationMap &locations, DiagnosticEngine &diag) {
-  unsigned depth = 0;
+  // What is open: brackets, and '-' signs whose operand has not ended.
+  std::vector<char> open;
+  auto closeSigns = [&] {
+    while (!open.empty() && open.back() == '-')
+      open.pop_back();
+  };
+  // After an operand, '-' subtracts; anywhere else it negates.
+  bool afterOperand = false;
   for (antlr4::Token *token : tokens.getTokens()) {
     switch (token->getType()) {
     case P::ERROR_CHAR:
@@ -203,16 +273,32 @@ bool checkTokens(antlr4::CommonTokenStream &tokens,
     const std::string text = token->getType() == antlr4::Token::EOF
                                  ? std::string()
                                  : token->getText();
-    if (text == "(" || text == "[" || text == "{") {
-      if (++depth > kMaxNesting) {
-        diag.error(locations.at(token),
-                   "brackets nest deeper than " + std::to_string(kMaxNesting) +
-                       " levels; split the expression into named values");
-        return false;
-      }
-    } else if ((text == ")" || text == "]" || text == "}") && depth > 0) {
-      --depth;
+    bool sign = text == "-" && !afterOperand;
+    if (sign || text == "(" || text == "[" || text == "{") {
+      open.push_back(sign ? '-' : '(');
+      afterOperand = false;
+      if (open.size() <= kMaxNesting)
+        continue;
+      diag.error(locations.at(token),
+                 sign ? "unary '-' signs and brackets nest deeper than " +
+                            std::to_string(kMaxNesting) +
+                            " levels; simplify the expression"
+                      : "brackets nest deeper than " +
+                            std::to_string(kMaxNesting) +
+                            " levels; split the expression into named values");
+      return false;
     }
+    closeSigns();
+    if (text == ")" || text == "]" || text == "}") {
+      if (!open.empty())
+        open.pop_back();
+      closeSigns(); // A bracketed operand ends the signs before it.
+    }
+    afterOperand = text == ")" || text == "]" || text == "true" ||
+                   text == "false" || token->getType() == P::IDENT ||
+                   token->getType() == P::INT ||
+                   token->getType() == P::FLOAT ||
+                   token->getType() == P::STRING;
   }
   return true;
 }
@@ -277,12 +363,12 @@ private:
 
   Param buildParam(P::ParamContext *ctx) {
     Param param;
-    param.name = ctx->IDENT(0)->getText();
+    param.name = ctx->name->getText();
     param.loc = locations.at(ctx);
-    param.kind = ctx->IDENT(1)->getText();
-    param.kindLoc = locations.at(ctx->IDENT(1));
+    param.kind = ctx->kind->getText();
+    param.kindLoc = locations.at(ctx->kind);
     if (auto *value = ctx->constExpr())
-      param.defaultValue = buildConst(value);
+      param.defaultValue = buildConstant(value);
     return param;
   }
 
@@ -323,7 +409,28 @@ private:
     encoder.isAutoencoder = ctx->kind->getText() == "autoencoder";
     encoder.name = ctx->IDENT()->getText();
     encoder.loc = locations.at(ctx->IDENT());
+    // Where each kind of item was first given: a second one would silently
+    // override it. `frozen` and `trainable` are one setting.
+    std::map<std::string, std::pair<std::string, Location>> given;
     for (auto *item : ctx->encoderItem()) {
+      std::string keyword = item->getStart()->getText();
+      std::string setting =
+          keyword == "trainable" ? std::string("frozen") : keyword;
+      Location loc = locations.at(item);
+      if (auto it = given.find(setting); it != given.end()) {
+        const auto &[firstKeyword, firstLoc] = it->second;
+        std::string message =
+            firstKeyword == keyword
+                ? quote(keyword) + " is given twice in " + quote(encoder.name)
+                : quote(keyword) + " contradicts " + quote(firstKeyword) +
+                      ": an encoder is either frozen or trainable";
+        if (!failed)
+          diag.error(loc, message)
+              .note(firstLoc, quote(firstKeyword) + " is given here");
+        failed = true;
+        continue;
+      }
+      given[setting] = {keyword, loc};
       if (auto *input = dynamic_cast<P::EncoderInputContext *>(item))
         encoder.input = buildType(input->typeExpr());
       else if (auto *part = dynamic_cast<P::EncoderPartContext *>(item))
@@ -332,14 +439,14 @@ private:
         encoder.decoder = buildCall(dec->call());
       else if (auto *weights = dynamic_cast<P::EncoderWeightsContext *>(item)) {
         encoder.weights = unescape(weights->STRING());
-        encoder.weightsLoc = locations.at(weights);
+        encoder.weightsLoc = loc;
       } else if (auto *pre = dynamic_cast<P::EncoderPretrainContext *>(item))
         encoder.pretrain = buildCall(pre->call());
       else if (auto *flag = dynamic_cast<P::EncoderFreezingContext *>(item)) {
         encoder.freezing = flag->flag->getText() == "frozen"
                                ? EncoderDecl::Freezing::Frozen
                                : EncoderDecl::Freezing::Trainable;
-        encoder.freezingLoc = locations.at(flag);
+        encoder.freezingLoc = loc;
       }
     }
     return encoder;
@@ -358,7 +465,7 @@ private:
       if (auto *call = item->call())
         recipe.call = buildCall(call);
       else
-        recipe.value = buildConst(item->constExpr());
+        recipe.value = buildConstant(item->constExpr());
       train.items.push_back(std::move(recipe));
     }
     return train;
@@ -417,7 +524,7 @@ private:
     stage.loc = locations.at(ctx);
     if (auto *repeat = dynamic_cast<P::RepeatStageContext *>(ctx)) {
       stage.kind = Stage::Kind::Repeat;
-      stage.count = buildConst(repeat->constExpr());
+      stage.count = buildConstant(repeat->constExpr());
       stage.call = buildCall(repeat->call());
     } else if (auto *conn = dynamic_cast<P::ConnectionStageContext *>(ctx)) {
       stage.kind = conn->kind->getText() == "sleep" ? Stage::Kind::Sleep
@@ -449,17 +556,23 @@ private:
   Argument buildArgument(P::ArgumentContext *ctx) {
     Argument arg;
     arg.loc = locations.at(ctx);
-    if (auto *name = ctx->IDENT())
-      arg.name = name->getText();
-    arg.value = buildConst(ctx->constExpr());
+    if (ctx->name)
+      arg.name = ctx->name->getText();
+    arg.value = buildConstant(ctx->constExpr());
     return arg;
+  }
+
+  /// A whole constant expression: its operators are counted afresh.
+  std::unique_ptr<ConstExpr> buildConstant(P::ConstExprContext *ctx) {
+    constOperators = 0;
+    return buildConst(ctx);
   }
 
   // constExpr : constTerm (op+=('+' | '-') constTerm)*
   std::unique_ptr<ConstExpr> buildConst(P::ConstExprContext *ctx) {
     auto terms = ctx->constTerm();
     auto result = buildTerm(terms[0]);
-    for (size_t i = 1; i < terms.size(); ++i)
+    for (size_t i = 1; i < terms.size() && countOperator(ctx->op[i - 1]); ++i)
       result = makeBinary(ctx->op[i - 1], std::move(result),
                           buildTerm(terms[i]));
     return result;
@@ -469,10 +582,21 @@ private:
   std::unique_ptr<ConstExpr> buildTerm(P::ConstTermContext *ctx) {
     auto atoms = ctx->constAtom();
     auto result = buildAtom(atoms[0]);
-    for (size_t i = 1; i < atoms.size(); ++i)
+    for (size_t i = 1; i < atoms.size() && countOperator(ctx->op[i - 1]); ++i)
       result = makeBinary(ctx->op[i - 1], std::move(result),
                           buildAtom(atoms[i]));
     return result;
+  }
+
+  /// Counts one binary operator of the current constant expression; past
+  /// kMaxConstOperators, reports it and stops building the expression.
+  bool countOperator(antlr4::Token *op) {
+    if (++constOperators <= kMaxConstOperators)
+      return true;
+    fail(locations.at(op), "a constant expression may have at most " +
+                               std::to_string(kMaxConstOperators) +
+                               " operators");
+    return false;
   }
 
   std::unique_ptr<ConstExpr> makeBinary(antlr4::Token *op,
@@ -565,6 +689,7 @@ private:
   const LocationMap &locations;
   DiagnosticEngine &diag;
   bool failed = false;
+  unsigned constOperators = 0; ///< In the constant expression being built.
 };
 
 } // namespace

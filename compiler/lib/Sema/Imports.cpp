@@ -9,22 +9,6 @@
 
 using namespace dream;
 
-std::string dream::closestMatch(llvm::StringRef name,
-                                const std::vector<std::string> &candidates) {
-  std::string best;
-  unsigned bestDistance = 3; // Suggest only near misses.
-  if (name.size() > 64)
-    return best;
-  for (const std::string &candidate : candidates) {
-    unsigned distance = name.edit_distance(candidate, true, bestDistance);
-    if (distance < bestDistance) {
-      bestDistance = distance;
-      best = candidate;
-    }
-  }
-  return best;
-}
-
 const Module *ImportLoader::loadRoot(llvm::StringRef path) {
   return load(path, Location{});
 }

@@ -60,10 +60,6 @@ private:
   std::map<const Module *, Scope> scopes;
 };
 
-/// The closest candidate to `name` within a small edit distance, or "".
-std::string closestMatch(llvm::StringRef name,
-                         const std::vector<std::string> &candidates);
-
 } // namespace dream
 
 #endif // DREAM_LIB_SEMA_IMPORTS_H

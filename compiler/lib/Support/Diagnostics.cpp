@@ -2,6 +2,7 @@
 
 #include "dream/Support/Diagnostics.h"
 
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/WithColor.h"
@@ -78,11 +79,23 @@ DiagnosticEngine::Builder::Builder(DiagnosticEngine &engine, Severity severity,
                                    Location loc, std::string message)
     : engine(&engine) {
   entries.push_back({severity, loc, std::move(message)});
+  if (severity == Severity::Error)
+    context.assign(engine.contexts.rbegin(), engine.contexts.rend());
 }
 
 DiagnosticEngine::Builder::Builder(Builder &&other) noexcept
-    : engine(other.engine), entries(std::move(other.entries)) {
+    : engine(other.engine), entries(std::move(other.entries)),
+      context(std::move(other.context)) {
   other.engine = nullptr;
+}
+
+/// Context notes beyond this many are summarised, as clang limits its
+/// template instantiation backtrace: the innermost and outermost halves are
+/// the informative ones.
+static constexpr size_t kMaxContextNotes = 10;
+
+static bool sameLocation(Location a, Location b) {
+  return a.file == b.file && a.line == b.line && a.col == b.col;
 }
 
 DiagnosticEngine::Builder::~Builder() {
@@ -90,6 +103,25 @@ DiagnosticEngine::Builder::~Builder() {
     return;
   for (const Entry &entry : entries)
     engine->print(entry.severity, entry.loc, entry.message);
+  // A context at a place the diagnostic already shows adds nothing.
+  std::vector<const Entry *> notes;
+  for (const Entry &frame : context)
+    if (std::none_of(entries.begin(), entries.end(), [&](const Entry &e) {
+          return sameLocation(e.loc, frame.loc);
+        }))
+      notes.push_back(&frame);
+  size_t skipped = notes.size() > kMaxContextNotes
+                       ? notes.size() - kMaxContextNotes
+                       : 0;
+  for (size_t i = 0; i < notes.size(); ++i) {
+    if (skipped && i == kMaxContextNotes / 2) {
+      engine->print(Severity::Note, {},
+                    "(" + std::to_string(skipped) + " more contexts skipped)");
+      i += skipped - 1;
+      continue;
+    }
+    engine->print(Severity::Note, notes[i]->loc, notes[i]->message);
+  }
 }
 
 DiagnosticEngine::Builder &
@@ -108,6 +140,14 @@ DiagnosticEngine::Builder DiagnosticEngine::warning(Location loc,
                                                     std::string message) {
   return Builder(*this, Severity::Warning, loc, std::move(message));
 }
+
+DiagnosticEngine::Context::Context(DiagnosticEngine &engine, Location loc,
+                                   std::string message)
+    : engine(engine) {
+  engine.contexts.push_back({Severity::Note, loc, std::move(message)});
+}
+
+DiagnosticEngine::Context::~Context() { engine.contexts.pop_back(); }
 
 /// Lines longer than this are shown as a window around the column, so that
 /// a pathological input cannot turn one diagnostic into megabytes of output.
@@ -141,19 +181,50 @@ void DiagnosticEngine::print(Severity severity, Location loc,
     begin = caret > kMaxQuotedLine / 2 ? caret - kMaxQuotedLine / 2 : 0;
     line = line.substr(begin, kMaxQuotedLine);
   }
-  // Tabs stay tabs under the caret so it lines up in any terminal; other
-  // control bytes are shown as '?' so the quote cannot corrupt the terminal.
+  // Tabs stay tabs under the caret so it lines up in any terminal; control
+  // bytes and bytes that are not valid UTF-8 are shown as '?' so the quote
+  // cannot corrupt the terminal. One marker column per character.
   std::string shown, marker;
-  for (size_t i = 0; i < line.size(); ++i) {
+  auto *bytes = reinterpret_cast<const llvm::UTF8 *>(line.data());
+  for (size_t i = 0; i < line.size();) {
     char c = line[i];
+    size_t length = 1;
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      length = llvm::getNumBytesForUTF8(bytes[i]);
+      if (i + length > line.size() ||
+          !llvm::isLegalUTF8Sequence(bytes + i, bytes + i + length))
+        length = 0;
+    }
     bool printable = c == '\t' || static_cast<unsigned char>(c) >= 0x20;
-    shown += printable && c != 0x7f ? c : '?';
-    // One marker column per character, not per UTF-8 byte.
-    bool continuationByte = (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-    if (begin + i < caret && !continuationByte)
+    if (length == 0 || !printable || c == 0x7f)
+      shown += '?';
+    else
+      shown.append(line.data() + i, length);
+    if (begin + i < caret)
       marker += c == '\t' ? '\t' : ' ';
+    i += std::max<size_t>(length, 1);
   }
   os << "  " << shown << "\n  " << marker << "^\n";
+}
+
+std::string dream::quotePath(llvm::StringRef path) {
+  return "'" + path.str() + "'";
+}
+
+std::string dream::closestMatch(llvm::StringRef name,
+                                const std::vector<std::string> &candidates) {
+  std::string best;
+  unsigned bestDistance = 3; // Suggest only near misses.
+  if (name.size() > 64)
+    return best;
+  for (const std::string &candidate : candidates) {
+    unsigned distance = name.edit_distance(candidate, true, bestDistance);
+    if (distance > 0 && distance < bestDistance) {
+      bestDistance = distance;
+      best = candidate;
+    }
+  }
+  return best;
 }
 
 std::string dream::quote(llvm::StringRef name) {

@@ -41,6 +41,10 @@ void applyScope(mlir::func::FuncOp body, mlir::func::CallOp call) {
         param.setFrozen(true);
       return;
     }
+    // Ops of a frozen encoder run in evaluation mode (dropout off, batch
+    // norm on running statistics) even while the network trains.
+    if (frozen && mlir::isa<DreamDialect>(op->getDialect()))
+      op->setAttr(kFrozenOpAttr, builder.getUnitAttr());
     if (auto mask = mlir::dyn_cast<MaskOp>(op)) {
       if (masking && !mask->hasAttr("masking"))
         mask->setAttr("masking", masking);
@@ -63,27 +67,79 @@ struct InlineBlocksPass : public impl::InlineBlocksBase<InlineBlocksPass> {
     mlir::ModuleOp module = getOperation();
     mlir::SymbolTable symbols(module);
     mlir::InlinerInterface interface(&getContext());
-    for (auto function : module.getOps<mlir::func::FuncOp>()) {
-      if (!function.isPublic())
-        continue;
-      // Inlining exposes the callee's calls: repeat until none is left.
-      // Blocks cannot be recursive (Sema), so this ends.
-      while (true) {
-        llvm::SmallVector<mlir::func::CallOp> calls;
-        function.walk([&](mlir::func::CallOp call) { calls.push_back(call); });
-        if (calls.empty())
-          break;
-        for (mlir::func::CallOp call : calls)
-          if (mlir::failed(inlineOne(call, symbols, interface)))
-            return signalPassFailure();
+    // Encoder functions first: they stand alone for pre-training, and the
+    // connections that call them must find them complete and named.
+    for (auto encoder : module.getOps<EncoderOp>()) {
+      for (auto [part, kind] :
+           {std::pair(encoder.getEncodeAttr(), "encoder"),
+            std::pair(encoder.getDecodeAttr(), "decoder")}) {
+        if (!part)
+          continue;
+        auto function = symbols.lookup<mlir::func::FuncOp>(part.getValue());
+        if (!function || mlir::failed(inlineAll(function, symbols, interface)))
+          return signalPassFailure();
+        nameEncoderPart(function, encoder, kind);
       }
     }
+    for (auto function : module.getOps<mlir::func::FuncOp>())
+      if (function.isPublic() &&
+          mlir::failed(inlineAll(function, symbols, interface)))
+        return signalPassFailure();
+    module->setAttr(kEncoderCallsAttr,
+                    mlir::Builder(&getContext()).getI64IntegerAttr(encoderCalls));
+  }
+
+  bool isEncodeFunction(mlir::func::FuncOp function) {
+    for (auto encoder : getOperation().getOps<EncoderOp>())
+      if (function && encoder.getEncode() == function.getSymName())
+        return true;
+    return false;
+  }
+
+  int64_t encoderCalls = 0;
+
+  /// Inlines calls until none is left: inlining exposes the callee's calls.
+  /// Blocks cannot be recursive (Sema), so this ends.
+  mlir::LogicalResult inlineAll(mlir::func::FuncOp function,
+                                mlir::SymbolTable &symbols,
+                                mlir::InlinerInterface &interface) {
+    while (true) {
+      llvm::SmallVector<mlir::func::CallOp> calls;
+      function.walk([&](mlir::func::CallOp call) { calls.push_back(call); });
+      if (calls.empty())
+        return mlir::success();
+      for (mlir::func::CallOp call : calls)
+        if (mlir::failed(inlineOne(call, symbols, interface)))
+          return mlir::failure();
+    }
+  }
+
+  /// Names an encoder function's parameters `<encoder>.<kind>.<name>` and
+  /// freezes them as its calls would, then makes the names global so that
+  /// connections inlining the function keep them: all connections share
+  /// one encoder.
+  void nameEncoderPart(mlir::func::FuncOp function, EncoderOp encoder,
+                       llvm::StringRef kind) {
+    mlir::OpBuilder builder(function);
+    auto call = builder.create<mlir::func::CallOp>(
+        function.getLoc(), function, mlir::ValueRange{});
+    call->setAttr(kScopeAttr,
+                  builder.getStringAttr(encoder.getSymName() + "." + kind));
+    if (encoder.getFrozen())
+      call->setAttr(kFrozenCallAttr, builder.getUnitAttr());
+    applyScope(function, call);
+    call.erase();
+    function.walk([](ParamOp param) { param.setGlobal(true); });
   }
 
   mlir::LogicalResult inlineOne(mlir::func::CallOp call,
                                 mlir::SymbolTable &symbols,
                                 mlir::InlinerInterface &interface) {
     auto callee = symbols.lookup<mlir::func::FuncOp>(call.getCallee());
+    // The cost report counts the encoder runs of one network evaluation.
+    if (call->getParentOfType<mlir::func::FuncOp>().isPublic() &&
+        isEncodeFunction(callee))
+      ++encoderCalls;
     if (!callee || callee.isExternal())
       return call.emitOpError("calls ")
              << call.getCalleeAttr() << ", which has no body to inline";

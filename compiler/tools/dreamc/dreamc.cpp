@@ -9,14 +9,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Dialect/DreamDialect.h"
+#include "dream/InitAll.h"
 #include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Plan/PlanEmitter.h"
 #include "dream/Sema/Sema.h"
+#include "dream/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -35,7 +39,7 @@ namespace cl = llvm::cl;
 namespace {
 
 /// Stages in pipeline order: a later stage runs every earlier one.
-enum class EmitStage { AST, MLIR };
+enum class EmitStage { AST, MLIR, Lowered, Plan };
 enum class InputKind { Dream, MLIR };
 
 cl::OptionCategory category("dreamc options");
@@ -50,7 +54,12 @@ cl::opt<EmitStage> emit(
     cl::values(clEnumValN(EmitStage::AST, "ast",
                           "the checked AST with inferred shapes"),
                clEnumValN(EmitStage::MLIR, "mlir",
-                          "the dream dialect, as generated")),
+                          "the dream dialect, as generated"),
+               clEnumValN(EmitStage::Lowered, "lowered",
+                          "after the dream pipeline (connections expanded, "
+                          "blocks inlined)"),
+               clEnumValN(EmitStage::Plan, "plan",
+                          "the execution plan (JSON, docs/plan.md)")),
     cl::cat(category));
 cl::opt<InputKind> inputKind(
     "x", cl::desc("The kind of the input file"), cl::init(InputKind::Dream),
@@ -120,6 +129,10 @@ int main(int argc, char **argv) {
     os << "dreamc " << DREAMC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
   });
+  // --mlir-print-ir-after-all, --mlir-timing and friends, as in mlir-opt.
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
@@ -139,9 +152,10 @@ int main(int argc, char **argv) {
     options.defines.emplace_back(name.str(), value.str());
   }
 
-  mlir::MLIRContext context;
-  context.getOrLoadDialect<dream::DreamDialect>();
-  context.getOrLoadDialect<mlir::func::FuncDialect>();
+  mlir::DialectRegistry registry;
+  dream::registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
   mlir::OwningOpRef<mlir::ModuleOp> module;
   if (inputKind == InputKind::MLIR) {
     if (emit < EmitStage::MLIR) {
@@ -182,8 +196,23 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  if (emit >= EmitStage::Lowered) {
+    mlir::PassManager pm(&context);
+    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+      return 1;
+    dream::buildDreamPipeline(pm);
+    if (mlir::failed(pm.run(*module)))
+      return 1;
+  }
   std::string text;
   llvm::raw_string_ostream os(text);
-  module->print(os);
+  if (emit == EmitStage::Plan) {
+    auto plan = dream::emitPlan(*module);
+    if (mlir::failed(plan))
+      return 1;
+    os << plan->dump(2) << "\n";
+  } else {
+    module->print(os);
+  }
   return writeOutput(os.str());
 }

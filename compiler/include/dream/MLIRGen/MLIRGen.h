@@ -18,10 +18,21 @@
 
 namespace dream {
 
+/// Module attributes: the .dream file, the vocabulary of a token input, the
+/// resolved training recipe (a dictionary; optimizer, schedule and augment
+/// are dictionaries with a `name`).
+constexpr llvm::StringLiteral kSourceAttr = "dream.source";
+constexpr llvm::StringLiteral kInputVocabAttr = "dream.input_vocab";
+constexpr llvm::StringLiteral kRecipeAttr = "dream.recipe";
+/// Set by dream-inline-blocks: encoder runs per network evaluation.
+constexpr llvm::StringLiteral kEncoderCallsAttr = "dream.encoder_calls";
+
 /// Attribute names on `func.call` that the inliner reads.
 constexpr llvm::StringLiteral kScopeAttr = "dream.scope";
 constexpr llvm::StringLiteral kAbsoluteScopeAttr = "dream.absolute_scope";
 constexpr llvm::StringLiteral kFrozenCallAttr = "dream.frozen";
+/// On ops inlined from a frozen encoder: run in evaluation mode.
+constexpr llvm::StringLiteral kFrozenOpAttr = "dream.frozen_op";
 /// On encoder calls: the connection's masking mode for the masks inside.
 constexpr llvm::StringLiteral kMaskingAttr = "dream.masking";
 

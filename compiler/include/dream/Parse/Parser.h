@@ -12,9 +12,15 @@
 
 namespace dream {
 
-/// Brackets may nest this deep; deeper input is refused before parsing so
-/// the recursive-descent parser cannot exhaust the stack.
+/// Brackets and unary minus signs may nest this deep; deeper input is
+/// refused before parsing so the recursive-descent parser cannot exhaust the
+/// stack.
 constexpr unsigned kMaxNesting = 256;
+
+/// One constant expression may have at most this many binary operators: its
+/// tree leans on one side, and evaluating or freeing a deeper one would
+/// exhaust the stack.
+constexpr unsigned kMaxConstOperators = 1000;
 
 /// Parses `text`, registered in the SourceManager under `fileName`. Reports
 /// the first lexical or syntax error through `diag` and returns nullptr; a

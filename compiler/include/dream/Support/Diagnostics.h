@@ -63,10 +63,21 @@ private:
 enum class Severity { Error, Warning, Note };
 
 /// Collects and prints located diagnostics.
+///
+/// Like clang's template instantiation notes, an engine keeps a stack of
+/// contexts (a block being applied, a file being imported): every error
+/// reported while a context is open gets a note at it, innermost first, so
+/// an error inside a block body says which application caused it.
 class DiagnosticEngine {
 public:
   DiagnosticEngine(const SourceManager &sources, llvm::raw_ostream &os)
       : sources(sources), os(os) {}
+
+  struct Entry {
+    Severity severity;
+    Location loc;
+    std::string message;
+  };
 
   /// A diagnostic that prints itself (and its notes) when it goes out of
   /// scope, so callers can chain notes: `diag.error(a, "...").note(b, "...")`.
@@ -80,16 +91,26 @@ public:
 
   private:
     DiagnosticEngine *engine;
-    struct Entry {
-      Severity severity;
-      Location loc;
-      std::string message;
-    };
     std::vector<Entry> entries;
+    /// The contexts open when the error was reported, innermost first.
+    std::vector<Entry> context;
   };
 
   Builder error(Location loc, std::string message);
   Builder warning(Location loc, std::string message);
+
+  /// Opens a context for its lifetime: errors reported meanwhile get the
+  /// note `message` at `loc`.
+  class Context {
+  public:
+    Context(DiagnosticEngine &engine, Location loc, std::string message);
+    ~Context();
+    Context(const Context &) = delete;
+    Context &operator=(const Context &) = delete;
+
+  private:
+    DiagnosticEngine &engine;
+  };
 
   unsigned errorCount() const { return errors; }
   bool hasErrors() const { return errors != 0; }
@@ -100,11 +121,21 @@ private:
   const SourceManager &sources;
   llvm::raw_ostream &os;
   unsigned errors = 0;
+  std::vector<Entry> contexts; ///< Open contexts, outermost first.
 };
 
 /// Quotes a name for a message, shortening very long names so that a
 /// megabyte-long identifier does not become a megabyte-long error.
 std::string quote(llvm::StringRef name);
+
+/// Quotes a file path for a message. Unlike quote(), never shortens it: a
+/// path is only useful whole.
+std::string quotePath(llvm::StringRef path);
+
+/// The closest candidate to `name` within a small edit distance, or "", for
+/// "did you mean ...?" notes. `name` itself is never suggested.
+std::string closestMatch(llvm::StringRef name,
+                         const std::vector<std::string> &candidates);
 
 } // namespace dream
 

@@ -1,0 +1,308 @@
+//===- PlanEmitter.cpp - The execution plan the runtime runs --------------===//
+
+#include "dream/Plan/PlanEmitter.h"
+
+#include "dream/Dialect/DreamDialect.h"
+#include "dream/MLIRGen/MLIRGen.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace dream;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+json attributeToJson(mlir::Attribute attr) {
+  if (auto boolean = mlir::dyn_cast<mlir::BoolAttr>(attr))
+    return boolean.getValue();
+  if (auto integer = mlir::dyn_cast<mlir::IntegerAttr>(attr))
+    return integer.getInt();
+  if (auto real = mlir::dyn_cast<mlir::FloatAttr>(attr))
+    return real.getValueAsDouble();
+  if (auto text = mlir::dyn_cast<mlir::StringAttr>(attr))
+    return text.str();
+  if (auto ints = mlir::dyn_cast<mlir::DenseI64ArrayAttr>(attr))
+    return json(ints.asArrayRef().vec());
+  if (auto list = mlir::dyn_cast<mlir::ArrayAttr>(attr)) {
+    json items = json::array();
+    for (mlir::Attribute item : list)
+      items.push_back(attributeToJson(item));
+    return items;
+  }
+  if (auto dict = mlir::dyn_cast<mlir::DictionaryAttr>(attr)) {
+    json object = json::object();
+    for (mlir::NamedAttribute entry : dict)
+      object[entry.getName().str()] = attributeToJson(entry.getValue());
+    return object;
+  }
+  if (auto unit = mlir::dyn_cast<mlir::UnitAttr>(attr))
+    return true;
+  return nullptr;
+}
+
+/// The source location of an op; inlined ops carry call-site locations,
+/// whose callee side is where the op was written.
+std::string locationText(mlir::Location loc) {
+  if (auto site = mlir::dyn_cast<mlir::CallSiteLoc>(loc))
+    return locationText(site.getCallee());
+  if (auto file = mlir::dyn_cast<mlir::FileLineColLoc>(loc))
+    return file.getFilename().str() + ":" + std::to_string(file.getLine()) +
+           ":" + std::to_string(file.getColumn());
+  return "";
+}
+
+/// The per-sample type of a value as the plan writes it.
+json typeToJson(mlir::Type type, std::optional<int64_t> vocab = {}) {
+  auto tensor = *fromMLIRType(type);
+  json out = {{"shape", tensor.shape},
+              {"dtype", tensor.isTokens() ? "int64" : "float32"}};
+  if (vocab)
+    out["vocab"] = *vocab;
+  return out;
+}
+
+/// FLOPs per sample of one op: multiply-adds count two; elementwise ops
+/// one per element (an estimate, documented as such).
+int64_t flopsOf(mlir::Operation *op) {
+  auto out = *fromMLIRType(op->getResult(0).getType());
+  auto in = *fromMLIRType(op->getOperand(0).getType());
+  auto attr = [&](llvm::StringRef name) {
+    auto value = op->getAttrOfType<mlir::IntegerAttr>(name);
+    return value ? value.getInt() : 0;
+  };
+  int64_t outElements = out.elementCount();
+  if (mlir::isa<ConvOp>(op))
+    return 2 * in.shape[0] * attr("k") * attr("k") * outElements;
+  if (mlir::isa<DeconvOp>(op))
+    return 2 * in.elementCount() * attr("k") * attr("k") * attr("out");
+  if (mlir::isa<Conv1dOp>(op))
+    return 2 * in.shape[1] * attr("k") * outElements;
+  if (mlir::isa<DenseOp>(op))
+    return 2 * in.shape.back() * outElements;
+  if (auto lstm = mlir::dyn_cast<LstmOp>(op)) {
+    int64_t hidden = lstm.getHidden(), length = in.shape[0];
+    int64_t directions = lstm.getBidirectional() ? 2 : 1;
+    int64_t width = in.shape[1], flops = 0;
+    for (uint64_t layer = 0; layer < lstm.getLayers(); ++layer) {
+      flops += directions * length * 2 * 4 * hidden * (width + hidden);
+      width = hidden * directions;
+    }
+    return flops;
+  }
+  if (auto layer = mlir::dyn_cast<TransformerOp>(op)) {
+    int64_t length = in.shape[0], width = in.shape[1], ff = layer.getFf();
+    return length * (2 * 4 * width * width + 2 * 2 * width * ff) +
+           2 * 2 * length * length * width;
+  }
+  if (mlir::isa<BatchNormOp, LayerNormOp, SoftmaxOp>(op))
+    return 5 * outElements;
+  if (mlir::isa<EmbedOp, ParamOp>(op))
+    return 0;
+  return outElements;
+}
+
+class Emitter {
+public:
+  explicit Emitter(mlir::ModuleOp module) : module(module) {}
+
+  mlir::FailureOr<json> run() {
+    mlir::func::FuncOp network;
+    for (auto function : module.getOps<mlir::func::FuncOp>())
+      if (function.isPublic())
+        network = function;
+    if (!network)
+      return module.emitError("no public network function to plan");
+
+    json plan;
+    plan["format"] = "dreamc-plan";
+    plan["version"] = kPlanVersion;
+    plan["network"] = network.getSymName().str();
+    if (auto source = module->getAttrOfType<mlir::StringAttr>(kSourceAttr))
+      plan["source"] = source.str();
+    std::optional<int64_t> vocab;
+    if (auto v = module->getAttrOfType<mlir::IntegerAttr>(kInputVocabAttr))
+      vocab = v.getInt();
+    plan["input"] = typeToJson(network.getArgumentTypes().front(), vocab);
+    plan["classes"] =
+        fromMLIRType(network.getResultTypes().front())->shape.back();
+    plan["params"] = json::array();
+
+    auto graph = emitGraph(network);
+    if (mlir::failed(graph))
+      return mlir::failure();
+    int64_t flops = flopsPerSample, activations = activationBytes;
+
+    json encoders = json::array();
+    for (auto encoder : module.getOps<EncoderOp>()) {
+      auto entry = emitEncoder(encoder);
+      if (mlir::failed(entry))
+        return mlir::failure();
+      encoders.push_back(*entry);
+    }
+    plan["params"] = params;
+    plan["graph"] = *graph;
+    plan["encoders"] = encoders;
+    plan["kernels"] = json::array();
+    if (auto recipe = module->getAttrOfType<mlir::DictionaryAttr>(kRecipeAttr))
+      plan["recipe"] = attributeToJson(recipe);
+    int64_t trainable = 0, frozen = 0;
+    for (const json &param : params) {
+      if (param["buffer"])
+        continue;
+      int64_t count = 1;
+      for (int64_t dim : param["shape"])
+        count *= dim;
+      (param["trainable"] ? trainable : frozen) += count;
+    }
+    plan["cost"] = {{"params_trainable", trainable},
+                    {"params_frozen", frozen},
+                    {"flops_per_sample", flops},
+                    {"activation_bytes_per_sample", activations},
+                    {"encoder_calls_per_step", encoderCalls(module)},
+                    {"fused_kernels", 0}};
+    return plan;
+  }
+
+private:
+  static int64_t encoderCalls(mlir::ModuleOp module) {
+    auto calls = module->getAttrOfType<mlir::IntegerAttr>(kEncoderCallsAttr);
+    return calls ? calls.getInt() : 0;
+  }
+
+  /// Records a parameter once; the same name must always have one shape.
+  mlir::LogicalResult addParam(ParamOp param) {
+    std::string name = param.getName().str();
+    auto type = mlir::cast<mlir::RankedTensorType>(param.getType());
+    if (auto it = paramShapes.find(name); it != paramShapes.end()) {
+      if (it->second != type.getShape().vec())
+        return param.emitOpError("redefines parameter '")
+               << name << "' with another shape";
+      return mlir::success();
+    }
+    paramShapes[name] = type.getShape().vec();
+    json entry = {{"name", name},
+                  {"shape", type.getShape().vec()},
+                  {"init", param.getInit().str()}};
+    if (param.getFanIn())
+      entry["fan_in"] = param.getFanIn();
+    entry["trainable"] = !param.getFrozen() && !param.getBuffer();
+    entry["buffer"] = param.getBuffer();
+    params.push_back(entry);
+    return mlir::success();
+  }
+
+  mlir::FailureOr<json> emitGraph(mlir::func::FuncOp function) {
+    llvm::DenseMap<mlir::Value, int64_t> ids;
+    json inputs = json::array(), steps = json::array();
+    for (mlir::BlockArgument arg : function.getArguments()) {
+      ids[arg] = static_cast<int64_t>(ids.size());
+      inputs.push_back(ids[arg]);
+    }
+    flopsPerSample = activationBytes = 0;
+    for (mlir::Operation &op : function.getBody().front()) {
+      if (auto param = mlir::dyn_cast<ParamOp>(op)) {
+        if (mlir::failed(addParam(param)))
+          return mlir::failure();
+        continue;
+      }
+      if (mlir::isa<mlir::func::ReturnOp>(op))
+        continue;
+      if (!mlir::isa<DreamDialect>(op.getDialect()) ||
+          mlir::isa<SleepOp, DreamOp, EncoderOp>(op))
+        return op.emitOpError("cannot be planned: run the dream pipeline "
+                              "(connections expanded, blocks inlined) first");
+      json step;
+      step["op"] = op.getName().stripDialect().str();
+      json stepInputs = json::array(), stepParams = json::array();
+      bool allFrozen = true, anyParam = false;
+      for (mlir::Value operand : op.getOperands()) {
+        if (auto param = operand.getDefiningOp<ParamOp>()) {
+          stepParams.push_back(param.getName().str());
+          anyParam = true;
+          allFrozen &= param.getFrozen();
+        } else {
+          stepInputs.push_back(ids.at(operand));
+        }
+      }
+      step["inputs"] = stepInputs;
+      if (anyParam)
+        step["params"] = stepParams;
+      mlir::Value result = op.getResult(0);
+      ids[result] = static_cast<int64_t>(ids.size());
+      step["output"] = ids[result];
+      json attrs = json::object();
+      for (mlir::NamedAttribute attr : op.getAttrs())
+        if (!attr.getName().getValue().starts_with("dream."))
+          attrs[attr.getName().str()] = attributeToJson(attr.getValue());
+      if (!attrs.empty())
+        step["attrs"] = attrs;
+      auto type = *fromMLIRType(result.getType());
+      step["shape"] = type.shape;
+      if (type.isTokens())
+        step["dtype"] = "int64";
+      if ((anyParam && allFrozen) || op.hasAttr(kFrozenOpAttr))
+        step["frozen"] = true;
+      std::string where = locationText(op.getLoc());
+      if (!where.empty())
+        step["loc"] = where;
+      steps.push_back(step);
+      flopsPerSample += flopsOf(&op);
+      activationBytes += type.elementCount() * (type.isTokens() ? 8 : 4);
+    }
+    json outputs = json::array();
+    for (mlir::Value value :
+         function.getBody().front().getTerminator()->getOperands())
+      outputs.push_back(ids.at(value));
+    return json{{"inputs", inputs}, {"outputs", outputs}, {"steps", steps}};
+  }
+
+  mlir::FailureOr<json> emitEncoder(EncoderOp encoder) {
+    auto graphOf = [&](mlir::FlatSymbolRefAttr part) -> mlir::FailureOr<json> {
+      if (!part)
+        return json(nullptr);
+      auto function =
+          module.lookupSymbol<mlir::func::FuncOp>(part.getValue());
+      if (!function)
+        return encoder.emitOpError("refers to a missing function ") << part;
+      return emitGraph(function);
+    };
+    auto encode = graphOf(encoder.getEncodeAttr());
+    auto decode = graphOf(encoder.getDecodeAttr());
+    if (mlir::failed(encode) || mlir::failed(decode))
+      return mlir::failure();
+    std::optional<int64_t> vocab;
+    if (encoder.getVocab())
+      vocab = *encoder.getVocab();
+    json entry = {{"name", encoder.getSymName().str()},
+                  {"frozen", encoder.getFrozen()},
+                  {"weights", encoder.getWeights()
+                                  ? json(encoder.getWeights()->str())
+                                  : json(nullptr)}};
+    if (encoder.getPretrain()) {
+      json pretrain = {{"kind", encoder.getPretrain()->str()}};
+      if (auto args = encoder.getPretrainArgs())
+        for (mlir::NamedAttribute arg : *args)
+          pretrain[arg.getName().str()] = attributeToJson(arg.getValue());
+      entry["pretrain"] = pretrain;
+    } else {
+      entry["pretrain"] = nullptr;
+    }
+    entry["input"] = typeToJson(encoder.getInput(), vocab);
+    entry["latent"] = fromMLIRType(encoder.getLatent())->shape;
+    entry["output"] = fromMLIRType(encoder.getOutput())->shape;
+    entry["encode"] = *encode;
+    entry["decode"] = *decode;
+    return entry;
+  }
+
+  mlir::ModuleOp module;
+  json params = json::array();
+  std::map<std::string, std::vector<int64_t>> paramShapes;
+  int64_t flopsPerSample = 0, activationBytes = 0;
+};
+
+} // namespace
+
+mlir::FailureOr<json> dream::emitPlan(mlir::ModuleOp module) {
+  return Emitter(module).run();
+}
