@@ -8,7 +8,7 @@ import lit.formats
 config.name = "dreamc"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".dream", ".mlir", ".test"]
-config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.excludes = ["Inputs", "unit", "runtime", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py.in"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.dreamc_obj_root, "test")
 

@@ -57,10 +57,12 @@ verifyConnection(ConnectionOp op, mlir::SymbolTableCollection &symbols,
   if (!encoder)
     return op.emitOpError("refers to ")
            << op.getEncoderAttr() << ", which is not a dream.encoder";
-  if ((needsDecoder || op.getDecoded()) && !encoder.getDecode())
-    return op.emitOpError("needs an autoencoder, but ")
-               .attachNote(encoder.getLoc())
-           << op.getEncoderAttr() << " has no decoder";
+  if ((needsDecoder || op.getDecoded()) && !encoder.getDecode()) {
+    mlir::InFlightDiagnostic diag = op.emitOpError("needs an autoencoder, but ")
+                                    << op.getEncoderAttr() << " has no decoder";
+    diag.attachNote(encoder.getLoc()) << "the encoder is declared here";
+    return diag;
+  }
   if (op.getInput().getType() != op.getResult().getType())
     return op.emitOpError("must keep the hidden state's type ")
            << op.getInput().getType();

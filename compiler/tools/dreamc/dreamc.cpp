@@ -212,7 +212,8 @@ int main(int argc, char **argv) {
       return 1;
     os << plan->dump(2) << "\n";
   } else {
-    module->print(os);
+    // Source locations are part of the IR: -x=mlir restarts keep them.
+    module->print(os, mlir::OpPrintingFlags().enableDebugInfo());
   }
   return writeOutput(os.str());
 }
