@@ -79,6 +79,28 @@ DreamOp::verifySymbolUses(mlir::SymbolTableCollection &symbols) {
   return verifyConnection(*this, symbols, /*needsDecoder=*/true);
 }
 
+mlir::LogicalResult FusedOp::verify() {
+  mlir::Block &body = getBody().front();
+  if (body.getNumArguments() != getOperands().size())
+    return emitOpError("has ") << getOperands().size()
+                               << " operands but its region takes "
+                               << body.getNumArguments();
+  for (auto [operand, argument] : llvm::zip(getOperands(), body.getArguments()))
+    if (operand.getType() != argument.getType())
+      return emitOpError("operand type ")
+             << operand.getType() << " does not match region argument type "
+             << argument.getType();
+  auto yield = mlir::cast<YieldOp>(body.getTerminator());
+  if (yield.getValue().getType() != getResult().getType())
+    return emitOpError("yields ") << yield.getValue().getType()
+                                  << " but returns " << getResult().getType();
+  for (mlir::Operation &op : body.without_terminator())
+    if (!op.hasTrait<trait::Pointwise>() && !op.hasTrait<trait::Normalization>())
+      return op.emitOpError("cannot be part of a fused region: only "
+                            "pointwise and normalisation ops can");
+  return mlir::success();
+}
+
 mlir::LogicalResult AddOp::verify() {
   if (getOperands().empty())
     return emitOpError("needs at least one operand");

@@ -7,6 +7,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <set>
+
 using namespace dream;
 using json = nlohmann::ordered_json;
 
@@ -142,7 +144,7 @@ public:
     plan["params"] = params;
     plan["graph"] = *graph;
     plan["encoders"] = encoders;
-    plan["kernels"] = json::array();
+    plan["kernels"] = kernels;
     if (auto recipe = module->getAttrOfType<mlir::DictionaryAttr>(kRecipeAttr))
       plan["recipe"] = attributeToJson(recipe);
     int64_t trainable = 0, frozen = 0;
@@ -159,7 +161,7 @@ public:
                     {"flops_per_sample", flops},
                     {"activation_bytes_per_sample", activations},
                     {"encoder_calls_per_step", encoderCalls(module)},
-                    {"fused_kernels", 0}};
+                    {"fused_kernels", kernels.size()}};
     return plan;
   }
 
@@ -191,21 +193,34 @@ private:
     return mlir::success();
   }
 
+  /// The graph of a function. Parameters are the ParamOps it uses.
   mlir::FailureOr<json> emitGraph(mlir::func::FuncOp function) {
+    flopsPerSample = activationBytes = 0;
+    return emitSteps(function.getBody().front(),
+                     llvm::DenseMap<mlir::Value, std::string>());
+  }
+
+  /// The steps of `block`. `paramOf` names the block arguments that stand
+  /// for parameters (inside a fused region); the other arguments are the
+  /// graph's inputs.
+  mlir::FailureOr<json>
+  emitSteps(mlir::Block &block,
+            const llvm::DenseMap<mlir::Value, std::string> &paramOf) {
     llvm::DenseMap<mlir::Value, int64_t> ids;
     json inputs = json::array(), steps = json::array();
-    for (mlir::BlockArgument arg : function.getArguments()) {
+    for (mlir::BlockArgument arg : block.getArguments()) {
+      if (paramOf.count(arg))
+        continue;
       ids[arg] = static_cast<int64_t>(ids.size());
       inputs.push_back(ids[arg]);
     }
-    flopsPerSample = activationBytes = 0;
-    for (mlir::Operation &op : function.getBody().front()) {
+    for (mlir::Operation &op : block) {
       if (auto param = mlir::dyn_cast<ParamOp>(op)) {
         if (mlir::failed(addParam(param)))
           return mlir::failure();
         continue;
       }
-      if (mlir::isa<mlir::func::ReturnOp>(op))
+      if (op.hasTrait<mlir::OpTrait::IsTerminator>())
         continue;
       if (!mlir::isa<DreamDialect>(op.getDialect()) ||
           mlir::isa<SleepOp, DreamOp, EncoderOp>(op))
@@ -216,13 +231,27 @@ private:
       json stepInputs = json::array(), stepParams = json::array();
       bool allFrozen = true, anyParam = false;
       for (mlir::Value operand : op.getOperands()) {
+        std::optional<std::string> name;
+        bool frozen = false;
         if (auto param = operand.getDefiningOp<ParamOp>()) {
-          stepParams.push_back(param.getName().str());
+          name = param.getName().str();
+          frozen = param.getFrozen();
+        } else if (auto it = paramOf.find(operand); it != paramOf.end()) {
+          name = it->second;
+          frozen = frozenParams.count(it->second);
+        }
+        if (name) {
+          stepParams.push_back(*name);
           anyParam = true;
-          allFrozen &= param.getFrozen();
+          allFrozen &= frozen;
         } else {
           stepInputs.push_back(ids.at(operand));
         }
+      }
+      if (auto fused = mlir::dyn_cast<FusedOp>(op)) {
+        step["kernel"] = fused.getKernel().str();
+        if (mlir::failed(emitKernel(fused)))
+          return mlir::failure();
       }
       step["inputs"] = stepInputs;
       if (anyParam)
@@ -246,14 +275,38 @@ private:
       if (!where.empty())
         step["loc"] = where;
       steps.push_back(step);
-      flopsPerSample += flopsOf(&op);
+      flopsPerSample += mlir::isa<FusedOp>(op) ? 0 : flopsOf(&op);
       activationBytes += type.elementCount() * (type.isTokens() ? 8 : 4);
     }
     json outputs = json::array();
-    for (mlir::Value value :
-         function.getBody().front().getTerminator()->getOperands())
+    for (mlir::Value value : block.getTerminator()->getOperands())
       outputs.push_back(ids.at(value));
     return json{{"inputs", inputs}, {"outputs", outputs}, {"steps", steps}};
+  }
+
+  /// A kernel entry: its entry points and the steps it replaces, over its
+  /// own numbering, for --reference.
+  mlir::LogicalResult emitKernel(FusedOp fused) {
+    llvm::DenseMap<mlir::Value, std::string> paramOf;
+    mlir::Block &body = fused.getBody().front();
+    for (auto [operand, arg] :
+         llvm::zip(fused.getOperands(), body.getArguments()))
+      if (auto param = operand.getDefiningOp<ParamOp>()) {
+        paramOf[arg] = param.getName().str();
+        if (param.getFrozen())
+          frozenParams.insert(param.getName().str());
+      }
+    int64_t flops = flopsPerSample, bytes = activationBytes;
+    auto reference = emitSteps(body, paramOf);
+    flopsPerSample = flops, activationBytes = bytes;
+    if (mlir::failed(reference))
+      return mlir::failure();
+    std::string name = fused.getKernel().str();
+    kernels.push_back({{"name", name},
+                       {"forward", name + "_forward"},
+                       {"backward", name + "_backward"},
+                       {"reference", *reference}});
+    return mlir::success();
   }
 
   mlir::FailureOr<json> emitEncoder(EncoderOp encoder) {
@@ -297,6 +350,8 @@ private:
 
   mlir::ModuleOp module;
   json params = json::array();
+  json kernels = json::array();
+  std::set<std::string> frozenParams;
   std::map<std::string, std::vector<int64_t>> paramShapes;
   int64_t flopsPerSample = 0, activationBytes = 0;
 };

@@ -7,6 +7,7 @@
 
 #include "dream/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -18,11 +19,12 @@ void dream::buildDreamPipeline(mlir::OpPassManager &pm) {
   pm.addPass(mlir::createSymbolDCEPass());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  pm.addNestedPass<mlir::func::FuncOp>(createFusePointwise());
 }
 
 void dream::registerDreamPipelines() {
   mlir::PassPipelineRegistration<>(
       "dream-pipeline",
-      "Expands connections, inlines blocks and canonicalises",
+      "Expands connections, inlines blocks, canonicalises and fuses",
       buildDreamPipeline);
 }

@@ -356,4 +356,43 @@ def Dream_ConcatOp : Dream_RuleOp<"concat", [Pure]> {
   let assemblyFormat = "$operands attr-dict `:` functional-type(operands, results)";
 }
 
+//===----------------------------------------------------------------------===//
+// Fused regions
+//===----------------------------------------------------------------------===//
+
+def Dream_FusedOp : Dream_Op<"fused", [IsolatedFromAbove, SingleBlock]> {
+  let summary = "a chain of pointwise and normalisation ops run as one kernel";
+  let description = [{
+    Formed by `dream-fuse-pointwise` from a maximal tree of pointwise and
+    normalisation ops between heavy ops. The region computes the result
+    from the operands (data and parameters, in that order) with the
+    original ops; code generation turns it into one forward and one
+    backward kernel named after `kernel`.
+
+    ```mlir
+    %r = dream.fused "fused_0" (%c, %w, %b, %m, %v, %s) : (...) -> tensor<?x64x28x28xf32> {
+    ^bb0(%x: tensor<?x64x28x28xf32>, ...):
+      %n = dream.batchnorm %x, ...
+      %a = dream.relu %n : tensor<?x64x28x28xf32>
+      %y = dream.add %a, %s : tensor<?x64x28x28xf32>
+      dream.yield %y : tensor<?x64x28x28xf32>
+    }
+    ```
+  }];
+  let arguments = (ins StrAttr:$kernel, Variadic<Dream_Tensor>:$operands);
+  let results = (outs Dream_FloatTensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kernel `(` $operands `)` attr-dict `:` functional-type($operands, $result) $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Dream_YieldOp : Dream_Op<"yield", [Pure, Terminator,
+    HasParent<"FusedOp">]> {
+  let summary = "the result of a fused region";
+  let arguments = (ins Dream_FloatTensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
 #endif // DREAM_OPS_TD

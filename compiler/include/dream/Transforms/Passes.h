@@ -3,6 +3,9 @@
 #ifndef DREAM_TRANSFORMS_PASSES_H
 #define DREAM_TRANSFORMS_PASSES_H
 
+#include "dream/Dialect/DreamDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -15,7 +18,7 @@ namespace dream {
 #include "dream/Transforms/Passes.h.inc"
 
 /// The passes from MLIRGen's output to straight-line networks: connections
-/// expanded, blocks inlined, then canonicalised. Used by dreamc and
+/// expanded, blocks inlined, canonicalised, pointwise chains fused. Used by dreamc and
 /// registered for dream-opt as `dream-pipeline`.
 void buildDreamPipeline(mlir::OpPassManager &pm);
 

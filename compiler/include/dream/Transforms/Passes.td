@@ -30,4 +30,17 @@ def InlineBlocks : Pass<"dream-inline-blocks", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def FusePointwise : Pass<"dream-fuse-pointwise", "mlir::func::FuncOp"> {
+  let summary = "Groups pointwise and normalisation ops into fused regions";
+  let description = [{
+    Forms maximal trees of pointwise and normalisation ops (the add that
+    merges a sleep or dream branch included) whose inner results have no
+    other use, and moves each into a `dream.fused` region: one kernel
+    forward, one backward. Ops that draw random numbers (dropout, mask)
+    stay outside. Every pointwise or normalisation op ends up in a region,
+    so none remains unfused between two heavy ops.
+  }];
+  let dependentDialects = ["dream::DreamDialect"];
+}
+
 #endif // DREAM_PASSES_TD
