@@ -110,7 +110,7 @@ public:
   mlir::FailureOr<json> run() {
     mlir::func::FuncOp network;
     for (auto function : module.getOps<mlir::func::FuncOp>())
-      if (function.isPublic())
+      if (function.isPublic() && !function->hasAttr(kKernelAttr))
         network = function;
     if (!network)
       return module.emitError("no public network function to plan");
@@ -259,9 +259,11 @@ private:
       mlir::Value result = op.getResult(0);
       ids[result] = static_cast<int64_t>(ids.size());
       step["output"] = ids[result];
+      // A fused step's only attribute is its kernel, written above.
       json attrs = json::object();
       for (mlir::NamedAttribute attr : op.getAttrs())
-        if (!attr.getName().getValue().starts_with("dream."))
+        if (!attr.getName().getValue().starts_with("dream.") &&
+            !mlir::isa<FusedOp>(op))
           attrs[attr.getName().str()] = attributeToJson(attr.getValue());
       if (!attrs.empty())
         step["attrs"] = attrs;

@@ -7,7 +7,10 @@
 
 #include "dream/Transforms/Passes.h"
 
+#include "dream/MLIRGen/MLIRGen.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -22,9 +25,34 @@ void dream::buildDreamPipeline(mlir::OpPassManager &pm) {
   pm.addNestedPass<mlir::func::FuncOp>(createFusePointwise());
 }
 
+void dream::buildKernelPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+  // Producer-consumer fusion of the generics: a pointwise chain becomes
+  // one loop nest, so a region is one kernel in fact, not just in name.
+  pm.addPass(mlir::createLinalgElementwiseOpFusionPass());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> dream::extractKernels(mlir::ModuleOp module) {
+  mlir::OpBuilder builder(module.getContext());
+  mlir::OwningOpRef<mlir::ModuleOp> kernels =
+      mlir::ModuleOp::create(module.getLoc());
+  builder.setInsertionPointToEnd(kernels->getBody());
+  for (auto function : module.getOps<mlir::func::FuncOp>())
+    if (function->hasAttr(kKernelAttr))
+      builder.clone(*function);
+  return kernels;
+}
+
 void dream::registerDreamPipelines() {
   mlir::PassPipelineRegistration<>(
       "dream-pipeline",
       "Expands connections, inlines blocks, canonicalises and fuses",
       buildDreamPipeline);
+  mlir::PassPipelineRegistration<>(
+      "dream-kernel-pipeline",
+      "Cleans up and fuses the generics of kernel functions",
+      buildKernelPipeline);
 }

@@ -39,7 +39,7 @@ namespace cl = llvm::cl;
 namespace {
 
 /// Stages in pipeline order: a later stage runs every earlier one.
-enum class EmitStage { AST, MLIR, Lowered, Plan };
+enum class EmitStage { AST, MLIR, Lowered, Kernels, Plan };
 enum class InputKind { Dream, MLIR };
 
 cl::OptionCategory category("dreamc options");
@@ -58,6 +58,9 @@ cl::opt<EmitStage> emit(
                clEnumValN(EmitStage::Lowered, "lowered",
                           "after the dream pipeline (connections expanded, "
                           "blocks inlined)"),
+               clEnumValN(EmitStage::Kernels, "kernels",
+                          "the fused kernels' forward and backward functions "
+                          "(linalg on tensors)"),
                clEnumValN(EmitStage::Plan, "plan",
                           "the execution plan (JSON, docs/plan.md)")),
     cl::cat(category));
@@ -201,6 +204,15 @@ int main(int argc, char **argv) {
     if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
       return 1;
     dream::buildDreamPipeline(pm);
+    if (emit >= EmitStage::Kernels)
+      pm.addPass(dream::createGenerateKernels());
+    if (mlir::failed(pm.run(*module)))
+      return 1;
+  }
+  if (emit == EmitStage::Kernels) {
+    module = dream::extractKernels(*module);
+    mlir::PassManager pm(&context);
+    dream::buildKernelPipeline(pm);
     if (mlir::failed(pm.run(*module)))
       return 1;
   }

@@ -41,7 +41,7 @@ def Dream_ParamOp : Dream_Op<"param", [Pure]> {
     (`buffer`, e.g. running statistics) are state, not parameters.
 
     ```mlir
-    %w = dream.param "conv_0.weight" {init = "kaiming_uniform", fan_in = 9 : i64} : tensor<64x1x3x3xf32>
+    %w = dream.param "conv_0.weight" {init = "uniform", fan_in = 9 : i64} : tensor<64x1x3x3xf32>
     ```
   }];
   let arguments = (ins StrAttr:$name, StrAttr:$init,

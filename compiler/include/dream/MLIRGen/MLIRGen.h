@@ -27,6 +27,9 @@ constexpr llvm::StringLiteral kRecipeAttr = "dream.recipe";
 /// Set by dream-inline-blocks: encoder runs per network evaluation.
 constexpr llvm::StringLiteral kEncoderCallsAttr = "dream.encoder_calls";
 
+/// On the functions dream-generate-kernels adds: a kernel entry point.
+constexpr llvm::StringLiteral kKernelAttr = "dream.kernel";
+
 /// Attribute names on `func.call` that the inliner reads.
 constexpr llvm::StringLiteral kScopeAttr = "dream.scope";
 constexpr llvm::StringLiteral kAbsoluteScopeAttr = "dream.absolute_scope";

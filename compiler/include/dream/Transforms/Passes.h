@@ -5,7 +5,11 @@
 
 #include "dream/Dialect/DreamDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -21,6 +25,13 @@ namespace dream {
 /// expanded, blocks inlined, canonicalised, pointwise chains fused. Used by dreamc and
 /// registered for dream-opt as `dream-pipeline`.
 void buildDreamPipeline(mlir::OpPassManager &pm);
+
+/// A new module holding copies of `module`'s kernel functions (those
+/// dream-generate-kernels added), for code generation.
+mlir::OwningOpRef<mlir::ModuleOp> extractKernels(mlir::ModuleOp module);
+
+/// Cleans up and fuses the generics of extracted kernel functions.
+void buildKernelPipeline(mlir::OpPassManager &pm);
 
 /// Registers the named pipelines with the command-line tools.
 void registerDreamPipelines();

@@ -43,4 +43,21 @@ def FusePointwise : Pass<"dream-fuse-pointwise", "mlir::func::FuncOp"> {
   let dependentDialects = ["dream::DreamDialect"];
 }
 
+def GenerateKernels : Pass<"dream-generate-kernels", "mlir::ModuleOp"> {
+  let summary = "Derives forward and backward kernel functions of fused regions";
+  let description = [{
+    For every `dream.fused` region, adds public functions
+    `<kernel>_forward`, `<kernel>_forward_eval` (when batch norms make the
+    modes differ) and `<kernel>_backward` built from `linalg.generic` ops on
+    tensors, with the C interface. The backward function is derived by
+    reverse-mode differentiation: over the generics, and inside each over
+    the arith/math ops of its body by the chain rule.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 #endif // DREAM_PASSES_TD
