@@ -1,0 +1,45 @@
+//===- Commands.h - The trainer's commands ----------------------*- C++ -*-===//
+//
+// `pretrain`, `train`, `eval`, `dream` and `info` of a trainer, behind an
+// interface free of LibTorch types so that the command line (dreamrt_main)
+// compiles quickly.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_RUNTIME_COMMANDS_H
+#define DREAM_RUNTIME_COMMANDS_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace dream::rt {
+
+/// The command line of a trainer. Unset options take the recipe's values.
+struct TrainerOptions {
+  std::string program = "trainer"; ///< For messages ("run `dn3 pretrain`").
+  std::string command;
+  std::string data; ///< Empty: the recipe's `data`.
+  std::optional<int64_t> epochs;
+  std::optional<int64_t> batch;
+  std::optional<double> lr;
+  int64_t limit = 0; ///< First N training, at most N test examples; 0: all.
+  std::optional<int64_t> threads;
+  std::optional<int64_t> seed;
+  std::string checkpointDir;
+  bool resume = false;
+  std::string metricsPath;
+  bool reference = false;
+  std::string device = "cpu";
+};
+
+/// Runs one command on the plan `planText` (from `planOrigin`, for
+/// messages). Prints results on stdout and problems on stderr; returns the
+/// exit status: 0 done, 1 failed, 2 not available, 130 interrupted.
+int runTrainerCommand(const std::string &planText,
+                      const std::string &planOrigin,
+                      const TrainerOptions &options);
+
+} // namespace dream::rt
+
+#endif // DREAM_RUNTIME_COMMANDS_H

@@ -1,0 +1,45 @@
+//===- Files.h - Paths, directories and atomic writes -----------*- C++ -*-===//
+//
+// POSIX file helpers. The runtime does not use std::filesystem: the torch
+// wheel's libtorch.so exports its own statically linked copies of those
+// functions, which take precedence over libstdc++'s and crash (for example
+// remove_all; pytorch/pytorch#133437).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_RUNTIME_FILES_H
+#define DREAM_RUNTIME_FILES_H
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dream::rt {
+
+/// A file that cannot be read or written; the message names the file.
+class FileError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+bool pathExists(const std::string &path);
+bool isDirectory(const std::string &path);
+
+/// "dir/name" (just "name" if `dir` is empty).
+std::string joinPath(const std::string &dir, const std::string &name);
+
+/// Creates `path` and its missing parents. Throws FileError.
+void createDirectories(const std::string &path);
+
+/// Writes `chunks` to `path` atomically: a temporary file next to it is
+/// written, flushed to disk and renamed over `path`, so an interrupted
+/// write never leaves a half-written file. Creates missing parent
+/// directories. Throws FileError.
+void writeFileAtomically(
+    const std::string &path,
+    const std::vector<std::pair<const char *, size_t>> &chunks);
+
+} // namespace dream::rt
+
+#endif // DREAM_RUNTIME_FILES_H

@@ -1,0 +1,108 @@
+//===- Model.h - A plan's parameters and its executor -----------*- C++ -*-===//
+//
+// A Model owns the tensors of a plan's parameters and buffers and runs its
+// graphs step by step with autograd recording, so that a loss computed from
+// the outputs back-propagates into the parameters that require gradients.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_RUNTIME_MODEL_H
+#define DREAM_RUNTIME_MODEL_H
+
+#include "dream/Runtime/Plan.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+namespace dream::rt {
+
+/// How a graph runs.
+struct RunMode {
+  bool training = false;
+  /// Steps marked `frozen` run in evaluation mode even while training.
+  /// Pre-training an encoder turns this off: there its steps do train.
+  bool honourFrozen = true;
+  /// Dropout and masking noise; needed when training.
+  at::Generator generator;
+};
+
+/// Tensors by name, in name order (as files store them).
+using TensorMap = std::map<std::string, at::Tensor>;
+
+class Model {
+public:
+  /// Creates every parameter and buffer on the CPU with the plan's `init`,
+  /// drawing in plan order from a generator seeded with `seed` (so the
+  /// values do not depend on the device), moves them to `device`, marks the
+  /// plan's trainable parameters as requiring gradients, and runs every
+  /// graph once on a small batch of zeros to check the plan's shapes.
+  /// Throws PlanError.
+  Model(Plan plan, uint64_t seed, at::Device device = at::kCPU);
+
+  const Plan &plan() const { return spec; }
+  at::Device device() const { return where; }
+
+  /// The tensor of a parameter or buffer.
+  const at::Tensor &tensor(const std::string &name) const;
+
+  /// Gradients for exactly the parameters (never buffers) `select` accepts;
+  /// the others lose any gradient buffer they had.
+  void setTrainable(const std::function<bool(const ParamSpec &)> &select);
+
+  /// The parameters that currently require gradients, in plan order.
+  std::vector<std::pair<std::string, at::Tensor>> trainableParams() const;
+
+  /// The parameters and buffers whose names start with `prefix`, detached.
+  TensorMap tensorsWithPrefix(const std::string &prefix) const;
+
+  /// Overwrites every parameter and buffer whose name starts with `prefix`
+  /// with the tensor of the same name in `tensors`; all of them must be
+  /// there with the plan's shape, and `tensors` may hold nothing else under
+  /// `prefix`. `origin` names the source in errors.
+  void importTensors(const TensorMap &tensors, const std::string &prefix,
+                     const std::string &origin);
+
+  /// Runs a graph of the plan (the network's, or an encoder's encode or
+  /// decode) on a batch.
+  std::vector<at::Tensor> run(const Graph &graph,
+                              const std::vector<at::Tensor> &inputs,
+                              const RunMode &mode) const;
+
+  /// The network's logits for a batch of inputs.
+  at::Tensor logits(const at::Tensor &inputs, const RunMode &mode) const;
+
+private:
+  void createParams(uint64_t seed);
+  void checkShapes() const;
+  void execute(const Graph &graph, std::vector<at::Tensor> &values,
+               const RunMode &mode) const;
+  at::Tensor runStep(const Step &step, const std::vector<at::Tensor> &values,
+                     const RunMode &mode) const;
+  at::Tensor runFused(const Step &step, const std::vector<at::Tensor> &inputs,
+                      const std::vector<at::Tensor> &params,
+                      const RunMode &mode) const;
+
+  Plan spec;
+  at::Device where;
+  std::vector<at::Tensor> tensors; ///< In the order of spec.params.
+  std::unordered_map<std::string, size_t> byName;
+};
+
+/// Writes tensors (moved to the CPU) and metadata as a safetensors file,
+/// atomically. Throws FileError.
+void saveTensorFile(const std::string &path, const TensorMap &tensors,
+                    const std::map<std::string, std::string> &metadata);
+
+/// Reads a safetensors file into CPU tensors; `metadata` receives its
+/// metadata if not null. Throws FileError.
+TensorMap
+loadTensorFile(const std::string &path,
+               std::map<std::string, std::string> *metadata = nullptr);
+
+} // namespace dream::rt
+
+#endif // DREAM_RUNTIME_MODEL_H

@@ -1,0 +1,218 @@
+//===- Training.h - Optimisers, schedules and the training loop -*- C++ -*-===//
+//
+// The training loop shared by supervised training and encoder
+// pre-training: shuffled mini-batches, a loss with autograd, gradient
+// clipping, an optimiser stepped with a scheduled learning rate, per-epoch
+// metrics and evaluation, and checkpoints from which a run resumes exactly.
+//
+// Reproducibility: the data order of epoch e depends only on (seed, e), the
+// dropout and masking noise comes from one generator whose state is
+// checkpointed, and everything else is deterministic on the CPU for a fixed
+// number of threads, so a run and a resumed run give bitwise-equal losses.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_RUNTIME_TRAINING_H
+#define DREAM_RUNTIME_TRAINING_H
+
+#include "dream/Runtime/Model.h"
+#include "dream/Runtime/Progress.h"
+
+#include <functional>
+#include <limits>
+#include <ostream>
+
+namespace dream::rt {
+
+/// What a run trains with: the recipe after the command-line overrides.
+struct TrainSettings {
+  int64_t epochs = 1;
+  int64_t batch = 128;
+  int64_t seed = 0;
+  int64_t limit = 0; ///< Examples used from each split; 0: all.
+  OptimizerSpec optimizer;
+  ScheduleSpec schedule;
+  double clip = 0.0;
+  double labelSmoothing = 0.0;
+  double validation = 0.0;
+
+  /// The settings a resumed run must share with its checkpoint. `epochs`
+  /// is not among them: a run may be extended.
+  nlohmann::json fingerprint() const;
+};
+
+/// Examples and their labels (int64 class numbers; unused by
+/// reconstruction).
+struct Dataset {
+  at::Tensor inputs;
+  at::Tensor labels;
+
+  int64_t size() const { return inputs.defined() ? inputs.size(0) : 0; }
+  /// Examples [begin, end).
+  Dataset slice(int64_t begin, int64_t end) const;
+};
+
+/// A batch's mean loss and, for classification, the predicted classes.
+struct BatchOutput {
+  at::Tensor loss;
+  at::Tensor predictions;
+};
+
+using LossFunction = std::function<BatchOutput(
+    const at::Tensor &inputs, const at::Tensor &labels, const RunMode &mode)>;
+
+/// One pass over a data set without training.
+struct Evaluation {
+  double loss = 0.0;
+  /// NaN when the loss function predicts no classes.
+  double accuracy = std::numeric_limits<double>::quiet_NaN();
+  int64_t correct = 0;
+  int64_t samples = 0;
+  double seconds = 0.0;
+  /// classes x classes counts, rows the true class; empty without classes.
+  std::vector<int64_t> confusion;
+};
+
+/// Evaluates `loss` over `data` in batches, without gradients.
+Evaluation evaluate(const LossFunction &loss, const Dataset &data,
+                    int64_t batch, at::Device device, int64_t classes);
+
+/// Adam, AdamW and SGD with momentum, as torch.optim computes them. State
+/// exists only for parameters that received a gradient, so frozen
+/// parameters never have any.
+class Optimizer {
+public:
+  Optimizer(OptimizerSpec spec,
+            std::vector<std::pair<std::string, at::Tensor>> params);
+
+  /// Drops the gradients (torch's zero_grad(set_to_none=True)).
+  void zeroGrad();
+  /// One update of every parameter that has a gradient.
+  void step(double lr);
+  /// Whether `name` has optimiser state.
+  bool hasState(const std::string &name) const;
+  std::vector<at::Tensor> params() const;
+
+  /// Adds "optimizer/<param>/<slot>" tensors (slots as torch names them:
+  /// step, exp_avg, exp_avg_sq, momentum_buffer).
+  void save(TensorMap &out) const;
+  void load(const TensorMap &in, const std::string &origin);
+
+private:
+  struct Slot {
+    std::string name;
+    at::Tensor param;
+    at::Tensor first;  ///< exp_avg, or SGD's momentum_buffer.
+    at::Tensor second; ///< exp_avg_sq.
+    int64_t steps = 0;
+  };
+  void adamStep(Slot &slot, at::Tensor grad, double lr);
+  void sgdStep(Slot &slot, at::Tensor grad, double lr);
+  Slot &slotNamed(const std::string &name, const std::string &origin);
+
+  OptimizerSpec spec;
+  std::vector<Slot> slots;
+};
+
+/// The learning rate of step `step` (from 0) out of `totalSteps`: a linear
+/// warm-up over the schedule's `warmup` fraction, then constant, cosine to
+/// zero, linear to zero, or multiplied by gamma every `every` epochs.
+double scheduledLearningRate(const ScheduleSpec &schedule, double baseLr,
+                             int64_t step, int64_t stepsPerEpoch,
+                             int64_t totalSteps);
+
+/// Scales the gradients so that their global L2 norm is at most `maxNorm`
+/// (torch.nn.utils.clip_grad_norm_); returns the norm before clipping.
+double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm);
+
+/// Reads a checkpoint and checks that it was written for `plan`'s network;
+/// refuses others with a message that says which network it belongs to.
+TensorMap readCheckpoint(const std::string &path, const Plan &plan,
+                         std::map<std::string, std::string> &metadata);
+
+/// The "model/..." tensors of a checkpoint, under their parameter names.
+TensorMap modelTensors(const TensorMap &checkpoint);
+
+class Trainer {
+public:
+  struct Options {
+    /// "train" or "pretrain:<encoder>": a checkpoint of one phase cannot
+    /// resume another.
+    std::string phase = "train";
+    /// The "split" of training epochs in the metrics.
+    std::string trainSplit = "train";
+    /// Added to every metrics record (the encoder being pre-trained).
+    nlohmann::ordered_json metricsExtra = nlohmann::ordered_json::object();
+    std::string checkpointPath; ///< Empty: no checkpoints.
+    MetricsWriter *metrics = nullptr;
+    ProgressReporter *progress = nullptr;
+    std::ostream *log = nullptr; ///< Epoch summaries.
+    bool honourFrozen = true;
+    int64_t classes = 0; ///< For accuracy and confusion; 0 if none.
+    /// Stop (with a checkpoint) once this many steps are done; 0: never.
+    int64_t stopAtStep = 0;
+    /// Polled after every step; true stops the run with a checkpoint.
+    std::function<bool()> stopRequested;
+  };
+
+  /// Trains the parameters of `model` that require gradients.
+  Trainer(Model &model, TrainSettings settings, LossFunction loss,
+          Options options);
+
+  /// Continues the run saved in the checkpoint at `path`. Throws FileError
+  /// if it belongs to another network or phase, or if the settings differ.
+  void resume(const std::string &path);
+
+  /// Trains until all epochs are done (true) or a stop is requested
+  /// (false), evaluating each named data set after every epoch.
+  bool run(const Dataset &train,
+           const std::vector<std::pair<std::string, Dataset>> &evaluations);
+
+  /// Writes the checkpoint at `path` (atomically).
+  void save(const std::string &path) const;
+
+  const std::vector<double> &stepLosses() const { return losses; }
+  int64_t globalStep() const { return step; }
+  int64_t epochsDone() const { return epoch; }
+  const Optimizer &optimizer() const { return optim; }
+  /// The last evaluation of each split, if any ran.
+  const std::map<std::string, Evaluation> &lastEvaluations() const {
+    return evaluated;
+  }
+
+private:
+  struct Running {
+    double lossSum = 0.0;
+    int64_t correct = 0;
+    int64_t samples = 0;
+    double seconds = 0.0;
+  };
+
+  int64_t stepsPerEpoch(int64_t examples) const;
+  bool trainEpoch(const Dataset &train);
+  void trainStep(const at::Tensor &inputs, const at::Tensor &labels,
+                 int64_t perEpoch);
+  void
+  finishEpoch(const std::vector<std::pair<std::string, Dataset>> &evaluations);
+  void report(const std::string &split, double loss, double accuracy,
+              int64_t samples, double seconds);
+  bool stopNow() const;
+  void checkSettings(const std::string &path, const std::string &stored) const;
+
+  Model &model;
+  TrainSettings settings;
+  LossFunction loss;
+  Options options;
+  Optimizer optim;
+  at::Generator noise;
+  int64_t epoch = 0;       ///< Epochs completed.
+  int64_t stepInEpoch = 0; ///< Steps done in the current epoch.
+  int64_t step = 0;        ///< Steps done in all.
+  Running running;
+  std::vector<double> losses;
+  std::map<std::string, Evaluation> evaluated;
+};
+
+} // namespace dream::rt
+
+#endif // DREAM_RUNTIME_TRAINING_H

@@ -1,0 +1,655 @@
+//===- Commands.cpp - The trainer's commands
+//-------------------------------===//
+//
+// Each command turns the recipe and the command line into settings, loads
+// the data and the weights it needs, and hands the work to Model and
+// Trainer. File layout under --checkpoint DIR (docs/runtime.md):
+//   DIR/encoders/<encoder>.safetensors  pre-trained encoder weights
+//   DIR/pretrain-<encoder>.safetensors  the pre-training run's checkpoint
+//   DIR/train.safetensors               the supervised run's checkpoint
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Runtime/Commands.h"
+
+#include "dream/Runtime/Files.h"
+#include "dream/Runtime/Idx.h"
+#include "dream/Runtime/Ops.h"
+#include "dream/Runtime/Training.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+namespace dream::rt {
+namespace {
+
+/// A command line that cannot work (exit status 2).
+class UsageError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+//===--- Interrupts
+//--------------------------------------------------------===//
+
+volatile std::sig_atomic_t interruptSignalled = 0;
+
+extern "C" void onInterrupt(int) { interruptSignalled = 1; }
+
+/// While alive, the first Ctrl-C lets the current step finish and the run
+/// write its checkpoint; the handler resets itself, so a second one kills.
+class InterruptGuard {
+public:
+  InterruptGuard() {
+    struct sigaction action = {};
+    action.sa_handler = onInterrupt;
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &previous);
+  }
+  ~InterruptGuard() { sigaction(SIGINT, &previous, nullptr); }
+  static bool requested() { return interruptSignalled != 0; }
+
+private:
+  struct sigaction previous = {};
+};
+
+//===--- Settings and data
+//-------------------------------------------------===//
+
+bool startsWith(const std::string &text, const std::string &prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::string withCommas(int64_t n) {
+  std::string digits = std::to_string(n), text;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0)
+      text += ',';
+    text += digits[i];
+  }
+  return text;
+}
+
+TrainSettings trainSettings(const Recipe &recipe, const TrainerOptions &o) {
+  TrainSettings s;
+  s.epochs = o.epochs.value_or(recipe.epochs);
+  s.batch = o.batch.value_or(recipe.batch);
+  s.seed = o.seed.value_or(recipe.seed);
+  s.limit = o.limit;
+  s.optimizer = recipe.optimizer;
+  if (o.lr)
+    s.optimizer.lr = *o.lr;
+  s.schedule = recipe.schedule;
+  s.clip = recipe.clip;
+  s.labelSmoothing = recipe.labelSmoothing;
+  s.validation = recipe.validation;
+  return s;
+}
+
+/// Pre-training uses Adam at 1e-3 with torch's defaults, a constant rate
+/// and the encoder's own number of epochs; --epochs, --batch and --lr
+/// override.
+TrainSettings pretrainSettings(const Recipe &recipe, const PretrainSpec &spec,
+                               const TrainerOptions &o) {
+  TrainSettings s;
+  s.epochs = o.epochs.value_or(spec.epochs);
+  s.batch = o.batch.value_or(recipe.batch);
+  s.seed = o.seed.value_or(recipe.seed);
+  s.limit = o.limit;
+  s.optimizer.name = "adam";
+  s.optimizer.lr = o.lr.value_or(1e-3);
+  s.optimizer.eps = 1e-8;
+  return s;
+}
+
+std::string dataDirectory(const std::string &name) {
+  if (name == "fashion_mnist" || name == "fashion-mnist")
+    return fashionMnistDirectory();
+  if (isDirectory(name))
+    return name;
+  throw UsageError("data set '" + name +
+                   "' is not supported by this runtime: use fashion_mnist "
+                   "(IDX files in $DREAMC_FASHION_MNIST) or a directory "
+                   "holding Fashion-MNIST's four IDX files");
+}
+
+void checkImageInput(const InputSpec &input, const std::string &what) {
+  if (input.tokens || input.shape != std::vector<int64_t>{1, 28, 28})
+    throw DataError(what + " takes " + formatShape(input.shape) +
+                    (input.tokens ? " token" : "") +
+                    " inputs; Fashion-MNIST's images are [1, 28, 28]");
+}
+
+/// Pixels scaled to [0, 1], then normalised with Fashion-MNIST's mean and
+/// standard deviation.
+Dataset toDataset(const ImageSet &set) {
+  auto *pixels = const_cast<uint8_t *>(set.pixels.data());
+  auto *labels = const_cast<uint8_t *>(set.labels.data());
+  at::Tensor images =
+      at::from_blob(pixels, {set.count, 1, set.height, set.width}, at::kByte)
+          .to(at::kFloat)
+          .div_(255.0)
+          .sub_(0.2860)
+          .div_(0.3530);
+  return {images, at::from_blob(labels, {set.count}, at::kByte).to(at::kLong)};
+}
+
+struct Data {
+  Dataset train;
+  Dataset validation;
+  Dataset test;
+};
+
+/// The training set (the last `validation` fraction held out) and the test
+/// set, each cut to --limit examples.
+Data loadData(const std::string &name, const TrainSettings &s, bool withTrain) {
+  std::string dir = dataDirectory(name);
+  Data data;
+  if (withTrain) {
+    Dataset all = toDataset(readFashionMnist(dir, "train", s.limit));
+    auto held =
+        static_cast<int64_t>(static_cast<double>(all.size()) * s.validation);
+    data.train = all.slice(0, all.size() - held);
+    data.validation = all.slice(all.size() - held, all.size());
+  }
+  data.test = toDataset(readFashionMnist(dir, "t10k", s.limit));
+  return data;
+}
+
+std::string dataName(const Plan &plan, const TrainerOptions &o) {
+  return o.data.empty() ? plan.recipe.data : o.data;
+}
+
+MetricsWriter openMetrics(const TrainerOptions &o) {
+  return o.metricsPath.empty() ? MetricsWriter()
+                               : MetricsWriter(o.metricsPath, o.resume);
+}
+
+at::Device parseDevice(const std::string &name) {
+  if (name == "cpu")
+    return at::kCPU;
+  if (name != "cuda" && !startsWith(name, "cuda:"))
+    throw UsageError("--device is cpu or cuda, not '" + name + "'");
+  if (at::getNumGPUs() == 0)
+    throw UsageError("--device " + name +
+                     ": LibTorch has CUDA support but finds no GPU here");
+  return at::Device(name);
+}
+
+//===--- Losses
+//------------------------------------------------------------===//
+
+LossFunction classificationLoss(const Model &model, double smoothing) {
+  return [&model, smoothing](const at::Tensor &inputs, const at::Tensor &labels,
+                             const RunMode &mode) {
+    at::Tensor logits = model.logits(inputs, mode);
+    at::Tensor loss =
+        at::cross_entropy_loss(logits, labels, {}, at::Reduction::Mean, -100,
+                               mode.training ? smoothing : 0.0);
+    return BatchOutput{loss, logits.detach().argmax(-1)};
+  };
+}
+
+/// Zeroes a random `ratio` of the 4x4 patches of [B, C, H, W] images (zero
+/// is the mean pixel after normalisation).
+at::Tensor maskPatches(const at::Tensor &images, double ratio,
+                       at::Generator generator) {
+  const int64_t p = 4;
+  int64_t b = images.size(0), c = images.size(1);
+  int64_t h = images.size(2), w = images.size(3);
+  at::Tensor keep = randomKeepMask(b, (h / p) * (w / p), ratio, generator)
+                        .view({b, 1, h / p, 1, w / p, 1})
+                        .expand({b, c, h / p, p, w / p, p})
+                        .reshape({b, c, h, w});
+  return images * keep.to(images.device());
+}
+
+/// Mean squared error of encode+decode against the whole clean image; for
+/// `masked`, the input has masked patches (evaluation masks with a fixed
+/// seed, so its loss measures the same task every epoch).
+LossFunction reconstructionLoss(const Model &model, const EncoderSpec &enc) {
+  return [&model, &enc](const at::Tensor &images, const at::Tensor &,
+                        const RunMode &mode) {
+    at::Tensor input = images;
+    if (enc.pretrain->kind == "masked")
+      input = maskPatches(images, enc.pretrain->ratio,
+                          mode.training
+                              ? mode.generator
+                              : at::make_generator<at::CPUGeneratorImpl>(0));
+    at::Tensor latent = model.run(enc.encode, {input}, mode)[0];
+    at::Tensor reconstruction = model.run(*enc.decode, {latent}, mode)[0];
+    return BatchOutput{at::mse_loss(reconstruction, images), {}};
+  };
+}
+
+//===--- Encoder weights
+//---------------------------------------------------===//
+
+std::string encoderWeightsPath(const std::string &dir, const EncoderSpec &enc) {
+  return joinPath(joinPath(dir, "encoders"), enc.name + ".safetensors");
+}
+
+std::string pretrainCheckpointPath(const TrainerOptions &o,
+                                   const EncoderSpec &enc) {
+  return joinPath(o.checkpointDir, "pretrain-" + enc.name + ".safetensors");
+}
+
+/// The weights an encoder starts from: its `weights` file, else what
+/// `pretrain` stored under DIR; empty if neither exists.
+std::string encoderWeightsSource(const EncoderSpec &enc,
+                                 const std::string &dir) {
+  if (startsWith(enc.weights, "pretrained:"))
+    throw UsageError("encoder '" + enc.name + "' asks for '" + enc.weights +
+                     "': named pre-trained weights are not available in this "
+                     "runtime yet; give a safetensors file in `weights`");
+  if (!enc.weights.empty())
+    return enc.weights;
+  if (!dir.empty() && pathExists(encoderWeightsPath(dir, enc)))
+    return encoderWeightsPath(dir, enc);
+  return "";
+}
+
+void loadEncoderWeights(Model &model, const TrainerOptions &o) {
+  for (const EncoderSpec &enc : model.plan().encoders) {
+    std::string source = encoderWeightsSource(enc, o.checkpointDir);
+    if (!source.empty()) {
+      model.importTensors(loadTensorFile(source), enc.paramPrefix(), source);
+      std::cout << "encoder " << enc.name << ": weights from " << source
+                << "\n";
+    } else if (enc.frozen && enc.pretrain) {
+      throw FileError(
+          "encoder '" + enc.name +
+          "' is frozen and needs its pre-trained weights, but " +
+          (o.checkpointDir.empty()
+               ? std::string("no --checkpoint DIR was given")
+               : encoderWeightsPath(o.checkpointDir, enc) + " does not exist") +
+          ": run `" + o.program +
+          " pretrain --checkpoint DIR` first, then train with the same "
+          "--checkpoint DIR");
+    } else if (enc.frozen) {
+      std::cerr << o.program << ": warning: encoder '" << enc.name
+                << "' is frozen but has no weights and no pre-training: it "
+                   "keeps its random initialisation\n";
+    }
+  }
+}
+
+//===--- Commands
+//----------------------------------------------------------===//
+
+void printParameterCounts(const Plan &plan) {
+  int64_t counts[3] = {0, 0, 0}, tensors[3] = {0, 0, 0};
+  for (const ParamSpec &p : plan.params) {
+    int kind = p.buffer ? 2 : p.trainable ? 0 : 1;
+    counts[kind] += p.numel();
+    ++tensors[kind];
+  }
+  const char *names[3] = {"trainable", "frozen", "buffers"};
+  std::cout << "parameters\n";
+  for (int i = 0; i < 3; ++i)
+    std::printf("  %-10s %13s in %lld tensors\n", names[i],
+                withCommas(counts[i]).c_str(),
+                static_cast<long long>(tensors[i]));
+}
+
+void printEncoders(const Plan &plan) {
+  if (plan.encoders.empty())
+    return;
+  std::cout << "encoders\n";
+  for (const EncoderSpec &enc : plan.encoders) {
+    int64_t size = 0;
+    for (const ParamSpec &p : plan.params)
+      if (!p.buffer && startsWith(p.name, enc.paramPrefix()))
+        size += p.numel();
+    std::cout << "  " << enc.name << ": " << (enc.frozen ? "frozen" : "trained")
+              << ", " << withCommas(size) << " parameters, input "
+              << formatShape(enc.input.shape);
+    if (!enc.latent.empty())
+      std::cout << ", latent " << formatShape(enc.latent);
+    if (enc.pretrain)
+      std::cout << ", pretrain " << enc.pretrain->kind << " (epochs "
+                << enc.pretrain->epochs << ")";
+    if (!enc.weights.empty())
+      std::cout << ", weights " << enc.weights;
+    std::cout << "\n";
+  }
+}
+
+void printCost(const Plan &plan) {
+  if (plan.cost.empty()) {
+    std::cout << "cost: not given by the plan\n";
+    return;
+  }
+  std::cout << "cost (computed by the compiler)\n";
+  for (const auto &[key, value] : plan.cost.items())
+    std::printf("  %-30s %s\n", key.c_str(),
+                value.is_number_integer()
+                    ? withCommas(value.get<int64_t>()).c_str()
+                    : value.dump().c_str());
+}
+
+void printKernels(const Plan &plan) {
+  std::cout << "kernels: " << plan.kernels.size() << " fused";
+  if (plan.kernels.empty()) {
+    std::cout << "\n";
+    return;
+  }
+  std::cout << " (no compiled kernels are linked: their reference steps run)\n";
+  for (const KernelSpec &kernel : plan.kernels) {
+    std::cout << "  " << kernel.name << " (" << kernel.forward << ", "
+              << kernel.backward << "):";
+    for (size_t i = 0; i < kernel.reference.steps.size(); ++i)
+      std::cout << (i ? " -> " : " ") << kernel.reference.steps[i].op;
+    std::cout << "\n";
+  }
+}
+
+void printRecipe(const Plan &plan, const TrainSettings &s,
+                 const TrainerOptions &o) {
+  const OptimizerSpec &opt = s.optimizer;
+  std::cout << "recipe (command-line overrides applied)\n"
+            << "  data " << dataName(plan, o) << ", epochs " << s.epochs
+            << ", batch " << s.batch << ", seed " << s.seed << "\n"
+            << "  optimizer " << opt.name << "(lr " << opt.lr;
+  if (opt.name == "sgd")
+    std::cout << ", momentum " << opt.momentum << ", nesterov "
+              << (opt.nesterov ? "true" : "false");
+  else
+    std::cout << ", betas (" << opt.beta1 << ", " << opt.beta2 << "), eps "
+              << opt.eps;
+  std::cout << ", weight_decay " << opt.weightDecay << ")\n"
+            << "  schedule " << s.schedule.name << " (warmup "
+            << s.schedule.warmup;
+  if (s.schedule.name == "step")
+    std::cout << ", every " << s.schedule.every << ", gamma "
+              << s.schedule.gamma;
+  std::cout << "), clip " << s.clip << ", label_smoothing " << s.labelSmoothing
+            << ", validation " << s.validation << ", augment "
+            << plan.recipe.augment << ", preset " << plan.recipe.preset << "\n";
+}
+
+int info(const Plan &plan, const TrainerOptions &o) {
+  Model model(plan, 0); // Checks the shapes.
+  std::cout << "network " << plan.network
+            << (plan.source.empty() ? "" : " (" + plan.source + ")")
+            << ", plan " << plan.hash << "\n"
+            << "input " << formatShape(plan.input.shape)
+            << (plan.input.tokens ? " int64" : " float32") << ", "
+            << plan.classes << " classes\n";
+  printParameterCounts(plan);
+  printEncoders(plan);
+  printCost(plan);
+  printKernels(plan);
+  printRecipe(plan, trainSettings(plan.recipe, o), o);
+  return 0;
+}
+
+void requireCheckpointDir(const TrainerOptions &o, const std::string &why) {
+  if (o.checkpointDir.empty())
+    throw UsageError(o.command + " " + why + " --checkpoint DIR; give one");
+}
+
+int reportInterrupt(const std::string &checkpoint) {
+  std::cerr << "interrupted; "
+            << (checkpoint.empty() ? "nothing saved (no --checkpoint DIR)"
+                                   : "checkpoint written to " + checkpoint +
+                                         ", continue with --resume")
+            << "\n";
+  return 130;
+}
+
+void checkPretrainable(const EncoderSpec &enc) {
+  const std::string &kind = enc.pretrain->kind;
+  if (kind != "reconstruct" && kind != "masked")
+    throw UsageError("encoder '" + enc.name + "': pre-training of kind '" +
+                     kind +
+                     "' is not implemented in this runtime yet "
+                     "(reconstruct and masked are)");
+  if (!enc.decode)
+    throw PlanError("encoder '" + enc.name + "': " + kind +
+                    " pre-training needs a decoder");
+  checkImageInput(enc.input, "encoder '" + enc.name + "'");
+  if (!enc.output.empty() && enc.output != enc.input.shape)
+    throw PlanError("encoder '" + enc.name + "' reconstructs " +
+                    formatShape(enc.output) + " from " +
+                    formatShape(enc.input.shape) + " inputs");
+}
+
+/// Pre-trains one encoder; false if interrupted.
+bool pretrainEncoder(Model &model, const EncoderSpec &enc, const Data &data,
+                     const TrainerOptions &o, MetricsWriter &metrics,
+                     ProgressReporter &progress) {
+  checkPretrainable(enc);
+  TrainSettings s = pretrainSettings(model.plan().recipe, *enc.pretrain, o);
+  model.setTrainable([&](const ParamSpec &p) {
+    return startsWith(p.name, enc.paramPrefix());
+  });
+  Trainer::Options options;
+  options.phase = "pretrain:" + enc.name;
+  options.trainSplit = "pretrain";
+  options.metricsExtra = {{"encoder", enc.name}};
+  options.checkpointPath = pretrainCheckpointPath(o, enc);
+  options.metrics = &metrics;
+  options.progress = &progress;
+  options.log = &std::cout;
+  options.honourFrozen = false;
+  options.stopRequested = InterruptGuard::requested;
+  Trainer trainer(model, s, reconstructionLoss(model, enc), options);
+  if (o.resume && pathExists(options.checkpointPath))
+    trainer.resume(options.checkpointPath);
+  std::cout << "pre-training encoder " << enc.name << " (" << enc.pretrain->kind
+            << "): epochs " << s.epochs << ", batch " << s.batch << ", adam lr "
+            << s.optimizer.lr << ", " << data.train.size() << " images\n";
+  if (!trainer.run(data.train, {{"test", data.test}}))
+    return false;
+  std::string weights = encoderWeightsPath(o.checkpointDir, enc);
+  saveTensorFile(weights, model.tensorsWithPrefix(enc.paramPrefix()),
+                 {{"format", "dreamc-encoder"},
+                  {"encoder", enc.name},
+                  {"network", model.plan().network},
+                  {"pretrain", enc.pretrain->kind},
+                  {"epochs", std::to_string(s.epochs)}});
+  std::cout << "encoder " << enc.name << ": weights written to " << weights
+            << "\n";
+  return true;
+}
+
+int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
+  requireCheckpointDir(o, "stores the encoder weights in");
+  TrainSettings s = trainSettings(plan.recipe, o);
+  Model model(plan, static_cast<uint64_t>(s.seed), device);
+  bool any = false;
+  for (const EncoderSpec &enc : plan.encoders)
+    any = any || enc.pretrain.has_value();
+  if (!any) {
+    std::cout << plan.network << " has no encoder to pre-train\n";
+    return 0;
+  }
+  Data data = loadData(dataName(plan, o), s, /*withTrain=*/true);
+  MetricsWriter metrics = openMetrics(o);
+  ProgressReporter progress = ProgressReporter::forStderr();
+  InterruptGuard interrupts;
+  for (const EncoderSpec &enc : plan.encoders)
+    if (enc.pretrain &&
+        !pretrainEncoder(model, enc, data, o, metrics, progress))
+      return reportInterrupt(pretrainCheckpointPath(o, enc));
+  return 0;
+}
+
+void printTrainingHeader(const Model &model, const TrainSettings &s,
+                         const Data &data, const TrainerOptions &o) {
+  int64_t trainable = 0, frozen = 0;
+  for (const ParamSpec &p : model.plan().params)
+    if (!p.buffer)
+      (model.tensor(p.name).requires_grad() ? trainable : frozen) += p.numel();
+  std::cout << "training " << model.plan().network << " on " << o.device
+            << ", threads " << at::get_num_threads() << ": "
+            << withCommas(trainable) << " trainable, " << withCommas(frozen)
+            << " frozen parameters; " << withCommas(data.train.size())
+            << " training, " << withCommas(data.test.size())
+            << " test examples; epochs " << s.epochs << ", batch " << s.batch
+            << ", " << s.optimizer.name << " lr " << s.optimizer.lr << ", "
+            << s.schedule.name << " schedule\n";
+  if (!model.plan().kernels.empty())
+    std::cout << model.plan().kernels.size()
+              << " fused kernels run as their reference steps"
+              << (o.reference ? " (--reference)\n"
+                              : " (no compiled kernels are linked)\n");
+}
+
+Trainer::Options trainOptions(const Plan &plan, const TrainerOptions &o,
+                              MetricsWriter &metrics,
+                              ProgressReporter &progress) {
+  Trainer::Options options;
+  if (!o.checkpointDir.empty())
+    options.checkpointPath = joinPath(o.checkpointDir, "train.safetensors");
+  options.metrics = &metrics;
+  options.progress = &progress;
+  options.log = &std::cout;
+  options.classes = plan.classes;
+  options.stopRequested = InterruptGuard::requested;
+  return options;
+}
+
+void checkRecipeSupported(const Recipe &recipe) {
+  if (recipe.augment != "none")
+    throw UsageError("augmentation '" + recipe.augment +
+                     "' is not implemented in this runtime yet; use "
+                     "`augment none`");
+}
+
+int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
+  checkRecipeSupported(plan.recipe);
+  checkImageInput(plan.input, "network '" + plan.network + "'");
+  TrainSettings s = trainSettings(plan.recipe, o);
+  Model model(plan, static_cast<uint64_t>(s.seed), device);
+  if (!o.resume)
+    loadEncoderWeights(model, o);
+  model.setTrainable([](const ParamSpec &p) { return p.trainable; });
+  Data data = loadData(dataName(plan, o), s, /*withTrain=*/true);
+  MetricsWriter metrics = openMetrics(o);
+  ProgressReporter progress = ProgressReporter::forStderr();
+  Trainer::Options options = trainOptions(plan, o, metrics, progress);
+  Trainer trainer(model, s, classificationLoss(model, s.labelSmoothing),
+                  options);
+  if (o.resume) {
+    requireCheckpointDir(o, "--resume continues the run saved in");
+    if (!pathExists(options.checkpointPath))
+      throw UsageError("--resume: no checkpoint at " + options.checkpointPath);
+    trainer.resume(options.checkpointPath);
+    std::cout << "resuming after step " << trainer.globalStep() << " ("
+              << trainer.epochsDone() << " of " << s.epochs
+              << " epochs done)\n";
+  }
+  printTrainingHeader(model, s, data, o);
+  std::vector<std::pair<std::string, Dataset>> evaluations;
+  if (data.validation.size() > 0)
+    evaluations.emplace_back("validation", data.validation);
+  evaluations.emplace_back("test", data.test);
+  InterruptGuard interrupts;
+  if (!trainer.run(data.train, evaluations))
+    return reportInterrupt(options.checkpointPath);
+  auto last = trainer.lastEvaluations().find("test");
+  Evaluation test = last != trainer.lastEvaluations().end()
+                        ? last->second
+                        : evaluate(classificationLoss(model, 0.0), data.test,
+                                   s.batch, device, plan.classes);
+  std::printf("test accuracy: %.2f%% (%lld of %lld)\n", 100.0 * test.accuracy,
+              static_cast<long long>(test.correct),
+              static_cast<long long>(test.samples));
+  return 0;
+}
+
+void printConfusion(const Evaluation &result, int64_t classes) {
+  std::cout << "confusion matrix (rows: true class, columns: predicted)\n";
+  for (int64_t row = 0; row < classes; ++row) {
+    for (int64_t col = 0; col < classes; ++col)
+      std::printf("%6lld", static_cast<long long>(
+                               result.confusion[row * classes + col]));
+    std::printf("\n");
+  }
+}
+
+int evaluateCommand(const Plan &plan, const TrainerOptions &o,
+                    at::Device device) {
+  requireCheckpointDir(o, "reads the trained model from");
+  std::string path = joinPath(o.checkpointDir, "train.safetensors");
+  if (!pathExists(path))
+    throw UsageError("eval: no trained model at " + path + "; run `" +
+                     o.program + " train --checkpoint " + o.checkpointDir +
+                     "` first");
+  TrainSettings s = trainSettings(plan.recipe, o);
+  Model model(plan, 0, device);
+  std::map<std::string, std::string> metadata;
+  model.importTensors(modelTensors(readCheckpoint(path, plan, metadata)), "",
+                      path);
+  Data data = loadData(dataName(plan, o), s, /*withTrain=*/false);
+  Evaluation result = evaluate(classificationLoss(model, 0.0), data.test,
+                               s.batch, device, plan.classes);
+  std::printf(
+      "test loss %.4f, accuracy %.2f%% (%lld of %lld), %.0f samples/s\n",
+      result.loss, 100.0 * result.accuracy,
+      static_cast<long long>(result.correct),
+      static_cast<long long>(result.samples),
+      static_cast<double>(result.samples) / std::max(result.seconds, 1e-9));
+  printConfusion(result, plan.classes);
+  MetricsWriter metrics = openMetrics(o);
+  metrics.write({{"epoch", std::stoll(metadata.at("epoch"))},
+                 {"split", "test"},
+                 {"loss", result.loss},
+                 {"accuracy", result.accuracy},
+                 {"samples_per_s", static_cast<double>(result.samples) /
+                                       std::max(result.seconds, 1e-9)},
+                 {"wall_s", result.seconds}});
+  return 0;
+}
+
+int dispatch(const std::string &planText, const std::string &planOrigin,
+             const TrainerOptions &o) {
+  if (o.command == "dream") {
+    std::cerr << o.program
+              << ": dream is not available yet: this runtime does not show "
+                 "dreams\n";
+    return 2;
+  }
+  Plan plan = parsePlan(planText, planOrigin);
+  if (o.command == "info")
+    return info(plan, o);
+  at::Device device = parseDevice(o.device);
+  if (o.command == "pretrain")
+    return pretrain(plan, o, device);
+  if (o.command == "train")
+    return train(plan, o, device);
+  if (o.command == "eval")
+    return evaluateCommand(plan, o, device);
+  throw UsageError("unknown command '" + o.command +
+                   "'; expected pretrain, train, eval, dream or info");
+}
+
+} // namespace
+
+int runTrainerCommand(const std::string &planText,
+                      const std::string &planOrigin,
+                      const TrainerOptions &options) {
+  try {
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    at::set_num_threads(static_cast<int>(options.threads.value_or(cores)));
+    return dispatch(planText, planOrigin, options);
+  } catch (const UsageError &e) {
+    std::cerr << options.program << ": " << e.what() << "\n";
+    return 2;
+  } catch (const c10::Error &e) {
+    std::cerr << options.program << ": error: " << e.what_without_backtrace()
+              << "\n";
+    return 1;
+  } catch (const std::exception &e) {
+    std::cerr << options.program << ": error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+} // namespace dream::rt

@@ -1,0 +1,653 @@
+//===- Ops.cpp - The op table and its reference implementations -----------===//
+//
+// One table entry per op of docs/plan.md: its operand counts, its
+// attributes and the ATen calls that implement it. Parameter shapes are
+// checked against the attributes and the input before ATen sees them, so
+// that a wrong plan is reported in the plan's terms rather than as an ATen
+// internal message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Runtime/Ops.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+namespace dream::rt {
+namespace {
+
+enum class AttrKind { Int, Number, Bool, String, IntList };
+
+struct AttrSpec {
+  const char *name;
+  AttrKind kind;
+  bool required;
+  std::vector<std::string> values = {}; ///< Allowed strings, if limited.
+};
+
+using OpFunction = at::Tensor (*)(const OpArgs &);
+
+struct OpDef {
+  const char *name;
+  int minInputs, maxInputs; ///< maxInputs -1: any number.
+  int minParams, maxParams; ///< maxParams -1: any number.
+  std::vector<AttrSpec> attrs;
+  OpFunction run; ///< Null for `fused`, which the executor runs.
+};
+
+[[noreturn]] void fail(const std::string &problem) { throw PlanError(problem); }
+
+int64_t intAttr(const Step &step, const char *name, int64_t fallback = 0) {
+  auto it = step.attrs.find(name);
+  return it == step.attrs.end() ? fallback : it->get<int64_t>();
+}
+double numberAttr(const Step &step, const char *name, double fallback = 0) {
+  auto it = step.attrs.find(name);
+  return it == step.attrs.end() ? fallback : it->get<double>();
+}
+bool boolAttr(const Step &step, const char *name, bool fallback) {
+  auto it = step.attrs.find(name);
+  return it == step.attrs.end() ? fallback : it->get<bool>();
+}
+std::string stringAttr(const Step &step, const char *name,
+                       const char *fallback) {
+  auto it = step.attrs.find(name);
+  return it == step.attrs.end() ? fallback : it->get<std::string>();
+}
+
+std::vector<int64_t> perSample(const at::Tensor &t) {
+  std::vector<int64_t> sizes = t.sizes().vec();
+  sizes.erase(sizes.begin());
+  return sizes;
+}
+
+std::string paramName(const OpArgs &a, size_t i) {
+  const ParamRef &p = a.step.params[i];
+  return p.value >= 0 ? "operand " + std::to_string(p.value)
+                      : "'" + p.name + "'";
+}
+
+/// "out 64, in 32, k 3": what an expected parameter shape follows from.
+std::string
+because(std::initializer_list<std::pair<const char *, int64_t>> facts) {
+  std::string text;
+  for (const auto &[name, value] : facts)
+    text += (text.empty() ? "" : ", ") + std::string(name) + " " +
+            std::to_string(value);
+  return text;
+}
+
+void expectParam(const OpArgs &a, size_t i,
+                 const std::vector<int64_t> &expected, const std::string &why) {
+  if (i >= a.params.size() || a.params[i].sizes().vec() == expected)
+    return;
+  fail("parameter " + paramName(a, i) + " has shape " +
+       formatShape(a.params[i].sizes().vec()) + ", expected " +
+       formatShape(expected) + " (" + why + ")");
+}
+
+void expectRank(const OpArgs &a, int64_t rank, const char *perSampleForm) {
+  if (a.inputs[0].dim() != rank)
+    fail("expects a " + std::string(perSampleForm) + " input per sample, got " +
+         formatShape(perSample(a.inputs[0])));
+}
+
+at::Tensor optionalParam(const OpArgs &a, size_t i) {
+  return i < a.params.size() ? a.params[i] : at::Tensor();
+}
+
+//===--- Convolutions and dense layers ------------------------------------===//
+
+at::Tensor conv(const OpArgs &a) {
+  expectRank(a, 4, "[C, H, W]");
+  const at::Tensor &x = a.inputs[0];
+  int64_t out = intAttr(a.step, "out"), k = intAttr(a.step, "k");
+  int64_t stride = intAttr(a.step, "stride", 1), pad = intAttr(a.step, "pad");
+  std::string why = because({{"out", out}, {"in", x.size(1)}, {"k", k}});
+  expectParam(a, 0, {out, x.size(1), k, k}, why);
+  expectParam(a, 1, {out}, why);
+  return at::conv2d(x, a.params[0], optionalParam(a, 1), {stride, stride},
+                    {pad, pad});
+}
+
+at::Tensor deconv(const OpArgs &a) {
+  expectRank(a, 4, "[C, H, W]");
+  const at::Tensor &x = a.inputs[0];
+  int64_t out = intAttr(a.step, "out"), k = intAttr(a.step, "k");
+  int64_t stride = intAttr(a.step, "stride", 1), pad = intAttr(a.step, "pad");
+  std::string why = because({{"out", out}, {"in", x.size(1)}, {"k", k}});
+  expectParam(a, 0, {x.size(1), out, k, k}, why);
+  expectParam(a, 1, {out}, why);
+  return at::conv_transpose2d(x, a.params[0], optionalParam(a, 1),
+                              {stride, stride}, {pad, pad});
+}
+
+/// Convolution along the sequence of an [L, D] input.
+at::Tensor conv1d(const OpArgs &a) {
+  expectRank(a, 3, "[L, D]");
+  const at::Tensor &x = a.inputs[0];
+  int64_t out = intAttr(a.step, "out"), k = intAttr(a.step, "k");
+  int64_t stride = intAttr(a.step, "stride", 1), pad = intAttr(a.step, "pad");
+  std::string why = because({{"out", out}, {"D", x.size(2)}, {"k", k}});
+  expectParam(a, 0, {out, x.size(2), k}, why);
+  expectParam(a, 1, {out}, why);
+  return at::conv1d(x.transpose(1, 2), a.params[0], optionalParam(a, 1),
+                    {stride}, {pad})
+      .transpose(1, 2);
+}
+
+at::Tensor dense(const OpArgs &a) {
+  const at::Tensor &x = a.inputs[0];
+  int64_t out = intAttr(a.step, "out");
+  bool bias = boolAttr(a.step, "bias", a.params.size() == 2);
+  if (bias != (a.params.size() == 2))
+    fail(std::string("attribute bias is ") + (bias ? "true" : "false") +
+         " but the step lists " + std::to_string(a.params.size()) +
+         " parameter(s)");
+  std::string why = because({{"out", out}, {"in", x.size(-1)}});
+  expectParam(a, 0, {out, x.size(-1)}, why);
+  expectParam(a, 1, {out}, why);
+  return at::linear(x, a.params[0], optionalParam(a, 1));
+}
+
+//===--- Sequences
+//---------------------------------------------------------===//
+
+at::Tensor embed(const OpArgs &a) {
+  const at::Tensor &ids = a.inputs[0];
+  if (ids.scalar_type() != at::kLong)
+    fail("expects token ids (int64)");
+  const at::Tensor &weight = a.params[0];
+  int64_t vocab = intAttr(a.step, "vocab", weight.size(0));
+  int64_t dim = intAttr(a.step, "dim", weight.size(-1));
+  expectParam(a, 0, {vocab, dim}, because({{"vocab", vocab}, {"dim", dim}}));
+  return at::embedding(weight, ids);
+}
+
+at::Tensor posembed(const OpArgs &a) {
+  expectParam(a, 0, perSample(a.inputs[0]), "the input's shape");
+  return a.inputs[0] + a.params[0];
+}
+
+void checkLstmParams(const OpArgs &a, int64_t input, int64_t hidden,
+                     int64_t layers, int64_t directions) {
+  if (static_cast<int64_t>(a.params.size()) != layers * directions * 4)
+    fail("an lstm of " + std::to_string(layers) + " layer(s) and " +
+         std::to_string(directions) + " direction(s) takes " +
+         std::to_string(layers * directions * 4) + " parameters, not " +
+         std::to_string(a.params.size()));
+  size_t i = 0;
+  for (int64_t layer = 0; layer < layers; ++layer) {
+    int64_t in = layer == 0 ? input : hidden * directions;
+    std::string why =
+        because({{"layer", layer}, {"in", in}, {"hidden", hidden}});
+    for (int64_t d = 0; d < directions; ++d) {
+      expectParam(a, i++, {4 * hidden, in}, why);
+      expectParam(a, i++, {4 * hidden, hidden}, why);
+      expectParam(a, i++, {4 * hidden}, why);
+      expectParam(a, i++, {4 * hidden}, why);
+    }
+  }
+}
+
+/// A batch-first LSTM from zero states; the output is the whole sequence.
+at::Tensor lstm(const OpArgs &a) {
+  expectRank(a, 3, "[L, D]");
+  const at::Tensor &x = a.inputs[0];
+  int64_t hidden = intAttr(a.step, "hidden");
+  int64_t layers = intAttr(a.step, "layers", 1);
+  bool bidirectional = boolAttr(a.step, "bidirectional", false);
+  int64_t directions = bidirectional ? 2 : 1;
+  checkLstmParams(a, x.size(2), hidden, layers, directions);
+  at::Tensor zeros =
+      at::zeros({layers * directions, x.size(0), hidden}, x.options());
+  auto [output, h, c] =
+      at::lstm(x, {zeros, zeros}, a.params, /*has_biases=*/true, layers,
+               /*dropout=*/0.0, a.training, bidirectional,
+               /*batch_first=*/true);
+  return output;
+}
+
+/// Multi-head self-attention as in nn.MultiheadAttention without masks.
+at::Tensor selfAttention(const OpArgs &a, const at::Tensor &x, int64_t heads,
+                         double dropout) {
+  const std::vector<at::Tensor> &p = a.params;
+  int64_t batch = x.size(0), length = x.size(1), width = x.size(2);
+  int64_t headWidth = width / heads;
+  at::Tensor qkv = at::linear(x, p[0], p[1])
+                       .view({batch, length, 3, heads, headWidth})
+                       .permute({2, 0, 3, 1, 4});
+  at::Tensor scores = at::matmul(qkv[0], qkv[1].transpose(-2, -1)) /
+                      std::sqrt(static_cast<double>(headWidth));
+  at::Tensor weights =
+      dropoutWith(at::softmax(scores, -1), dropout, a.generator);
+  at::Tensor context = at::matmul(weights, qkv[2])
+                           .transpose(1, 2)
+                           .reshape({batch, length, width});
+  return at::linear(context, p[2], p[3]);
+}
+
+/// nn.TransformerEncoderLayer(batch_first=True, norm_first=False,
+/// activation="gelu").
+at::Tensor transformer(const OpArgs &a) {
+  expectRank(a, 3, "[L, D]");
+  const at::Tensor &x = a.inputs[0];
+  const std::vector<at::Tensor> &p = a.params;
+  int64_t width = x.size(2), heads = intAttr(a.step, "heads");
+  int64_t ff = intAttr(a.step, "ff", p[4].size(0));
+  if (width % heads != 0)
+    fail("width " + std::to_string(width) + " is not divisible by " +
+         std::to_string(heads) + " heads");
+  std::string why = because({{"D", width}, {"ff", ff}});
+  std::vector<std::vector<int64_t>> shapes = {{3 * width, width},
+                                              {3 * width},
+                                              {width, width},
+                                              {width},
+                                              {ff, width},
+                                              {ff},
+                                              {width, ff},
+                                              {width},
+                                              {width},
+                                              {width},
+                                              {width},
+                                              {width}};
+  for (size_t i = 0; i < shapes.size(); ++i)
+    expectParam(a, i, shapes[i], why);
+  double dropout = a.training ? numberAttr(a.step, "dropout", 0.1) : 0.0;
+  at::Tensor attended = selfAttention(a, x, heads, dropout);
+  at::Tensor h = at::layer_norm(x + dropoutWith(attended, dropout, a.generator),
+                                {width}, p[8], p[9], 1e-5);
+  at::Tensor inner =
+      dropoutWith(at::gelu(at::linear(h, p[4], p[5])), dropout, a.generator);
+  at::Tensor fed =
+      dropoutWith(at::linear(inner, p[6], p[7]), dropout, a.generator);
+  return at::layer_norm(h + fed, {width}, p[10], p[11], 1e-5);
+}
+
+at::Tensor last(const OpArgs &a) {
+  expectRank(a, 3, "[L, D]");
+  return a.inputs[0].select(1, -1);
+}
+
+//===--- Normalisation and regularisation ---------------------------------===//
+
+at::Tensor batchnorm(const OpArgs &a) {
+  const at::Tensor &x = a.inputs[0];
+  if (x.dim() < 2)
+    fail("expects a [C, ...] input per sample");
+  std::string why = because({{"channels", x.size(1)}});
+  for (size_t i = 0; i < 4; ++i)
+    expectParam(a, i, {x.size(1)}, why);
+  const std::vector<at::Tensor> &p = a.params;
+  return at::batch_norm(x, p[0], p[1], p[2], p[3], a.training,
+                        numberAttr(a.step, "momentum", 0.1),
+                        numberAttr(a.step, "eps", 1e-5),
+                        /*cudnn_enabled=*/true);
+}
+
+at::Tensor layernorm(const OpArgs &a) {
+  int64_t width = a.inputs[0].size(-1);
+  std::string why = because({{"D", width}});
+  expectParam(a, 0, {width}, why);
+  expectParam(a, 1, {width}, why);
+  return at::layer_norm(a.inputs[0], {width}, a.params[0], a.params[1],
+                        numberAttr(a.step, "eps", 1e-5));
+}
+
+at::Tensor dropout(const OpArgs &a) {
+  return a.training
+             ? dropoutWith(a.inputs[0], numberAttr(a.step, "p"), a.generator)
+             : a.inputs[0];
+}
+
+/// Zeroes positions along dim 1 of `x`.
+at::Tensor applyKeepMask(const at::Tensor &x, double ratio,
+                         at::Generator generator) {
+  at::Tensor keep = randomKeepMask(x.size(0), x.size(1), ratio, generator);
+  std::vector<int64_t> shape(x.dim(), 1);
+  shape[0] = x.size(0);
+  shape[1] = x.size(1);
+  return x * keep.view(shape).to(x.device(), x.scalar_type());
+}
+
+at::Tensor mask(const OpArgs &a) {
+  std::string masking = stringAttr(a.step, "masking", "train");
+  if (masking == "off" || (masking == "train" && !a.training))
+    return a.inputs[0];
+  // `always` in evaluation masks the same positions on every call.
+  at::Generator generator =
+      a.training ? a.generator : at::make_generator<at::CPUGeneratorImpl>(0);
+  return applyKeepMask(a.inputs[0], numberAttr(a.step, "ratio"), generator);
+}
+
+//===--- Elementwise and structural ---------------------------------------===//
+
+at::Tensor softmax(const OpArgs &a) { return at::softmax(a.inputs[0], -1); }
+at::Tensor relu(const OpArgs &a) { return at::relu(a.inputs[0]); }
+at::Tensor gelu(const OpArgs &a) { return at::gelu(a.inputs[0]); }
+at::Tensor silu(const OpArgs &a) { return at::silu(a.inputs[0]); }
+at::Tensor tanh(const OpArgs &a) { return at::tanh(a.inputs[0]); }
+at::Tensor sigmoid(const OpArgs &a) { return at::sigmoid(a.inputs[0]); }
+
+at::Tensor add(const OpArgs &a) {
+  at::Tensor sum = a.inputs[0];
+  for (size_t i = 1; i < a.inputs.size(); ++i)
+    sum = sum + a.inputs[i];
+  return sum;
+}
+
+at::Tensor maxpool(const OpArgs &a) {
+  expectRank(a, 4, "[C, H, W]");
+  int64_t k = intAttr(a.step, "k"), stride = intAttr(a.step, "stride", k);
+  int64_t pad = intAttr(a.step, "pad");
+  return at::max_pool2d(a.inputs[0], {k, k}, {stride, stride}, {pad, pad});
+}
+
+at::Tensor avgpool(const OpArgs &a) {
+  expectRank(a, 4, "[C, H, W]");
+  int64_t k = intAttr(a.step, "k"), stride = intAttr(a.step, "stride", k);
+  int64_t pad = intAttr(a.step, "pad");
+  return at::avg_pool2d(a.inputs[0], {k, k}, {stride, stride}, {pad, pad});
+}
+
+/// Global pooling: [C, H, W] -> [C] over the positions of each channel,
+/// and [L, D] -> [D] over the sequence (the compiler's shape rule).
+at::Tensor pool(const OpArgs &a) {
+  const at::Tensor &x = a.inputs[0];
+  if (x.dim() < 3)
+    fail("global pooling needs at least two dimensions per sample, got " +
+         formatShape(perSample(x)));
+  at::Tensor positions = x.dim() == 3 ? x.transpose(1, 2) : x.flatten(2);
+  return stringAttr(a.step, "kind", "avg") == "max" ? positions.amax(-1)
+                                                    : positions.mean(-1);
+}
+
+at::Tensor flatten(const OpArgs &a) { return a.inputs[0].flatten(1); }
+
+at::Tensor reshape(const OpArgs &a) {
+  std::vector<int64_t> shape = {-1};
+  for (int64_t d : a.step.attrs.at("shape").get<std::vector<int64_t>>())
+    shape.push_back(d);
+  return a.inputs[0].reshape(shape);
+}
+
+at::Tensor upsample(const OpArgs &a) {
+  const at::Tensor &x = a.inputs[0];
+  int64_t f = intAttr(a.step, "factor");
+  if (x.dim() == 4)
+    return at::upsample_nearest2d(x, {x.size(2) * f, x.size(3) * f});
+  if (x.dim() == 3)
+    return at::upsample_nearest1d(x, {x.size(2) * f});
+  fail("expects a [C, L] or [C, H, W] input per sample, got " +
+       formatShape(perSample(x)));
+}
+
+/// [C, H, W] -> [N, C*p*p]: row-major patches, each flattened as (C, p, p).
+at::Tensor patchify(const OpArgs &a) {
+  expectRank(a, 4, "[C, H, W]");
+  const at::Tensor &x = a.inputs[0];
+  int64_t p = intAttr(a.step, "patch");
+  int64_t batch = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  if (h % p != 0 || w % p != 0)
+    fail("patch " + std::to_string(p) + " does not divide " +
+         formatShape(perSample(x)));
+  return x.reshape({batch, c, h / p, p, w / p, p})
+      .permute({0, 2, 4, 1, 3, 5})
+      .reshape({batch, (h / p) * (w / p), c * p * p});
+}
+
+/// The inverse of patchify; the image size is the step's output shape.
+at::Tensor unpatchify(const OpArgs &a) {
+  expectRank(a, 3, "[N, C*p*p]");
+  const at::Tensor &x = a.inputs[0];
+  int64_t p = intAttr(a.step, "patch"), c = intAttr(a.step, "ch");
+  const std::vector<int64_t> &image = a.step.shape;
+  if (image.size() != 3 || image[0] != c || image[1] % p || image[2] % p ||
+      x.size(1) != (image[1] / p) * (image[2] / p) || x.size(2) != c * p * p)
+    fail("cannot turn " + formatShape(perSample(x)) + " into " +
+         formatShape(image) + " with patch " + std::to_string(p) + " and " +
+         std::to_string(c) + " channels");
+  int64_t h = image[1], w = image[2];
+  return x.reshape({x.size(0), h / p, w / p, c, p, p})
+      .permute({0, 3, 1, 4, 2, 5})
+      .reshape({x.size(0), c, h, w});
+}
+
+at::Tensor argmax(const OpArgs &a) { return a.inputs[0].argmax(-1); }
+
+at::Tensor concat(const OpArgs &a) {
+  return at::cat(a.inputs, intAttr(a.step, "dim") + 1);
+}
+
+at::Tensor stopGradient(const OpArgs &a) { return a.inputs[0].detach(); }
+
+//===--- The table
+//---------------------------------------------------------===//
+
+const std::vector<OpDef> &opTable() {
+  using K = AttrKind;
+  AttrSpec out{"out", K::Int, true}, k{"k", K::Int, true};
+  AttrSpec stride{"stride", K::Int, false}, pad{"pad", K::Int, false};
+  static const std::vector<OpDef> table = {
+      {"conv", 1, 1, 1, 2, {out, k, stride, pad}, conv},
+      {"deconv", 1, 1, 1, 2, {out, k, stride, pad}, deconv},
+      {"conv1d", 1, 1, 1, 2, {out, k, stride, pad}, conv1d},
+      {"dense", 1, 1, 1, 2, {out, {"bias", K::Bool, false}}, dense},
+      {"embed",
+       1,
+       1,
+       1,
+       1,
+       {{"dim", K::Int, false}, {"vocab", K::Int, false}},
+       embed},
+      {"posembed", 1, 1, 1, 1, {}, posembed},
+      {"lstm",
+       1,
+       1,
+       4,
+       -1,
+       {{"hidden", K::Int, true},
+        {"layers", K::Int, false},
+        {"bidirectional", K::Bool, false}},
+       lstm},
+      {"transformer",
+       1,
+       1,
+       12,
+       12,
+       {{"heads", K::Int, true},
+        {"ff", K::Int, false},
+        {"dropout", K::Number, false}},
+       transformer},
+      {"batchnorm",
+       1,
+       1,
+       4,
+       4,
+       {{"eps", K::Number, false}, {"momentum", K::Number, false}},
+       batchnorm},
+      {"layernorm", 1, 1, 2, 2, {{"eps", K::Number, false}}, layernorm},
+      {"softmax", 1, 1, 0, 0, {}, softmax},
+      {"relu", 1, 1, 0, 0, {}, relu},
+      {"gelu", 1, 1, 0, 0, {}, gelu},
+      {"silu", 1, 1, 0, 0, {}, silu},
+      {"tanh", 1, 1, 0, 0, {}, tanh},
+      {"sigmoid", 1, 1, 0, 0, {}, sigmoid},
+      {"add", 1, -1, 0, 0, {}, add},
+      {"dropout", 1, 1, 0, 0, {{"p", K::Number, true}}, dropout},
+      {"mask",
+       1,
+       1,
+       0,
+       0,
+       {{"ratio", K::Number, true},
+        {"masking", K::String, false, {"train", "always", "off"}}},
+       mask},
+      {"maxpool", 1, 1, 0, 0, {k, stride, pad}, maxpool},
+      {"avgpool", 1, 1, 0, 0, {k, stride, pad}, avgpool},
+      {"pool", 1, 1, 0, 0, {{"kind", K::String, false, {"avg", "max"}}}, pool},
+      {"last", 1, 1, 0, 0, {}, last},
+      {"flatten", 1, 1, 0, 0, {}, flatten},
+      {"reshape", 1, 1, 0, 0, {{"shape", K::IntList, true}}, reshape},
+      {"upsample", 1, 1, 0, 0, {{"factor", K::Int, true}}, upsample},
+      {"patchify", 1, 1, 0, 0, {{"patch", K::Int, true}}, patchify},
+      {"unpatchify",
+       1,
+       1,
+       0,
+       0,
+       {{"patch", K::Int, true}, {"ch", K::Int, true}},
+       unpatchify},
+      {"argmax", 1, 1, 0, 0, {}, argmax},
+      {"concat", 1, -1, 0, 0, {{"dim", K::Int, true}}, concat},
+      {"stop_gradient", 1, 1, 0, 0, {}, stopGradient},
+      // dreamc repeats the kernel's name among the attributes.
+      {"fused", 0, -1, 0, -1, {{"kernel", K::String, false}}, nullptr},
+  };
+  return table;
+}
+
+const OpDef *findOp(const std::string &name) {
+  static const std::unordered_map<std::string, const OpDef *> byName = [] {
+    std::unordered_map<std::string, const OpDef *> map;
+    for (const OpDef &def : opTable())
+      map[def.name] = &def;
+    return map;
+  }();
+  auto it = byName.find(name);
+  return it == byName.end() ? nullptr : it->second;
+}
+
+bool attrHasKind(const nlohmann::json &value, AttrKind kind) {
+  switch (kind) {
+  case AttrKind::Int:
+    return value.is_number_integer();
+  case AttrKind::Number:
+    return value.is_number();
+  case AttrKind::Bool:
+    return value.is_boolean();
+  case AttrKind::String:
+    return value.is_string();
+  case AttrKind::IntList:
+    if (!value.is_array())
+      return false;
+    for (const nlohmann::json &item : value)
+      if (!item.is_number_integer())
+        return false;
+    return true;
+  }
+  return false;
+}
+
+const char *kindName(AttrKind kind) {
+  switch (kind) {
+  case AttrKind::Int:
+    return "an integer";
+  case AttrKind::Number:
+    return "a number";
+  case AttrKind::Bool:
+    return "true or false";
+  case AttrKind::String:
+    return "a string";
+  case AttrKind::IntList:
+    return "a list of integers";
+  }
+  return "";
+}
+
+std::string countRange(int lo, int hi) {
+  if (lo == hi)
+    return std::to_string(lo);
+  return hi < 0 ? "at least " + std::to_string(lo)
+                : std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+void checkCounts(const OpDef &def, const Step &step) {
+  int inputs = static_cast<int>(step.inputs.size());
+  int params = static_cast<int>(step.params.size());
+  if (inputs < def.minInputs || (def.maxInputs >= 0 && inputs > def.maxInputs))
+    fail(std::string(def.name) + " takes " +
+         countRange(def.minInputs, def.maxInputs) + " input(s), not " +
+         std::to_string(inputs));
+  if (params < def.minParams || (def.maxParams >= 0 && params > def.maxParams))
+    fail(std::string(def.name) + " takes " +
+         countRange(def.minParams, def.maxParams) + " parameter(s), not " +
+         std::to_string(params));
+}
+
+void checkAttrs(const OpDef &def, const Step &step) {
+  for (const AttrSpec &spec : def.attrs) {
+    auto it = step.attrs.find(spec.name);
+    if (it == step.attrs.end() || it->is_null()) {
+      if (spec.required)
+        fail(std::string(def.name) + " needs attribute '" + spec.name + "'");
+      continue;
+    }
+    if (!attrHasKind(*it, spec.kind))
+      fail("attribute '" + std::string(spec.name) + "' must be " +
+           kindName(spec.kind) + ", got " + it->dump());
+    if (!spec.values.empty() &&
+        std::find(spec.values.begin(), spec.values.end(),
+                  it->get<std::string>()) == spec.values.end())
+      fail("attribute '" + std::string(spec.name) + "' cannot be " +
+           it->dump());
+  }
+  for (const auto &[key, value] : step.attrs.items()) {
+    bool known = false;
+    for (const AttrSpec &spec : def.attrs)
+      known = known || key == spec.name;
+    if (!known)
+      fail(std::string(def.name) + " has no attribute '" + key + "'");
+  }
+}
+
+std::string knownOps() {
+  std::string names;
+  for (const OpDef &def : opTable())
+    names += (names.empty() ? "" : ", ") + std::string(def.name);
+  return names;
+}
+
+} // namespace
+
+void checkOpSignature(const Step &step) {
+  const OpDef *def = findOp(step.op);
+  if (!def)
+    fail("unknown op '" + step.op + "'; known ops: " + knownOps());
+  checkCounts(*def, step);
+  checkAttrs(*def, step);
+  if (step.op == "fused" && step.kernel.empty())
+    fail("missing field 'kernel'");
+}
+
+at::Tensor runReferenceOp(const OpArgs &args) {
+  const OpDef *def = findOp(args.step.op);
+  if (!def || !def->run)
+    fail("no reference implementation of '" + args.step.op + "'");
+  return def->run(args);
+}
+
+at::Tensor randomKeepMask(int64_t batch, int64_t positions, double ratio,
+                          at::Generator generator) {
+  auto kept =
+      static_cast<int64_t>(static_cast<double>(positions) * (1 - ratio));
+  at::Tensor order =
+      at::rand({batch, positions}, generator)
+          .argsort(/*stable=*/true, /*dim=*/1, /*descending=*/false);
+  at::Tensor keep = at::ones({batch, positions});
+  return keep.scatter_(1, order.narrow(1, 0, positions - kept), 0.0);
+}
+
+at::Tensor dropoutWith(const at::Tensor &x, double p, at::Generator generator) {
+  if (p <= 0)
+    return x;
+  at::Tensor keep = at::empty(x.sizes(), at::kFloat)
+                        .bernoulli_(1 - p, generator)
+                        .to(x.device(), x.scalar_type());
+  return x * keep / (1 - p);
+}
+
+} // namespace dream::rt

@@ -1,0 +1,509 @@
+//===- Training.cpp - Optimisers, schedules and the training loop ---------===//
+
+#include "dream/Runtime/Training.h"
+
+#include "dream/Runtime/Safetensors.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <chrono>
+#include <cmath>
+
+using nlohmann::json;
+
+namespace dream::rt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Seeds of independent streams derived from the run's seed.
+uint64_t mixSeed(int64_t seed, uint64_t stream) {
+  uint64_t z =
+      static_cast<uint64_t>(seed) + 0x9e3779b97f4a7c15ull * (stream + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+const uint64_t noiseStream = 0;
+uint64_t epochStream(int64_t epoch) { return 1 + static_cast<uint64_t>(epoch); }
+
+std::string metadataValue(const std::map<std::string, std::string> &metadata,
+                          const std::string &key, const std::string &path) {
+  auto it = metadata.find(key);
+  if (it == metadata.end())
+    throw FileError(path + ": not a dreamc checkpoint (no '" + key + "')");
+  return it->second;
+}
+
+bool startsWith(const std::string &text, const std::string &prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+} // namespace
+
+json TrainSettings::fingerprint() const {
+  return {{"batch", batch},
+          {"seed", seed},
+          {"limit", limit},
+          {"optimizer",
+           {{"name", optimizer.name},
+            {"lr", optimizer.lr},
+            {"betas", {optimizer.beta1, optimizer.beta2}},
+            {"eps", optimizer.eps},
+            {"weight_decay", optimizer.weightDecay},
+            {"momentum", optimizer.momentum},
+            {"nesterov", optimizer.nesterov}}},
+          {"schedule",
+           {{"name", schedule.name},
+            {"warmup", schedule.warmup},
+            {"every", schedule.every},
+            {"gamma", schedule.gamma}}},
+          {"clip", clip},
+          {"label_smoothing", labelSmoothing},
+          {"validation", validation}};
+}
+
+Dataset Dataset::slice(int64_t begin, int64_t end) const {
+  return {inputs.slice(0, begin, end), labels.slice(0, begin, end)};
+}
+
+//===--- Evaluation
+//--------------------------------------------------------===//
+
+Evaluation evaluate(const LossFunction &loss, const Dataset &data,
+                    int64_t batch, at::Device device, int64_t classes) {
+  at::NoGradGuard noGrad;
+  Clock::time_point start = Clock::now();
+  Evaluation result;
+  double lossSum = 0.0;
+  at::Tensor confusion = at::zeros({classes * classes}, at::kLong);
+  for (int64_t begin = 0; begin < data.size(); begin += batch) {
+    int64_t end = std::min(begin + batch, data.size());
+    at::Tensor labels = data.labels.slice(0, begin, end).to(device);
+    BatchOutput out =
+        loss(data.inputs.slice(0, begin, end).to(device), labels, RunMode{});
+    lossSum += out.loss.item<double>() * static_cast<double>(end - begin);
+    result.samples += end - begin;
+    if (out.predictions.defined() && classes > 0) {
+      result.correct += out.predictions.eq(labels).sum().item<int64_t>();
+      confusion += at::bincount((labels * classes + out.predictions).cpu(), {},
+                                classes * classes);
+    }
+  }
+  result.loss =
+      lossSum / static_cast<double>(std::max<int64_t>(1, result.samples));
+  if (classes > 0 && result.samples > 0) {
+    result.accuracy = static_cast<double>(result.correct) /
+                      static_cast<double>(result.samples);
+    result.confusion.assign(confusion.data_ptr<int64_t>(),
+                            confusion.data_ptr<int64_t>() + classes * classes);
+  }
+  result.seconds = secondsSince(start);
+  return result;
+}
+
+//===--- Optimisers
+//--------------------------------------------------------===//
+
+Optimizer::Optimizer(OptimizerSpec optimizerSpec,
+                     std::vector<std::pair<std::string, at::Tensor>> params)
+    : spec(std::move(optimizerSpec)) {
+  for (auto &[name, param] : params)
+    slots.push_back(Slot{name, param, {}, {}, 0});
+}
+
+void Optimizer::zeroGrad() {
+  for (Slot &slot : slots)
+    slot.param.mutable_grad().reset();
+}
+
+void Optimizer::step(double lr) {
+  at::NoGradGuard noGrad;
+  for (Slot &slot : slots) {
+    const at::Tensor &grad = slot.param.grad();
+    if (!grad.defined())
+      continue;
+    ++slot.steps;
+    if (spec.name == "sgd")
+      sgdStep(slot, grad, lr);
+    else
+      adamStep(slot, grad, lr);
+  }
+}
+
+/// torch.optim.Adam / AdamW (single-tensor form, amsgrad off).
+void Optimizer::adamStep(Slot &slot, at::Tensor grad, double lr) {
+  if (spec.name == "adamw")
+    slot.param.mul_(1.0 - lr * spec.weightDecay);
+  else if (spec.weightDecay != 0.0)
+    grad = grad.add(slot.param, spec.weightDecay);
+  if (!slot.first.defined()) {
+    slot.first = at::zeros_like(slot.param);
+    slot.second = at::zeros_like(slot.param);
+  }
+  slot.first.lerp_(grad, 1.0 - spec.beta1);
+  slot.second.mul_(spec.beta2).addcmul_(grad, grad, 1.0 - spec.beta2);
+  double steps = static_cast<double>(slot.steps);
+  double correction1 = 1.0 - std::pow(spec.beta1, steps);
+  double correction2 = 1.0 - std::pow(spec.beta2, steps);
+  at::Tensor denominator =
+      (slot.second.sqrt() / std::sqrt(correction2)).add_(spec.eps);
+  slot.param.addcdiv_(slot.first, denominator, -lr / correction1);
+}
+
+/// torch.optim.SGD with momentum (no dampening).
+void Optimizer::sgdStep(Slot &slot, at::Tensor grad, double lr) {
+  if (spec.weightDecay != 0.0)
+    grad = grad.add(slot.param, spec.weightDecay);
+  if (spec.momentum != 0.0) {
+    if (!slot.first.defined())
+      slot.first = grad.clone();
+    else
+      slot.first.mul_(spec.momentum).add_(grad);
+    grad = spec.nesterov ? grad.add(slot.first, spec.momentum) : slot.first;
+  }
+  slot.param.add_(grad, -lr);
+}
+
+bool Optimizer::hasState(const std::string &name) const {
+  for (const Slot &slot : slots)
+    if (slot.name == name)
+      return slot.steps > 0;
+  return false;
+}
+
+std::vector<at::Tensor> Optimizer::params() const {
+  std::vector<at::Tensor> params;
+  for (const Slot &slot : slots)
+    params.push_back(slot.param);
+  return params;
+}
+
+void Optimizer::save(TensorMap &out) const {
+  for (const Slot &slot : slots) {
+    if (slot.steps == 0)
+      continue;
+    std::string key = "optimizer/" + slot.name + "/";
+    out[key + "step"] = at::scalar_tensor(slot.steps, at::kLong);
+    bool sgd = spec.name == "sgd";
+    if (slot.first.defined())
+      out[key + (sgd ? "momentum_buffer" : "exp_avg")] = slot.first;
+    if (slot.second.defined())
+      out[key + "exp_avg_sq"] = slot.second;
+  }
+}
+
+Optimizer::Slot &Optimizer::slotNamed(const std::string &name,
+                                      const std::string &origin) {
+  for (Slot &slot : slots)
+    if (slot.name == name)
+      return slot;
+  throw FileError(origin + ": has optimiser state for '" + name +
+                  "', which this run does not train");
+}
+
+void Optimizer::load(const TensorMap &in, const std::string &origin) {
+  for (const auto &[key, value] : in) {
+    if (!startsWith(key, "optimizer/"))
+      continue;
+    size_t slash = key.rfind('/');
+    std::string name = key.substr(10, slash - 10), part = key.substr(slash + 1);
+    Slot &slot = slotNamed(name, origin);
+    if (part == "step") {
+      slot.steps = value.item<int64_t>();
+      continue;
+    }
+    at::Tensor state = value.to(slot.param.device()).clone();
+    if (state.sizes() != slot.param.sizes())
+      throw FileError(origin + ": optimiser state '" + key +
+                      "' does not have its parameter's shape");
+    (part == "exp_avg_sq" ? slot.second : slot.first) = state;
+  }
+}
+
+double scheduledLearningRate(const ScheduleSpec &schedule, double baseLr,
+                             int64_t step, int64_t stepsPerEpoch,
+                             int64_t totalSteps) {
+  auto warmupSteps = static_cast<int64_t>(
+      std::llround(schedule.warmup * static_cast<double>(totalSteps)));
+  if (step < warmupSteps)
+    return baseLr * static_cast<double>(step + 1) /
+           static_cast<double>(warmupSteps);
+  double progress =
+      static_cast<double>(step - warmupSteps) /
+      static_cast<double>(std::max<int64_t>(1, totalSteps - warmupSteps));
+  if (schedule.name == "cosine")
+    return baseLr * 0.5 * (1.0 + std::cos(M_PI * progress));
+  if (schedule.name == "linear")
+    return baseLr * std::max(0.0, 1.0 - progress);
+  if (schedule.name == "step") {
+    int64_t epoch = step / std::max<int64_t>(1, stepsPerEpoch);
+    return baseLr * std::pow(schedule.gamma,
+                             static_cast<double>(epoch / schedule.every));
+  }
+  return baseLr;
+}
+
+double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm) {
+  at::NoGradGuard noGrad;
+  std::vector<at::Tensor> norms;
+  for (const at::Tensor &param : params)
+    if (param.grad().defined())
+      norms.push_back(param.grad().norm());
+  if (norms.empty())
+    return 0.0;
+  double total = at::stack(norms).norm().item<double>();
+  double scale = maxNorm / (total + 1e-6);
+  if (scale < 1.0)
+    for (const at::Tensor &param : params)
+      if (param.grad().defined())
+        param.grad().mul_(scale);
+  return total;
+}
+
+//===--- Checkpoints
+//-------------------------------------------------------===//
+
+TensorMap readCheckpoint(const std::string &path, const Plan &plan,
+                         std::map<std::string, std::string> &metadata) {
+  TensorMap tensors = loadTensorFile(path, &metadata);
+  if (metadataValue(metadata, "format", path) != "dreamc-checkpoint")
+    throw FileError(path + ": not a dreamc checkpoint");
+  if (metadataValue(metadata, "version", path) != "1")
+    throw FileError(path + ": checkpoint version " + metadata["version"] +
+                    " is not the version 1 this runtime reads");
+  std::string network = metadataValue(metadata, "network", path);
+  std::string hash = metadataValue(metadata, "plan_hash", path);
+  if (hash != plan.hash)
+    throw FileError(
+        path +
+        ": this checkpoint belongs to another network: it was written "
+        "for network '" +
+        network + "' (plan " + hash + "), this trainer runs '" + plan.network +
+        "' (plan " + plan.hash +
+        "); use another --checkpoint directory or train afresh");
+  return tensors;
+}
+
+TensorMap modelTensors(const TensorMap &checkpoint) {
+  TensorMap model;
+  for (const auto &[key, value] : checkpoint)
+    if (startsWith(key, "model/"))
+      model[key.substr(6)] = value;
+  return model;
+}
+
+//===--- The training loop
+//-------------------------------------------------===//
+
+Trainer::Trainer(Model &model, TrainSettings trainSettings,
+                 LossFunction lossFunction, Options trainerOptions)
+    : model(model), settings(std::move(trainSettings)),
+      loss(std::move(lossFunction)), options(std::move(trainerOptions)),
+      optim(settings.optimizer, model.trainableParams()),
+      noise(at::make_generator<at::CPUGeneratorImpl>(
+          mixSeed(settings.seed, noiseStream))) {}
+
+void Trainer::save(const std::string &path) const {
+  TensorMap tensors;
+  for (const auto &[name, value] : model.tensorsWithPrefix(""))
+    tensors["model/" + name] = value;
+  optim.save(tensors);
+  tensors["rng/noise"] = noise.get_state();
+  json runningState = {{"loss_sum", running.lossSum},
+                       {"correct", running.correct},
+                       {"samples", running.samples},
+                       {"seconds", running.seconds}};
+  saveTensorFile(path, tensors,
+                 {{"format", "dreamc-checkpoint"},
+                  {"version", "1"},
+                  {"network", model.plan().network},
+                  {"plan_hash", model.plan().hash},
+                  {"phase", options.phase},
+                  {"epoch", std::to_string(epoch)},
+                  {"epochs", std::to_string(settings.epochs)},
+                  {"step_in_epoch", std::to_string(stepInEpoch)},
+                  {"global_step", std::to_string(step)},
+                  {"settings", settings.fingerprint().dump()},
+                  {"running", runningState.dump()}});
+}
+
+void Trainer::checkSettings(const std::string &path,
+                            const std::string &stored) const {
+  json before = json::parse(stored), now = settings.fingerprint();
+  std::string differences;
+  for (const auto &[key, value] : now.items())
+    if (!before.contains(key) || before[key] != value)
+      differences += (differences.empty() ? "" : "; ") + key + " " +
+                     (before.contains(key) ? before[key].dump() : "unset") +
+                     " in the checkpoint, " + value.dump() + " now";
+  if (!differences.empty())
+    throw FileError(path +
+                    ": --resume continues the same run, but the "
+                    "settings differ (" +
+                    differences +
+                    "); give the same settings, or train afresh without "
+                    "--resume");
+}
+
+void Trainer::resume(const std::string &path) {
+  std::map<std::string, std::string> metadata;
+  TensorMap tensors = readCheckpoint(path, model.plan(), metadata);
+  std::string phase = metadataValue(metadata, "phase", path);
+  if (phase != options.phase)
+    throw FileError(path + ": holds a '" + phase + "' run, not '" +
+                    options.phase + "'");
+  checkSettings(path, metadataValue(metadata, "settings", path));
+  model.importTensors(modelTensors(tensors), "", path);
+  optim.load(tensors, path);
+  auto state = tensors.find("rng/noise");
+  if (state == tensors.end())
+    throw FileError(path + ": the checkpoint has no 'rng/noise' state");
+  noise.set_state(state->second);
+  epoch = std::stoll(metadataValue(metadata, "epoch", path));
+  stepInEpoch = std::stoll(metadataValue(metadata, "step_in_epoch", path));
+  step = std::stoll(metadataValue(metadata, "global_step", path));
+  json runningState = json::parse(metadataValue(metadata, "running", path));
+  running = {runningState["loss_sum"].get<double>(),
+             runningState["correct"].get<int64_t>(),
+             runningState["samples"].get<int64_t>(),
+             runningState["seconds"].get<double>()};
+}
+
+/// A last batch of a single example is skipped: batch norm cannot compute
+/// batch statistics from one value per channel.
+int64_t Trainer::stepsPerEpoch(int64_t examples) const {
+  return examples / settings.batch + (examples % settings.batch >= 2 ? 1 : 0);
+}
+
+bool Trainer::stopNow() const {
+  return (options.stopAtStep > 0 && step >= options.stopAtStep) ||
+         (options.stopRequested && options.stopRequested());
+}
+
+bool Trainer::run(
+    const Dataset &train,
+    const std::vector<std::pair<std::string, Dataset>> &evaluations) {
+  if (stepsPerEpoch(train.size()) == 0)
+    throw std::invalid_argument("too few training examples (" +
+                                std::to_string(train.size()) + ") for a batch");
+  while (epoch < settings.epochs) {
+    if (!trainEpoch(train))
+      return false;
+    finishEpoch(evaluations);
+    if (epoch < settings.epochs && stopNow())
+      return false;
+  }
+  return true;
+}
+
+/// Trains the rest of the current epoch; false if stopped in the middle
+/// (after writing a checkpoint).
+bool Trainer::trainEpoch(const Dataset &train) {
+  int64_t perEpoch = stepsPerEpoch(train.size());
+  at::Tensor order = at::randperm(
+      train.size(), at::make_generator<at::CPUGeneratorImpl>(
+                        mixSeed(settings.seed, epochStream(epoch))));
+  if (options.progress)
+    options.progress->beginEpoch(options.trainSplit, epoch + 1, settings.epochs,
+                                 perEpoch, stepInEpoch);
+  Clock::time_point start = Clock::now();
+  double secondsBefore = running.seconds;
+  int64_t samplesBefore = running.samples;
+  while (stepInEpoch < perEpoch) {
+    int64_t begin = stepInEpoch * settings.batch;
+    at::Tensor batch = order.slice(0, begin, begin + settings.batch);
+    trainStep(train.inputs.index_select(0, batch).to(model.device()),
+              train.labels.index_select(0, batch).to(model.device()), perEpoch);
+    ++stepInEpoch;
+    ++step;
+    running.seconds = secondsBefore + secondsSince(start);
+    if (options.progress)
+      options.progress->update(stepInEpoch, running.samples - samplesBefore,
+                               losses.back());
+    if (stepInEpoch < perEpoch && stopNow()) {
+      if (options.progress)
+        options.progress->endEpoch();
+      if (!options.checkpointPath.empty())
+        save(options.checkpointPath);
+      return false;
+    }
+  }
+  if (options.progress)
+    options.progress->endEpoch();
+  return true;
+}
+
+void Trainer::trainStep(const at::Tensor &inputs, const at::Tensor &labels,
+                        int64_t perEpoch) {
+  optim.zeroGrad();
+  BatchOutput out = loss(
+      inputs, labels, RunMode{/*training=*/true, options.honourFrozen, noise});
+  out.loss.backward();
+  if (settings.clip > 0.0)
+    clipGradientNorm(optim.params(), settings.clip);
+  optim.step(scheduledLearningRate(settings.schedule, settings.optimizer.lr,
+                                   step, perEpoch, perEpoch * settings.epochs));
+  double value = out.loss.item<double>();
+  losses.push_back(value);
+  running.lossSum += value * static_cast<double>(inputs.size(0));
+  running.samples += inputs.size(0);
+  if (out.predictions.defined())
+    running.correct += out.predictions.eq(labels).sum().item<int64_t>();
+}
+
+void Trainer::report(const std::string &split, double lossValue,
+                     double accuracy, int64_t samples, double seconds) {
+  nlohmann::ordered_json record = {
+      {"epoch", epoch}, {"split", split}, {"loss", lossValue}};
+  if (!std::isnan(accuracy))
+    record["accuracy"] = accuracy;
+  record["samples_per_s"] =
+      static_cast<double>(samples) / std::max(seconds, 1e-9);
+  record["wall_s"] = seconds;
+  record.update(options.metricsExtra);
+  if (options.metrics)
+    options.metrics->write(record);
+  if (!options.log)
+    return;
+  char line[200];
+  std::snprintf(line, sizeof line, "%-10s epoch %lld/%lld  loss %.4f",
+                split.c_str(), static_cast<long long>(epoch),
+                static_cast<long long>(settings.epochs), lossValue);
+  *options.log << line;
+  if (!std::isnan(accuracy)) {
+    std::snprintf(line, sizeof line, "  accuracy %.2f%%", 100.0 * accuracy);
+    *options.log << line;
+  }
+  std::snprintf(line, sizeof line, "  %.0f samples/s  %.1f s",
+                record["samples_per_s"].get<double>(), seconds);
+  *options.log << line << std::endl;
+}
+
+void Trainer::finishEpoch(
+    const std::vector<std::pair<std::string, Dataset>> &evaluations) {
+  ++epoch;
+  stepInEpoch = 0;
+  double samples = static_cast<double>(std::max<int64_t>(1, running.samples));
+  double accuracy = options.classes > 0
+                        ? static_cast<double>(running.correct) / samples
+                        : std::numeric_limits<double>::quiet_NaN();
+  report(options.trainSplit, running.lossSum / samples, accuracy,
+         running.samples, running.seconds);
+  running = Running();
+  for (const auto &[split, data] : evaluations) {
+    Evaluation result =
+        evaluate(loss, data, settings.batch, model.device(), options.classes);
+    evaluated[split] = result;
+    report(split, result.loss, result.accuracy, result.samples, result.seconds);
+  }
+  if (!options.checkpointPath.empty())
+    save(options.checkpointPath);
+}
+
+} // namespace dream::rt

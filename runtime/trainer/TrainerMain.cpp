@@ -1,0 +1,225 @@
+//===- TrainerMain.cpp - main() of every trainer
+//---------------------------===//
+//
+// The command line of a trainer. A trainer linked by dreamc embeds its plan
+// through the two symbols below; dream-trainer has none and reads the plan
+// given with --plan FILE (which also overrides an embedded plan).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Runtime/Commands.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+// Weak, so that linking without a plan leaves them null.
+extern "C" const char dream_embedded_plan[] __attribute__((weak));
+extern "C" const unsigned long dream_embedded_plan_size __attribute__((weak));
+
+namespace {
+
+using dream::rt::TrainerOptions;
+
+const char *const usageText = R"(usage: %s <command> [options]
+
+commands:
+  pretrain   pre-train the encoders (self-supervised) and store their weights
+             in --checkpoint DIR
+  train      supervised training; frozen encoders use the weights pretrain
+             stored in --checkpoint DIR
+  eval       evaluate the model trained in --checkpoint DIR on the test set
+  dream      show the dreams (not available yet)
+  info       parameters, FLOPs per sample, kernels and the recipe
+
+options (the recipe of the .dream file gives the defaults):
+  --data NAME|DIR    fashion_mnist (IDX files in $DREAMC_FASHION_MNIST) or a
+                     directory holding Fashion-MNIST's four IDX files
+  --epochs N         epochs (pretrain: the encoder's pre-training epochs)
+  --batch N          examples per step
+  --lr X             learning rate (pretrain: default 1e-3)
+  --limit N          use the first N training and at most N test examples
+  --threads N        intra-op threads (default: all cores)
+  --seed N           seed of initialisation, data order and noise
+  --checkpoint DIR   where weights and checkpoints are stored
+  --resume           continue the run saved in --checkpoint DIR
+  --metrics FILE     write JSON lines, one object per epoch and split
+  --reference        run fused kernels as their plain LibTorch steps
+  --device cpu|cuda  where to train (default cpu)
+  -h, --help         show this help
+)";
+
+const char *const planHelp =
+    "  --plan FILE        the plan to run (dreamc --emit=plan); needed when\n"
+    "                     the trainer embeds none\n";
+
+bool hasEmbeddedPlan() {
+  return &dream_embedded_plan_size != nullptr && dream_embedded_plan != nullptr;
+}
+
+void printUsage(std::FILE *out, const std::string &program) {
+  std::fprintf(out, usageText, program.c_str());
+  if (!hasEmbeddedPlan())
+    std::fputs(planHelp, out);
+}
+
+/// A command line that does not parse.
+struct ArgumentError {
+  std::string message;
+};
+
+int64_t parseInteger(const std::string &flag, const std::string &text,
+                     int64_t minimum) {
+  char *end = nullptr;
+  errno = 0;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno || value < minimum)
+    throw ArgumentError{flag + " expects an integer of at least " +
+                        std::to_string(minimum) + ", not '" + text + "'"};
+  return value;
+}
+
+double parsePositive(const std::string &flag, const std::string &text) {
+  char *end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || !(value > 0))
+    throw ArgumentError{flag + " expects a positive number, not '" + text +
+                        "'"};
+  return value;
+}
+
+struct CommandLine {
+  TrainerOptions options;
+  std::string planPath;
+  bool help = false;
+};
+
+/// Applies one option that takes a value.
+void applyValue(CommandLine &line, const std::string &flag,
+                const std::string &value) {
+  TrainerOptions &o = line.options;
+  if (flag == "--data")
+    o.data = value;
+  else if (flag == "--epochs")
+    o.epochs = parseInteger(flag, value, 1);
+  else if (flag == "--batch")
+    o.batch = parseInteger(flag, value, 1);
+  else if (flag == "--lr")
+    o.lr = parsePositive(flag, value);
+  else if (flag == "--limit")
+    o.limit = parseInteger(flag, value, 1);
+  else if (flag == "--threads")
+    o.threads = parseInteger(flag, value, 1);
+  else if (flag == "--seed")
+    o.seed = parseInteger(flag, value, 0);
+  else if (flag == "--checkpoint")
+    o.checkpointDir = value;
+  else if (flag == "--metrics")
+    o.metricsPath = value;
+  else if (flag == "--device")
+    o.device = value;
+  else if (flag == "--plan")
+    line.planPath = value;
+  else
+    throw ArgumentError{"unknown option '" + flag + "'"};
+}
+
+/// Applies a flag without a value; false if `flag` takes a value.
+bool applySwitch(CommandLine &line, const std::string &flag) {
+  if (flag == "--resume")
+    line.options.resume = true;
+  else if (flag == "--reference")
+    line.options.reference = true;
+  else if (flag == "--help" || flag == "-h")
+    line.help = true;
+  else
+    return false;
+  return true;
+}
+
+CommandLine parseArguments(int argc, char **argv) {
+  CommandLine line;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.empty() || arg[0] != '-') {
+      if (!line.options.command.empty())
+        throw ArgumentError{"unexpected argument '" + arg + "'"};
+      line.options.command = arg;
+      continue;
+    }
+    if (applySwitch(line, arg))
+      continue;
+    size_t equals = arg.find('=');
+    if (equals != std::string::npos) {
+      applyValue(line, arg.substr(0, equals), arg.substr(equals + 1));
+      continue;
+    }
+    if (i + 1 >= argc)
+      throw ArgumentError{arg + " needs a value"};
+    applyValue(line, arg, argv[++i]);
+  }
+  return line;
+}
+
+bool knownCommand(const std::string &command) {
+  for (const char *known : {"pretrain", "train", "eval", "dream", "info"})
+    if (command == known)
+      return true;
+  return false;
+}
+
+std::string baseName(const char *path) {
+  const char *slash = std::strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string program = baseName(argv[0]);
+  CommandLine line;
+  try {
+    line = parseArguments(argc, argv);
+    line.options.program = program;
+    if (line.help) {
+      printUsage(stdout, program);
+      return 0;
+    }
+    if (!knownCommand(line.options.command))
+      throw ArgumentError{line.options.command.empty()
+                              ? "no command given"
+                              : "unknown command '" + line.options.command +
+                                    "'"};
+  } catch (const ArgumentError &e) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.message.c_str());
+    printUsage(stderr, program);
+    return 2;
+  }
+  std::string text, origin;
+  if (!line.planPath.empty()) {
+    std::ifstream in(line.planPath, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "%s: cannot open the plan %s\n", program.c_str(),
+                   line.planPath.c_str());
+      return 1;
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    text = content.str();
+    origin = line.planPath;
+  } else if (hasEmbeddedPlan()) {
+    text.assign(dream_embedded_plan, dream_embedded_plan_size);
+    origin = "embedded plan";
+  } else {
+    std::fprintf(stderr,
+                 "%s: this trainer embeds no plan: give --plan FILE (from "
+                 "`dreamc --emit=plan`)\n",
+                 program.c_str());
+    return 2;
+  }
+  return dream::rt::runTrainerCommand(text, origin, line.options);
+}

@@ -1,0 +1,320 @@
+//===- OpsTest.cpp - The reference ops against independent computations ---===//
+//
+// Each op's output is compared with a value computed another way: by hand
+// from its definition, by ATen called directly, or by LibTorch's own
+// nn modules and optimisers (torch::nn::TransformerEncoderLayer,
+// torch::nn::LSTM, torch::optim::Adam, ...), which share no code with the
+// plan executor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestSupport.h"
+
+#include "dream/Runtime/Ops.h"
+#include "dream/Runtime/Training.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/modules/rnn.h>
+#include <torch/nn/modules/transformerlayer.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/adamw.h>
+#include <torch/optim/sgd.h>
+
+using namespace dream::rt;
+using namespace dream::rt::test;
+
+namespace {
+
+at::Tensor fixedInput(std::vector<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return at::sin(at::arange(n, at::kFloat) * 0.37).reshape(shape) * 2.0;
+}
+
+RunMode training(uint64_t seed = 1) {
+  return RunMode{true, true, at::make_generator<at::CPUGeneratorImpl>(seed)};
+}
+
+void expectCloseAt(const char *file, int line, const at::Tensor &actual,
+                   const at::Tensor &expected, double tolerance = 1e-5) {
+  SCOPED_TRACE(testing::Message() << "compared at " << file << ":" << line);
+  ASSERT_EQ(actual.sizes(), expected.sizes());
+  EXPECT_TRUE(at::allclose(actual, expected, tolerance, tolerance))
+      << "largest difference "
+      << (actual - expected).abs().max().item<double>();
+}
+#define expectClose(...) expectCloseAt(__FILE__, __LINE__, __VA_ARGS__)
+
+TEST(OpsTest, ConvBatchNormReluMatchesATenAndTheDefinition) {
+  Model model(loadTestPlan("conv_bn_relu.json"), 3);
+  at::Tensor x = fixedInput({4, 2, 5, 5});
+  std::vector<at::Tensor> out = model.run(model.plan().graph, {x}, training());
+
+  at::Tensor y = at::conv2d(x, model.tensor("conv.weight"),
+                            model.tensor("conv.bias"), {1, 1}, {1, 1});
+  // Batch statistics over (N, H, W), by hand.
+  at::Tensor mean = y.mean({0, 2, 3}, true);
+  at::Tensor var = y.var({0, 2, 3}, /*unbiased=*/false, true);
+  at::Tensor expected = at::relu((y - mean) / at::sqrt(var + 1e-5));
+  expectClose(out[1], expected);
+
+  // The running statistics moved by momentum 0.1 towards the batch's,
+  // with the unbiased variance, as nn.BatchNorm2d does.
+  expectClose(model.tensor("norm.running_mean"), 0.1 * mean.flatten());
+  at::Tensor unbiased = y.var({0, 2, 3}, /*unbiased=*/true);
+  expectClose(model.tensor("norm.running_var"), 0.9 + 0.1 * unbiased);
+
+  at::Tensor logits =
+      at::matmul(expected.flatten(1), model.tensor("head.weight").t()) +
+      model.tensor("head.bias");
+  expectClose(out[0], logits);
+}
+
+TEST(OpsTest, EvaluationUsesRunningStatistics) {
+  Model model(loadTestPlan("conv_bn_relu.json"), 3);
+  at::Tensor x = fixedInput({3, 2, 5, 5});
+  model.run(model.plan().graph, {x}, training()); // Moves the statistics.
+  at::Tensor out = model.run(model.plan().graph, {x}, RunMode{})[1];
+  at::Tensor y = at::conv2d(x, model.tensor("conv.weight"),
+                            model.tensor("conv.bias"), {1, 1}, {1, 1});
+  at::Tensor mean = model.tensor("norm.running_mean").view({1, 3, 1, 1});
+  at::Tensor var = model.tensor("norm.running_var").view({1, 3, 1, 1});
+  expectClose(out, at::relu((y - mean) / at::sqrt(var + 1e-5)));
+}
+
+/// Copies the plan's parameters named `prefix` + torch's name into `module`.
+void copyInto(torch::nn::Module &module, const Model &model,
+              const std::string &prefix) {
+  torch::NoGradGuard noGrad;
+  for (auto &item : module.named_parameters())
+    item.value().copy_(model.tensor(prefix + item.key()));
+}
+
+/// Replaces every parameter by random values, so that no parameter is a
+/// plain 0 or 1 that would hide a mix-up.
+void randomize(Model &model) {
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(11);
+  TensorMap values;
+  for (const auto &[name, value] : model.tensorsWithPrefix(""))
+    values[name] = at::randn(value.sizes(), generator) * 0.5;
+  model.importTensors(values, "", "random values");
+}
+
+TEST(OpsTest, TextOpsMatchTorchModules) {
+  Model model(loadTestPlan("text_ops.json"), 5);
+  randomize(model);
+  at::Tensor tokens =
+      at::remainder(at::arange(18, at::kLong) * 7, 20).reshape({3, 6});
+  std::vector<at::Tensor> out =
+      model.run(model.plan().graph, {tokens}, RunMode{});
+
+  expectClose(out[1], model.tensor("embed.weight")
+                          .index_select(0, tokens.flatten())
+                          .view({3, 6, 8}));
+  expectClose(out[2], out[1] + model.tensor("pos.weight"));
+
+  // nn.TransformerEncoderLayer works on [L, N, D]: transpose around it.
+  torch::nn::TransformerEncoderLayer layer(
+      torch::nn::TransformerEncoderLayerOptions(8, 2)
+          .dim_feedforward(16)
+          .dropout(0.1)
+          .activation(torch::kGELU));
+  copyInto(*layer, model, "enc.");
+  layer->eval();
+  expectClose(out[3], layer->forward(out[2].transpose(0, 1)).transpose(0, 1),
+              1e-5);
+
+  torch::nn::LSTM lstm(torch::nn::LSTMOptions(8, 5)
+                           .num_layers(2)
+                           .bidirectional(true)
+                           .batch_first(true));
+  copyInto(*lstm, model, "lstm.");
+  lstm->eval();
+  expectClose(out[4], std::get<0>(lstm->forward(out[3])));
+
+  at::Tensor mean = out[4].mean(-1, true);
+  at::Tensor var = out[4].var(-1, /*unbiased=*/false, true);
+  expectClose(out[5], (out[4] - mean) / at::sqrt(var + 1e-5) *
+                              model.tensor("norm.weight") +
+                          model.tensor("norm.bias"));
+  expectClose(out[6], at::softmax(out[0], -1));
+  EXPECT_TRUE(out[7].equal(out[0].argmax(-1)));
+  EXPECT_EQ(out[7].scalar_type(), at::kLong);
+  expectClose(out[8], out[4].mean(1)); // pool over the sequence
+}
+
+TEST(OpsTest, TransformerDropoutDrawsFromTheRunsGenerator) {
+  Model model(loadTestPlan("text_ops.json"), 5);
+  at::Tensor tokens = at::arange(12, at::kLong).reshape({2, 6});
+  auto transformerOutput = [&](uint64_t seed) {
+    return model.run(model.plan().graph, {tokens}, training(seed))[3];
+  };
+  EXPECT_TRUE(transformerOutput(7).equal(transformerOutput(7)));
+  EXPECT_FALSE(transformerOutput(7).equal(transformerOutput(8)));
+}
+
+/// Patch n, element (c, i, j) of a [C, H, W] image cut into p x p patches.
+float patchElement(const at::Tensor &image, int64_t n, int64_t c, int64_t i,
+                   int64_t j, int64_t p) {
+  int64_t across = image.size(2) / p;
+  return image[c][(n / across) * p + i][(n % across) * p + j].item<float>();
+}
+
+TEST(OpsTest, PatchifyCutsRowMajorPatches) {
+  Model model(loadTestPlan("vision_ops.json"), 1);
+  at::Tensor x = fixedInput({1, 2, 8, 8});
+  at::Tensor patches = model.run(model.plan().graph, {x}, RunMode{})[1];
+  for (int64_t n = 0; n < 4; ++n)
+    for (int64_t c = 0; c < 2; ++c)
+      for (int64_t i = 0; i < 4; ++i)
+        for (int64_t j = 0; j < 4; ++j)
+          EXPECT_EQ(patches[0][n][c * 16 + i * 4 + j].item<float>(),
+                    patchElement(x[0], n, c, i, j, 4));
+}
+
+TEST(OpsTest, VisionOpsMatchATenAndTheirDefinitions) {
+  Model model(loadTestPlan("vision_ops.json"), 1);
+  at::Tensor x = fixedInput({3, 2, 8, 8});
+  std::vector<at::Tensor> out = model.run(model.plan().graph, {x}, RunMode{});
+  EXPECT_TRUE(out[2].equal(x)); // unpatchify(patchify(x))
+  at::Tensor pooled = at::max_pool2d(x, {2, 2}, {2, 2});
+  EXPECT_TRUE(out[3].equal(pooled));
+  expectClose(out[4], x.view({3, 2, 4, 2, 4, 2}).mean({3, 5}));
+  EXPECT_TRUE(
+      out[5].equal(pooled.repeat_interleave(2, 2).repeat_interleave(2, 3)));
+  EXPECT_TRUE(out[6].equal(at::cat({x, out[5]}, 1)));
+  expectClose(out[8], at::conv_transpose2d(out[3], model.tensor("up.weight"),
+                                           model.tensor("up.bias"), {2, 2}));
+  EXPECT_TRUE(out[9].equal(out[6].reshape({3, 4, 64})));
+  EXPECT_TRUE(out[10].equal(x.flatten(2).amax(-1)));
+  expectClose(out[11], x * 0.5 * (1 + at::erf(x / std::sqrt(2.0))));
+  expectClose(out[12], x * at::sigmoid(x));
+  expectClose(out[13], at::tanh(x));
+  expectClose(out[14], 1 / (1 + at::exp(-x)));
+  expectClose(out[15], x + out[11] + out[12]);
+  EXPECT_TRUE(out[17].equal(x));      // dropout: off in evaluation
+  EXPECT_TRUE(out[18].equal(out[1])); // mask "train": off in evaluation
+}
+
+TEST(OpsTest, MaskZeroesARatioOfPositions) {
+  Model model(loadTestPlan("vision_ops.json"), 1);
+  at::Tensor x = fixedInput({5, 2, 8, 8}) + 3.0; // No zeros of its own.
+  // masking "always": a fixed mask in evaluation, one of 2 channels each.
+  at::Tensor always = model.run(model.plan().graph, {x}, RunMode{})[7];
+  EXPECT_TRUE(always.equal(model.run(model.plan().graph, {x}, RunMode{})[7]));
+  at::Tensor zeroChannels = (always.flatten(2).abs().sum(-1) == 0).sum(1);
+  EXPECT_TRUE(zeroChannels.eq(1).all().item<bool>());
+  // masking "train" over 4 patches with ratio 0.5: two zeroed per sample.
+  at::Tensor masked = model.run(model.plan().graph, {x}, training())[18];
+  at::Tensor zeroPatches = (masked.abs().sum(-1) == 0).sum(1);
+  EXPECT_TRUE(zeroPatches.eq(2).all().item<bool>());
+}
+
+// fused_0's reference is a graph with named parameters (as dreamc writes
+// it), fused_1's a list of steps over numbered operands (as plan.md says).
+TEST(OpsTest, FusedStepsRunTheirReferenceSteps) {
+  nlohmann::json plan = planJson("dreamnet_tiny.json");
+  plan["graph"]["outputs"] = {15, 1, 2, 3, 12, 13};
+  Model model(parsePlan(plan.dump(), "fused.json"), 2);
+  at::Tensor x = fixedInput({2, 1, 28, 28});
+  std::vector<at::Tensor> out = model.run(model.plan().graph, {x}, RunMode{});
+  auto norm = [&](const at::Tensor &y, const std::string &prefix) {
+    return at::batch_norm(
+        y, model.tensor(prefix + ".weight"), model.tensor(prefix + ".bias"),
+        model.tensor(prefix + ".running_mean"),
+        model.tensor(prefix + ".running_var"), false, 0.1, 1e-5, false);
+  };
+  expectClose(out[2], at::relu(norm(out[1], "stem.norm")));
+  expectClose(out[5], at::relu(norm(out[3], "block.chain.norm") + out[4]));
+}
+
+/// Runs `steps` updates of our optimiser and of torch's on the same
+/// parameters and gradients.
+void compareOptimizers(
+    const OptimizerSpec &spec,
+    std::unique_ptr<torch::optim::Optimizer> (*make)(std::vector<at::Tensor>)) {
+  at::Tensor start = fixedInput({3, 4});
+  at::Tensor ours = start.clone().requires_grad_(true);
+  at::Tensor theirs = start.clone().requires_grad_(true);
+  Optimizer optimizer(spec, {{"w", ours}});
+  std::unique_ptr<torch::optim::Optimizer> reference = make({theirs});
+  for (int step = 0; step < 5; ++step) {
+    at::Tensor grad = at::cos(start * (step + 1));
+    ours.mutable_grad() = grad.clone();
+    theirs.mutable_grad() = grad.clone();
+    optimizer.step(spec.lr);
+    reference->step();
+  }
+  expectClose(ours, theirs, 1e-6);
+}
+
+TEST(OpsTest, AdamMatchesTorch) {
+  OptimizerSpec spec;
+  spec.lr = 0.005;
+  spec.eps = 1e-5;
+  spec.weightDecay = 0.01;
+  compareOptimizers(spec, [](std::vector<at::Tensor> p) {
+    return std::unique_ptr<torch::optim::Optimizer>(new torch::optim::Adam(
+        p, torch::optim::AdamOptions(0.005).eps(1e-5).weight_decay(0.01)));
+  });
+}
+
+TEST(OpsTest, AdamWMatchesTorch) {
+  OptimizerSpec spec;
+  spec.name = "adamw";
+  spec.lr = 0.001;
+  spec.eps = 1e-8;
+  spec.weightDecay = 0.01;
+  compareOptimizers(spec, [](std::vector<at::Tensor> p) {
+    return std::unique_ptr<torch::optim::Optimizer>(new torch::optim::AdamW(
+        p, torch::optim::AdamWOptions(0.001).weight_decay(0.01)));
+  });
+}
+
+TEST(OpsTest, SgdWithMomentumMatchesTorch) {
+  OptimizerSpec spec;
+  spec.name = "sgd";
+  spec.lr = 0.1;
+  spec.momentum = 0.9;
+  spec.nesterov = true;
+  spec.weightDecay = 5e-4;
+  compareOptimizers(spec, [](std::vector<at::Tensor> p) {
+    return std::unique_ptr<torch::optim::Optimizer>(new torch::optim::SGD(
+        p,
+        torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(
+            5e-4)));
+  });
+}
+
+TEST(OpsTest, ClippingMatchesTorch) {
+  at::Tensor a = fixedInput({5}).requires_grad_(true);
+  at::Tensor b = fixedInput({5}).requires_grad_(true);
+  a.mutable_grad() = fixedInput({5}) * 3;
+  b.mutable_grad() = fixedInput({5}) * 3;
+  double ours = clipGradientNorm({a}, 0.5);
+  double theirs =
+      torch::nn::utils::clip_grad_norm_(std::vector<at::Tensor>{b}, 0.5);
+  EXPECT_NEAR(ours, theirs, 1e-5);
+  expectClose(a.grad(), b.grad(), 1e-6);
+}
+
+TEST(OpsTest, Schedules) {
+  ScheduleSpec cosine{"cosine", 0.1, 10, 0.1};
+  // 100 steps: 10 of warm-up to 1.0, then half a cosine down to 0.
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(cosine, 1.0, 0, 10, 100), 0.1);
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(cosine, 1.0, 9, 10, 100), 1.0);
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(cosine, 1.0, 10, 10, 100), 1.0);
+  EXPECT_NEAR(scheduledLearningRate(cosine, 1.0, 55, 10, 100), 0.5, 1e-12);
+  ScheduleSpec linear{"linear", 0.1, 10, 0.1};
+  EXPECT_NEAR(scheduledLearningRate(linear, 2.0, 55, 10, 100), 1.0, 1e-12);
+  ScheduleSpec step{"step", 0.0, 2, 0.5};
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(step, 1.0, 19, 10, 100), 1.0);
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(step, 1.0, 20, 10, 100), 0.5);
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(step, 1.0, 45, 10, 100), 0.25);
+  ScheduleSpec constant;
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(constant, 0.005, 77, 10, 100), 0.005);
+}
+
+} // namespace

@@ -1,0 +1,299 @@
+//===- TrainingTest.cpp - Frozen parameters, determinism, checkpoints -----===//
+
+#include "TestSupport.h"
+
+#include "dream/Runtime/Safetensors.h"
+#include "dream/Runtime/Training.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+using namespace dream::rt;
+using namespace dream::rt::test;
+using testing::HasSubstr;
+
+namespace {
+
+at::Generator generator(uint64_t seed) {
+  return at::make_generator<at::CPUGeneratorImpl>(seed);
+}
+
+/// Random images whose class is the largest of their first pixels, so
+/// that there is something to learn.
+Dataset syntheticImages(int64_t n, std::vector<int64_t> shape,
+                        int64_t classes) {
+  shape.insert(shape.begin(), n);
+  at::Tensor inputs = at::randn(shape, generator(42));
+  return {inputs, inputs.flatten(1).narrow(1, 0, classes).argmax(1)};
+}
+
+/// Random token sequences labelled by their first token.
+Dataset syntheticTokens(int64_t n, int64_t length, int64_t vocab,
+                        int64_t classes) {
+  at::Tensor tokens = at::randint(vocab, {n, length}, generator(42));
+  return {tokens, at::remainder(tokens.select(1, 0), classes)};
+}
+
+Dataset syntheticData(const Plan &plan, int64_t n) {
+  return plan.input.tokens ? syntheticTokens(n, plan.input.shape[0],
+                                             plan.input.vocab, plan.classes)
+                           : syntheticImages(n, plan.input.shape, plan.classes);
+}
+
+LossFunction classification(const Model &model) {
+  return [&model](const at::Tensor &inputs, const at::Tensor &labels,
+                  const RunMode &mode) {
+    at::Tensor logits = model.logits(inputs, mode);
+    return BatchOutput{at::cross_entropy_loss(logits, labels),
+                       logits.detach().argmax(-1)};
+  };
+}
+
+TrainSettings settingsFor(const Plan &plan, int64_t epochs, int64_t batch) {
+  TrainSettings s;
+  s.epochs = epochs;
+  s.batch = batch;
+  s.seed = 3;
+  s.optimizer = plan.recipe.optimizer;
+  s.schedule = plan.recipe.schedule;
+  s.clip = plan.recipe.clip;
+  return s;
+}
+
+Trainer::Options optionsFor(const Plan &plan) {
+  Trainer::Options options;
+  options.classes = plan.classes;
+  return options;
+}
+
+RunMode training(bool honourFrozen = true) {
+  return RunMode{true, honourFrozen, generator(1)};
+}
+
+TEST(TrainingTest, GradientsReachTrainableParametersOnly) {
+  Model model(loadTestPlan("frozen.json"), 0);
+  Dataset data = syntheticImages(8, {1, 6, 6}, 3);
+  at::cross_entropy_loss(model.logits(data.inputs, training()), data.labels)
+      .backward();
+  for (const ParamSpec &spec : model.plan().params) {
+    SCOPED_TRACE(spec.name);
+    const at::Tensor &t = model.tensor(spec.name);
+    bool trains = spec.trainable && !spec.buffer;
+    EXPECT_EQ(t.requires_grad(), trains);
+    EXPECT_EQ(t.grad().defined(), trains);
+    if (trains) {
+      EXPECT_GT(t.grad().abs().sum().item<double>(), 0.0);
+    }
+  }
+}
+
+TEST(TrainingTest, FrozenParametersStayAndGetNoOptimizerState) {
+  Plan plan = loadTestPlan("frozen.json");
+  Model model(plan, 0);
+  TensorMap before;
+  for (const auto &[name, value] : model.tensorsWithPrefix(""))
+    before[name] = value.clone();
+  Trainer trainer(model, settingsFor(plan, 2, 8), classification(model),
+                  optionsFor(plan));
+  ASSERT_TRUE(trainer.run(syntheticImages(40, {1, 6, 6}, 3), {}));
+  for (const ParamSpec &spec : plan.params) {
+    SCOPED_TRACE(spec.name);
+    bool frozen = spec.name.rfind("enc.", 0) == 0;
+    EXPECT_EQ(model.tensor(spec.name).equal(before[spec.name]), frozen);
+    EXPECT_EQ(trainer.optimizer().hasState(spec.name), !frozen && !spec.buffer);
+  }
+}
+
+TEST(TrainingTest, FrozenBatchNormUsesRunningStatisticsWhileTraining) {
+  Model model(loadTestPlan("frozen.json"), 0);
+  at::Tensor mean = at::tensor({0.5f, -0.2f, 1.0f, 0.0f});
+  at::Tensor var = at::tensor({2.0f, 0.5f, 1.0f, 3.0f});
+  model.importTensors({{"enc.encoder.norm.running_mean", mean},
+                       {"enc.encoder.norm.running_var", var}},
+                      "enc.encoder.norm.running_", "test");
+  at::Tensor x = syntheticImages(6, {1, 6, 6}, 3).inputs;
+  at::Tensor y = at::conv2d(x, model.tensor("conv.weight"),
+                            model.tensor("conv.bias"), {1, 1}, {1, 1})
+                     .detach();
+  at::Tensor out = model.run(model.plan().graph, {x}, training())[1];
+  at::Tensor expected =
+      (y - mean.view({1, 4, 1, 1})) / at::sqrt(var.view({1, 4, 1, 1}) + 1e-5);
+  EXPECT_TRUE(at::allclose(out, expected, 1e-5, 1e-5));
+  EXPECT_TRUE(model.tensor("enc.encoder.norm.running_mean").equal(mean));
+  EXPECT_TRUE(model.tensor("enc.encoder.norm.running_var").equal(var));
+
+  // Pre-training the encoder trains the same step: batch statistics, and
+  // the running statistics move.
+  out = model.run(model.plan().graph, {x}, training(false))[1];
+  at::Tensor batchMean = y.mean({0, 2, 3}, true);
+  at::Tensor batchVar = y.var({0, 2, 3}, false, true);
+  EXPECT_TRUE(at::allclose(out, (y - batchMean) / at::sqrt(batchVar + 1e-5),
+                           1e-4, 1e-4));
+  EXPECT_FALSE(model.tensor("enc.encoder.norm.running_mean").equal(mean));
+}
+
+std::vector<double> trainLosses(const std::string &planName, int64_t seed) {
+  Plan plan = loadTestPlan(planName);
+  Model model(plan, static_cast<uint64_t>(seed));
+  TrainSettings s = settingsFor(plan, 2, 16);
+  s.seed = seed;
+  Trainer trainer(model, s, classification(model), optionsFor(plan));
+  trainer.run(syntheticData(plan, 72), {});
+  return trainer.stepLosses();
+}
+
+TEST(TrainingTest, SameSeedGivesBitwiseIdenticalLosses) {
+  // dreamnet_tiny: fused kernels, a frozen encoder, clipping, a cosine
+  // schedule; text_ops: dropout noise inside the transformer.
+  for (const char *name : {"dreamnet_tiny.json", "text_ops.json"}) {
+    SCOPED_TRACE(name);
+    std::vector<double> first = trainLosses(name, 3);
+    ASSERT_EQ(first.size(), 10u);
+    EXPECT_EQ(first, trainLosses(name, 3));
+    EXPECT_NE(first, trainLosses(name, 4));
+  }
+}
+
+/// Metrics records without their timings.
+std::vector<nlohmann::json> recordsOf(const std::string &path) {
+  std::vector<nlohmann::json> records;
+  std::istringstream lines(readText(path));
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json record = nlohmann::json::parse(line);
+    record.erase("samples_per_s");
+    record.erase("wall_s");
+    records.push_back(record);
+  }
+  return records;
+}
+
+/// k steps, a checkpoint, then a fresh model and trainer resuming from it,
+/// against one run without a break.
+void checkResume(const std::string &planName, int64_t k) {
+  SCOPED_TRACE(planName + " resumed after step " + std::to_string(k));
+  Plan plan = loadTestPlan(planName);
+  Dataset train = syntheticData(plan, 72), test = syntheticData(plan, 20);
+  TrainSettings s = settingsFor(plan, 2, 16);
+  TempDir dir;
+
+  Model whole(plan, 3);
+  MetricsWriter wholeMetrics(dir / "whole.jsonl", false);
+  Trainer::Options options = optionsFor(plan);
+  options.metrics = &wholeMetrics;
+  Trainer uninterrupted(whole, s, classification(whole), options);
+  ASSERT_TRUE(uninterrupted.run(train, {{"test", test}}));
+
+  Model first(plan, 3);
+  MetricsWriter firstMetrics(dir / "parts.jsonl", false);
+  options.metrics = &firstMetrics;
+  options.checkpointPath = dir / "run.safetensors";
+  options.stopAtStep = k;
+  Trainer stopped(first, s, classification(first), options);
+  ASSERT_FALSE(stopped.run(train, {{"test", test}}));
+  ASSERT_EQ(stopped.globalStep(), k);
+
+  Model second(plan, 99); // Another initialisation: the checkpoint decides.
+  MetricsWriter secondMetrics(dir / "parts.jsonl", true);
+  options.metrics = &secondMetrics;
+  options.stopAtStep = 0;
+  Trainer resumed(second, s, classification(second), options);
+  resumed.resume(dir / "run.safetensors");
+  ASSERT_TRUE(resumed.run(train, {{"test", test}}));
+
+  std::vector<double> expected(uninterrupted.stepLosses().begin() + k,
+                               uninterrupted.stepLosses().end());
+  EXPECT_EQ(resumed.stepLosses(), expected);
+  for (const auto &[name, value] : whole.tensorsWithPrefix(""))
+    EXPECT_TRUE(second.tensor(name).equal(value)) << name;
+  EXPECT_EQ(recordsOf(dir / "parts.jsonl"), recordsOf(dir / "whole.jsonl"));
+}
+
+TEST(TrainingTest, ResumeContinuesExactly) {
+  checkResume("dreamnet_tiny.json", 3); // In the middle of epoch 1.
+  checkResume("text_ops.json", 5);      // At the end of epoch 1.
+  checkResume("text_ops.json", 7);      // In epoch 2, after dropout noise.
+}
+
+TEST(TrainingTest, CheckpointLayout) {
+  Plan plan = loadTestPlan("frozen.json");
+  Model model(plan, 0);
+  Trainer trainer(model, settingsFor(plan, 1, 8), classification(model),
+                  optionsFor(plan));
+  trainer.run(syntheticImages(16, {1, 6, 6}, 3), {});
+  TempDir dir;
+  trainer.save(dir / "nested/run.safetensors");
+  SafetensorsFile file = SafetensorsFile::read(dir / "nested/run.safetensors");
+  const auto &meta = file.metadata();
+  EXPECT_EQ(meta.at("format"), "dreamc-checkpoint");
+  EXPECT_EQ(meta.at("network"), "Frozen");
+  EXPECT_EQ(meta.at("plan_hash"), plan.hash);
+  EXPECT_EQ(meta.at("epoch"), "1");
+  EXPECT_EQ(meta.at("global_step"), "2");
+  EXPECT_TRUE(file.find("model/conv.weight"));
+  EXPECT_TRUE(file.find("model/enc.encoder.norm.running_var"));
+  EXPECT_TRUE(file.find("optimizer/conv.weight/exp_avg_sq"));
+  EXPECT_FALSE(file.find("optimizer/enc.encoder.proj.weight/exp_avg"));
+  EXPECT_TRUE(file.find("rng/noise"));
+  // The temporary file was renamed: the directory holds the file alone.
+  EXPECT_EQ(directoryEntries(dir / "nested"),
+            std::vector<std::string>{"run.safetensors"});
+}
+
+TEST(TrainingTest, CheckpointOfAnotherNetworkIsRefused) {
+  Plan tiny = loadTestPlan("tiny_conv.json");
+  Model tinyModel(tiny, 0);
+  Trainer tinyTrainer(tinyModel, settingsFor(tiny, 1, 8),
+                      classification(tinyModel), optionsFor(tiny));
+  TempDir dir;
+  tinyTrainer.save(dir / "tiny.safetensors");
+
+  Plan frozen = loadTestPlan("frozen.json");
+  Model model(frozen, 0);
+  Trainer trainer(model, settingsFor(frozen, 1, 8), classification(model),
+                  optionsFor(frozen));
+  std::string error =
+      errorOf([&] { trainer.resume(dir / "tiny.safetensors"); });
+  EXPECT_THAT(error, HasSubstr("this checkpoint belongs to another network: "
+                               "it was written for network 'TinyConv'"));
+  EXPECT_THAT(error, HasSubstr("this trainer runs 'Frozen'"));
+}
+
+TEST(TrainingTest, ResumeRefusesOtherSettingsAndPhases) {
+  Plan plan = loadTestPlan("frozen.json");
+  Model model(plan, 0);
+  Trainer trainer(model, settingsFor(plan, 1, 8), classification(model),
+                  optionsFor(plan));
+  TempDir dir;
+  trainer.save(dir / "run.safetensors");
+
+  Trainer otherBatch(model, settingsFor(plan, 1, 4), classification(model),
+                     optionsFor(plan));
+  EXPECT_THAT(errorOf([&] { otherBatch.resume(dir / "run.safetensors"); }),
+              HasSubstr("settings differ (batch 8 in the checkpoint, 4 now)"));
+
+  Trainer::Options pretraining = optionsFor(plan);
+  pretraining.phase = "pretrain:enc";
+  Trainer otherPhase(model, settingsFor(plan, 1, 8), classification(model),
+                     pretraining);
+  EXPECT_THAT(errorOf([&] { otherPhase.resume(dir / "run.safetensors"); }),
+              HasSubstr("holds a 'train' run, not 'pretrain:enc'"));
+}
+
+TEST(TrainingTest, EncoderWeightsRoundTrip) {
+  Plan plan = loadTestPlan("dreamnet_tiny.json");
+  Model source(plan, 1), target(plan, 2);
+  TempDir dir;
+  saveTensorFile(dir / "ae.safetensors", source.tensorsWithPrefix("ae."), {});
+  target.importTensors(loadTensorFile(dir / "ae.safetensors"), "ae.",
+                       dir / "ae.safetensors");
+  EXPECT_TRUE(target.tensor("ae.encoder.conv_0.weight")
+                  .equal(source.tensor("ae.encoder.conv_0.weight")));
+  EXPECT_FALSE(target.tensor("stem.conv.weight")
+                   .equal(source.tensor("stem.conv.weight")));
+  // A file lacking some of the encoder's tensors is refused.
+  TensorMap partial = source.tensorsWithPrefix("ae.encoder.");
+  EXPECT_THAT(errorOf([&] { target.importTensors(partial, "ae.", "f"); }),
+              HasSubstr("f: 4 tensor(s) of the plan are missing, the first "
+                        "is 'ae.decoder.deconv_0.weight'"));
+}
+
+} // namespace
