@@ -4,7 +4,8 @@
 // connections (see docs/language.md for the reference with examples). The
 // grammar is deliberately free of left recursion: every repetition is a loop,
 // so deep or long inputs never recurse in the generated parser beyond the
-// bracket nesting that the front end bounds before parsing.
+// nesting of brackets and unary minus signs that the front end bounds before
+// parsing.
 //
 // Lexical errors never reach ANTLR's own reporting: unknown characters,
 // unterminated strings and comments become ordinary tokens (ERROR_CHAR,
@@ -26,7 +27,8 @@ blockDecl   : 'block' IDENT paramList? body ;
 networkDecl : 'network' IDENT paramList? body ;
 
 paramList   : '(' (param (',' param)*)? ')' ;
-param       : IDENT ':' IDENT ('=' constExpr)? ;
+// `encoder` is a keyword, and also the kind of a parameter naming one.
+param       : name=IDENT ':' kind=(IDENT | 'encoder') ('=' constExpr)? ;
 
 body        : '{' stmt* '}' ;
 stmt        : inputStmt | letStmt | emitStmt | returnStmt ;
@@ -68,7 +70,8 @@ stage       : 'repeat' '(' constExpr ')' call           # RepeatStage
             ;
 call        : qualifiedName arguments? ;
 arguments   : '(' (argument (',' argument)*)? ')' ;
-argument    : (IDENT ':')? constExpr ;
+// `sleep(encoder: ae)` names a connection's `encoder` argument.
+argument    : (name=(IDENT | 'encoder') ':')? constExpr ;
 
 // Compile-time values: parameters, literals, shapes and tuples.
 constExpr   : constTerm (op+=('+' | '-') constTerm)* ;

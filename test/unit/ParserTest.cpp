@@ -123,6 +123,55 @@ TEST(Parser, RefusesDeepNestingBeforeParsing) {
       << parsed->diagnostics;
 }
 
+TEST(Parser, BoundsUnaryMinusChainsWithTheBrackets) {
+  // Signs and brackets share one bound, whether they alternate or not.
+  std::string chain;
+  for (int i = 0; i < 200; ++i)
+    chain += "-(";
+  auto deep =
+      parse("train N(M: " + chain + "1" + std::string(200, ')') + ") {}\n");
+  EXPECT_FALSE(deep->module);
+  EXPECT_NE(deep->diagnostics.find("nest deeper than 256 levels"),
+            std::string::npos)
+      << deep->diagnostics;
+  // A sign whose operand has ended closes: a long expression of binary and
+  // unary minus signs is not deep.
+  std::string flat = "1";
+  for (int i = 0; i < 600; ++i)
+    flat += " - -1";
+  auto shallow = parse("train N(M: " + flat + ") {}\n");
+  ASSERT_TRUE(shallow->module) << shallow->diagnostics;
+}
+
+TEST(Parser, AcceptsAtMostMaxConstOperatorsPerConstant) {
+  auto sum = [](unsigned operators) {
+    std::string text = "1";
+    for (unsigned i = 0; i < operators; ++i)
+      text += "+1";
+    return "train N(M: " + text + ", K: " + text + ") {}\n";
+  };
+  // The count starts afresh at each argument.
+  auto atLimit = parse(sum(kMaxConstOperators));
+  ASSERT_TRUE(atLimit->module) << atLimit->diagnostics;
+  auto beyond = parse(sum(kMaxConstOperators + 1));
+  EXPECT_FALSE(beyond->module);
+  // The 1001st '+' is at column 13 + 2 * 1000.
+  EXPECT_NE(beyond->diagnostics.find(
+                "t.dream:1:2013: error: a constant expression may have at "
+                "most 1000 operators"),
+            std::string::npos)
+      << beyond->diagnostics;
+}
+
+TEST(Parser, AcceptsTheEncoderKeywordAsKindAndArgumentName) {
+  auto parsed = parse("block b(phi: encoder) {\n input h\n"
+                      " return h -> sleep(encoder: phi)\n}\n");
+  ASSERT_TRUE(parsed->module) << parsed->diagnostics;
+  const BlockDecl &block = parsed->module->blocks[0];
+  EXPECT_EQ(block.params[0].kind, "encoder");
+  EXPECT_EQ(block.body[1].value->stages[0].args[0].name, "encoder");
+}
+
 TEST(Parser, ColumnsCountBytesAfterMultibyteCharacters) {
   // "é" is two bytes: the stray '$' is at byte column 8, not 7.
   auto parsed = parse("// é\n/*é*/ $");

@@ -193,4 +193,127 @@ network N {
   EXPECT_EQ(collected, "([2, 8, 8], [2, 8, 8], [2, 8, 8])");
 }
 
+/// The diagnostics of checking `recipe` as the train recipe of a tiny
+/// network; the recipe starts on line 3.
+std::string recipeDiagnostics(const std::string &recipe) {
+  auto checked = check("network N { input x : tensor[4]  return x -> "
+                       "dense(2) }\ntrain N {\n" +
+                       recipe + "\n}\n");
+  EXPECT_FALSE(checked.program) << recipe;
+  return checked.diagnostics;
+}
+
+TEST(Sema, RangeChecksTheArgumentsOfRecipeCalls) {
+  const std::pair<const char *, const char *> cases[] = {
+      {"optimizer adam(eps: 0)",
+       "3:16: error: argument 'eps' of 'adam' must be positive, not 0.0"},
+      {"optimizer adamw(weight_decay: -1)",
+       "3:17: error: argument 'weight_decay' of 'adamw' must not be negative"},
+      {"optimizer sgd(momentum: -0.5)",
+       "3:15: error: argument 'momentum' of 'sgd' must not be negative, not "
+       "-0.5"},
+      {"optimizer adam(betas: (0.9, 0.99, 0.999))",
+       "3:16: error: argument 'betas' of 'adam' must be two floats such as "
+       "(0.9, 0.999), not a list"},
+      {"optimizer adam(betas: (-0.1, 0.9))",
+       "3:24: error: argument 'betas' of 'adam' must be in [0, 1), not -0.1"},
+      {"schedule linear(warmup: 1)",
+       "3:17: error: argument 'warmup' of 'linear' must be in [0, 1), not 1.0"},
+      {"schedule step(gamma: 0)",
+       "3:15: error: argument 'gamma' of 'step' must be positive, not 0.0"},
+      {"schedule step(every: 0)",
+       "3:15: error: argument 'every' of 'step' must be at least 1, not 0"},
+      {"augment randaugment(n: -1)",
+       "3:21: error: argument 'n' of 'randaugment' must not be negative"},
+      {"augment randaugment(m: 31)",
+       "3:21: error: argument 'm' of 'randaugment' must be between 0 and 30, "
+       "not 31"},
+      {"augment mixup(alpha: 0)",
+       "3:15: error: argument 'alpha' of 'mixup' must be positive, not 0.0"},
+      {"augment word_noise(fraction: 1)",
+       "3:20: error: argument 'fraction' of 'word_noise' must be in [0, 1), "
+       "not 1.0"},
+      {"clip -1", "3:6: error: 'clip' must not be negative, not -1.0"},
+  };
+  for (const auto &[recipe, message] : cases) {
+    std::string diagnostics = recipeDiagnostics(recipe);
+    EXPECT_NE(diagnostics.find(message), std::string::npos) << recipe << "\n"
+                                                            << diagnostics;
+  }
+}
+
+TEST(Sema, RefusesArgumentsToRecipeWordsThatTakeNone) {
+  for (const char *recipe :
+       {"preset paper(lr: 7)", "schedule constant(warmup: 3)",
+        "augment none(foo: 1)", "preset code(1)"}) {
+    std::string diagnostics = recipeDiagnostics(recipe);
+    EXPECT_NE(diagnostics.find("takes no arguments"), std::string::npos)
+        << recipe << "\n"
+        << diagnostics;
+  }
+}
+
+TEST(Sema, AnExplicitOptimizerStartsFromThePresetsValues) {
+  auto lr = check("network N {\n input x : tensor[4]\n"
+                  " return x -> dense(2)\n}\n"
+                  "train N { preset code  optimizer adam(lr: 0.01) }\n");
+  ASSERT_TRUE(lr.program) << lr.diagnostics;
+  const ArgMap &adam = lr.program->recipe.at("optimizer").args;
+  EXPECT_DOUBLE_EQ(adam.at("lr").floatValue, 0.01);
+  EXPECT_DOUBLE_EQ(adam.at("eps").floatValue, 1e-8); // The code's, not 1e-5.
+  auto eps = check("network N {\n input x : tensor[4]\n"
+                   " return x -> dense(2)\n}\n"
+                   "train N { optimizer adam(eps: 1e-7)  preset code }\n");
+  ASSERT_TRUE(eps.program) << eps.diagnostics;
+  EXPECT_DOUBLE_EQ(eps.program->recipe.at("optimizer").args.at("lr").floatValue,
+                   2e-3);
+  // Another optimizer than the preset's starts from its own defaults.
+  auto sgd = check("network N {\n input x : tensor[4]\n"
+                   " return x -> dense(2)\n}\n"
+                   "train N { preset code  optimizer sgd }\n");
+  ASSERT_TRUE(sgd.program) << sgd.diagnostics;
+  EXPECT_DOUBLE_EQ(sgd.program->recipe.at("optimizer").args.at("lr").floatValue,
+                   0.1);
+}
+
+TEST(Sema, WarnsAboutAnUnusedValueOncePerPlace) {
+  auto checked = check("block b(k: int) { input h  z = h -> relu  return h "
+                       "-> dense(k) }\n"
+                       "network N {\n input x : tensor[4]\n"
+                       " return x -> b(2) -> b(3) -> b(4)\n}\n");
+  ASSERT_TRUE(checked.program) << checked.diagnostics;
+  const std::string warning = "input.dream:1:28: warning: value 'z' is never "
+                              "used";
+  size_t first = checked.diagnostics.find(warning);
+  ASSERT_NE(first, std::string::npos) << checked.diagnostics;
+  EXPECT_EQ(checked.diagnostics.find(warning, first + 1), std::string::npos)
+      << checked.diagnostics;
+}
+
+TEST(Sema, SummarisesLongChainsOfApplications) {
+  // b0 applies b1, ..., b11 fails: twelve contexts, of which the innermost
+  // and outermost five are shown.
+  std::string text;
+  for (int i = 0; i < 12; ++i)
+    text += "block b" + std::to_string(i) + " { input h  return h -> " +
+            (i == 11 ? std::string("conv(4)") : "b" + std::to_string(i + 1)) +
+            " }\n";
+  text += "network N { input x : tensor[4]  return x -> b0 }\n";
+  auto checked = check(text);
+  EXPECT_FALSE(checked.program);
+  const std::string &out = checked.diagnostics;
+  EXPECT_NE(out.find("12:34: error: 'conv' expects an image"),
+            std::string::npos)
+      << out;
+  size_t innermost = out.find("11:34: note: in block 'b11' applied here");
+  size_t skipped = out.find("note: (2 more contexts skipped)");
+  size_t outermost = out.find("13:46: note: in block 'b0' applied here");
+  EXPECT_NE(innermost, std::string::npos) << out;
+  EXPECT_NE(skipped, std::string::npos) << out;
+  EXPECT_NE(outermost, std::string::npos) << out;
+  EXPECT_LT(innermost, skipped);
+  EXPECT_LT(skipped, outermost);
+  EXPECT_EQ(out.find("in block 'b5' applied here"), std::string::npos) << out;
+}
+
 } // namespace

@@ -144,44 +144,17 @@ public:
       return;
     reported = true;
     auto *parser = static_cast<antlr4::Parser *>(recognizer);
-    const antlr4::dfa::Vocabulary &vocabulary = parser->getVocabulary();
-    antlr4::misc::IntervalSet expectedTypes = parser->getExpectedTokens();
-    std::vector<std::string> expected, keywords;
-    for (size_t type : expectedTypes.toList()) {
-      expected.push_back(describeTokenType(vocabulary, type));
-      std::string keyword = keywordOf(vocabulary, type);
-      if (!keyword.empty())
-        keywords.push_back(keyword);
-    }
-    std::sort(expected.begin(), expected.end());
-    expected.erase(std::unique(expected.begin(), expected.end()),
-                   expected.end());
-
+    Expected expected = expectedAt(parser);
     Location where = locations.at(offendingSymbol);
-    std::string found = keywordOf(vocabulary, offendingSymbol->getType());
-    bool wantsName = expectedTypes.contains(static_cast<size_t>(P::IDENT));
-    auto expects = [&](llvm::StringRef keyword) {
-      return llvm::is_contained(keywords, keyword);
-    };
-    if (found == "import" && expects("network") && !expects("import")) {
-      diag.error(where, "imports come before declarations; move this import "
-                        "above the first declaration");
+    if (reportMisplacedKeyword(parser, offendingSymbol, expected, where))
       return;
-    }
-    if (!found.empty() && wantsName &&
-        (expected.size() == 1 || nextText(parser, offendingSymbol) == "=")) {
-      diag.error(where, quote(found) + " is a keyword and cannot " +
-                            (expected.size() == 1 ? "be used as a name"
-                                                  : "name a value"));
-      return;
-    }
-    auto builder = diag.error(where, "expected " + joinAlternatives(expected) +
-                                         ", found " +
-                                         describeToken(offendingSymbol));
+    auto builder =
+        diag.error(where, "expected " + joinAlternatives(expected.described) +
+                              ", found " + describeToken(offendingSymbol));
     // A misspelt keyword reads as a name where a keyword was expected.
     if (offendingSymbol->getType() == P::IDENT) {
       std::string suggestion =
-          closestMatch(offendingSymbol->getText(), keywords);
+          closestMatch(offendingSymbol->getText(), expected.keywords);
       if (!suggestion.empty())
         builder.note(where, "did you mean " + quote(suggestion) + "?");
     }
@@ -190,6 +163,54 @@ public:
   bool reported = false;
 
 private:
+  /// What could come where the parser stopped.
+  struct Expected {
+    std::vector<std::string> described; ///< Sorted, for the message.
+    std::vector<std::string> keywords;
+    bool name = false; ///< Whether a name (IDENT) fits.
+  };
+
+  static Expected expectedAt(antlr4::Parser *parser) {
+    const antlr4::dfa::Vocabulary &vocabulary = parser->getVocabulary();
+    Expected expected;
+    for (size_t type : parser->getExpectedTokens().toList()) {
+      expected.described.push_back(describeTokenType(vocabulary, type));
+      std::string keyword = keywordOf(vocabulary, type);
+      if (!keyword.empty())
+        expected.keywords.push_back(keyword);
+      expected.name |= type == P::IDENT;
+    }
+    std::vector<std::string> &described = expected.described;
+    std::sort(described.begin(), described.end());
+    described.erase(std::unique(described.begin(), described.end()),
+                    described.end());
+    return expected;
+  }
+
+  /// Reports a keyword in a place that says what the user meant: a late
+  /// `import`, or a keyword used as a name. Returns whether it reported.
+  bool reportMisplacedKeyword(antlr4::Parser *parser, antlr4::Token *token,
+                              const Expected &expected, Location where) {
+    std::string found = keywordOf(parser->getVocabulary(), token->getType());
+    if (found.empty())
+      return false;
+    if (found == "import" && llvm::is_contained(expected.keywords, "network") &&
+        !llvm::is_contained(expected.keywords, "import")) {
+      diag.error(where, "imports come before declarations; move this import "
+                        "above the first declaration");
+      return true;
+    }
+    // A keyword where a name fits, and followed by what follows a name
+    // there, or where nothing but a name fits.
+    std::string next = nextText(parser, token);
+    if (!expected.name ||
+        (expected.described.size() != 1 && next != "=" && next != ":"))
+      return false;
+    diag.error(where, quote(found) + " is a keyword and cannot " +
+                          (next == "=" ? "name a value" : "be used as a name"));
+    return true;
+  }
+
   /// The text of the token after `token`.
   static std::string nextText(antlr4::Parser *parser, antlr4::Token *token) {
     antlr4::TokenStream *tokens = parser->getTokenStream();
@@ -240,65 +261,87 @@ bool checkEncoding(const std::string &text, const LocationMap &locations,
   return false;
 }
 
-/// Step 2: lexical error tokens and nesting depth. Brackets and unary minus
-/// signs both deepen the parser's recursion (`- - 8` negates a negation), so
-/// one bound covers both.
-bool checkTokens(antlr4::CommonTokenStream &tokens,
-                 const LocationMap &locations, DiagnosticEngine &diag) {
-  // What is open: brackets, and '-' signs whose operand has not ended.
-  std::vector<char> open;
-  auto closeSigns = [&] {
-    while (!open.empty() && open.back() == '-')
-      open.pop_back();
-  };
-  // After an operand, '-' subtracts; anywhere else it negates.
-  bool afterOperand = false;
-  for (antlr4::Token *token : tokens.getTokens()) {
-    switch (token->getType()) {
-    case P::ERROR_CHAR:
-      diag.error(locations.at(token),
-                 "unexpected character " + quote(token->getText()));
-      return false;
-    case P::UNTERMINATED_STRING:
-      diag.error(locations.at(token),
-                 "unterminated string: add a closing '\"' on this line");
-      return false;
-    case P::UNTERMINATED_COMMENT:
-      diag.error(locations.at(token),
-                 "unterminated comment: '/*' has no matching '*/'");
-      return false;
-    default:
-      break;
-    }
+/// Step 2a: a lexical error token becomes a located error.
+bool checkLexical(const antlr4::Token *token, const LocationMap &locations,
+                  DiagnosticEngine &diag) {
+  switch (token->getType()) {
+  case P::ERROR_CHAR:
+    diag.error(locations.at(token),
+               "unexpected character " + quote(token->getText()));
+    return false;
+  case P::UNTERMINATED_STRING:
+    diag.error(locations.at(token),
+               "unterminated string: add a closing '\"' on this line");
+    return false;
+  case P::UNTERMINATED_COMMENT:
+    diag.error(locations.at(token),
+               "unterminated comment: '/*' has no matching '*/'");
+    return false;
+  default:
+    return true;
+  }
+}
+
+/// Step 2b: how deep the parser will recurse. Brackets and unary minus signs
+/// both deepen it (`- - 8` negates a negation), so one bound covers both.
+class NestingDepth {
+public:
+  /// Adds the next token; false if it nests deeper than kMaxNesting.
+  bool add(const antlr4::Token *token) {
     const std::string text = token->getType() == antlr4::Token::EOF
                                  ? std::string()
                                  : token->getText();
-    bool sign = text == "-" && !afterOperand;
-    if (sign || text == "(" || text == "[" || text == "{") {
-      open.push_back(sign ? '-' : '(');
+    lastWasSign = text == "-" && !afterOperand;
+    if (lastWasSign || text == "(" || text == "[" || text == "{") {
+      open.push_back(lastWasSign ? '-' : '(');
       afterOperand = false;
-      if (open.size() <= kMaxNesting)
-        continue;
-      diag.error(locations.at(token),
-                 sign ? "unary '-' signs and brackets nest deeper than " +
-                            std::to_string(kMaxNesting) +
-                            " levels; simplify the expression"
-                      : "brackets nest deeper than " +
-                            std::to_string(kMaxNesting) +
-                            " levels; split the expression into named values");
-      return false;
+      return open.size() <= kMaxNesting;
     }
+    // Any other token ends the operand of the signs before it; a closing
+    // bracket first ends the bracket, which was their operand.
     closeSigns();
     if (text == ")" || text == "]" || text == "}") {
       if (!open.empty())
         open.pop_back();
-      closeSigns(); // A bracketed operand ends the signs before it.
+      closeSigns();
     }
     afterOperand = text == ")" || text == "]" || text == "true" ||
                    text == "false" || token->getType() == P::IDENT ||
-                   token->getType() == P::INT ||
-                   token->getType() == P::FLOAT ||
+                   token->getType() == P::INT || token->getType() == P::FLOAT ||
                    token->getType() == P::STRING;
+    return true;
+  }
+
+  /// Whether the last token added was a unary minus sign.
+  bool lastWasSign = false;
+
+private:
+  void closeSigns() {
+    while (!open.empty() && open.back() == '-')
+      open.pop_back();
+  }
+
+  std::vector<char> open;    ///< '(' for any bracket, '-' for a sign.
+  bool afterOperand = false; ///< After an operand, '-' subtracts.
+};
+
+/// Step 2: lexical error tokens and nesting depth.
+bool checkTokens(antlr4::CommonTokenStream &tokens,
+                 const LocationMap &locations, DiagnosticEngine &diag) {
+  NestingDepth depth;
+  for (antlr4::Token *token : tokens.getTokens()) {
+    if (!checkLexical(token, locations, diag))
+      return false;
+    if (depth.add(token))
+      continue;
+    std::string limit = std::to_string(kMaxNesting) + " levels";
+    diag.error(locations.at(token),
+               depth.lastWasSign
+                   ? "unary '-' signs and brackets nest deeper than " + limit +
+                         "; simplify the expression"
+                   : "brackets nest deeper than " + limit +
+                         "; split the expression into named values");
+    return false;
   }
   return true;
 }
@@ -426,7 +469,9 @@ private:
                       ": an encoder is either frozen or trainable";
         if (!failed)
           diag.error(loc, message)
-              .note(firstLoc, quote(firstKeyword) + " is given here");
+              .note(firstLoc, firstKeyword == keyword
+                                  ? std::string("first given here")
+                                  : quote(firstKeyword) + " is given here");
         failed = true;
         continue;
       }

@@ -2,6 +2,7 @@
 
 #include "dream/Sema/Builtins.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
@@ -89,12 +90,39 @@ llvm::StringRef dream::paramKindName(ParamKind kind) {
     return "word";
   case ParamKind::IntList:
     return "list of int";
+  case ParamKind::FloatPair:
+    return "(float, float)";
   case ParamKind::Encoder:
     return "encoder";
   case ParamKind::Any:
     return "value";
   }
   return "value";
+}
+
+bool ValueRange::contains(double value) const {
+  return (minOpen ? value > min : value >= min) &&
+         (maxOpen ? value < max : value <= max);
+}
+
+/// A bound as people write it: 1, 0.5, 2147483648.
+static std::string formatBound(double bound) {
+  if (bound == std::floor(bound) && std::fabs(bound) < 1e15)
+    return std::to_string(static_cast<int64_t>(bound));
+  return ConstValue::ofFloat(bound).str();
+}
+
+std::string ValueRange::requirement() const {
+  if (max == HUGE_VAL) {
+    if (min == 0)
+      return minOpen ? "must be positive" : "must not be negative";
+    return (minOpen ? "must be greater than " : "must be at least ") +
+           formatBound(min);
+  }
+  if (!minOpen && !maxOpen)
+    return "must be between " + formatBound(min) + " and " + formatBound(max);
+  return std::string("must be in ") + (minOpen ? "(" : "[") + formatBound(min) +
+         ", " + formatBound(max) + (maxOpen ? ")" : "]");
 }
 
 const ParamSpec *Signature::find(llvm::StringRef param) const {
@@ -121,7 +149,7 @@ std::string Signature::str() const {
   return text + ")";
 }
 
-static std::string describeKind(const ConstValue &value) {
+std::string dream::describeValue(const ConstValue &value) {
   switch (value.kind) {
   case ConstValue::Kind::Int:
     return "an int";
@@ -139,60 +167,126 @@ static std::string describeKind(const ConstValue &value) {
   return "a value";
 }
 
-/// Checks (and widens) one argument against its parameter.
-static bool checkKind(const ParamSpec &spec, ConstValue &value,
-                      const Signature &signature, DiagnosticEngine &diag) {
-  auto mismatch = [&](std::string expected) {
-    diag.error(value.loc, "argument " + quote(spec.name) + " of " +
-                              quote(signature.name) + " must be " + expected +
-                              ", not " + describeKind(value));
-    return false;
-  };
-  switch (spec.kind) {
+DiagnosticEngine::Builder dream::reportValue(DiagnosticEngine &diag,
+                                             const ConstValue &value,
+                                             std::string message) {
+  auto builder = diag.error(value.loc, std::move(message));
+  if (value.origin.isValid())
+    builder.note(value.origin, "the value " + value.str() + " is given here");
+  return builder;
+}
+
+/// Widens an int to a float, keeping where it was written.
+static void widenToFloat(ConstValue &value) {
+  if (value.kind != ConstValue::Kind::Int)
+    return;
+  value.kind = ConstValue::Kind::Float;
+  value.floatValue = static_cast<double>(value.intValue);
+}
+
+bool dream::fitsKind(ParamKind kind, ConstValue &value) {
+  switch (kind) {
   case ParamKind::Any:
     return true;
   case ParamKind::Int:
-    return value.kind == ConstValue::Kind::Int || mismatch("an int");
+    return value.kind == ConstValue::Kind::Int;
   case ParamKind::Float:
-    if (value.kind == ConstValue::Kind::Int) {
-      value = ConstValue::ofFloat(static_cast<double>(value.intValue));
-      return true;
-    }
-    return value.kind == ConstValue::Kind::Float || mismatch("a float");
+    widenToFloat(value);
+    return value.kind == ConstValue::Kind::Float;
   case ParamKind::Bool:
-    return value.kind == ConstValue::Kind::Bool || mismatch("true or false");
+    return value.kind == ConstValue::Kind::Bool;
   case ParamKind::String:
-    return value.kind == ConstValue::Kind::String || mismatch("a string");
+    return value.kind == ConstValue::Kind::String;
+  case ParamKind::Word:
   case ParamKind::Encoder:
-    return value.kind == ConstValue::Kind::Word ||
-           mismatch("the name of an encoder or autoencoder");
+    return value.kind == ConstValue::Kind::Word;
   case ParamKind::IntList:
-    if (value.kind == ConstValue::Kind::List) {
-      for (const ConstValue &item : value.items)
-        if (item.kind != ConstValue::Kind::Int)
-          return mismatch("a list of ints");
-      return true;
-    }
-    return mismatch("a list of ints such as [1, 28, 28]");
-  case ParamKind::Word: {
-    std::string choices;
-    for (size_t i = 0; i < spec.choices.size(); ++i)
-      choices += (i ? (i + 1 == spec.choices.size() ? " or " : ", ") : "") +
-                 spec.choices[i];
-    if (value.kind != ConstValue::Kind::Word)
-      return mismatch(choices.empty() ? "a word" : "one of " + choices);
-    if (spec.choices.empty())
-      return true;
-    for (const std::string &choice : spec.choices)
-      if (choice == value.text)
-        return true;
-    diag.error(value.loc, "unknown value " + quote(value.text) +
-                              " for argument " + quote(spec.name) + " of " +
-                              quote(signature.name) + "; expected " + choices);
-    return false;
-  }
+    return value.kind == ConstValue::Kind::List &&
+           llvm::all_of(value.items, [](const ConstValue &item) {
+             return item.kind == ConstValue::Kind::Int;
+           });
+  case ParamKind::FloatPair:
+    if (value.kind != ConstValue::Kind::List || value.items.size() != 2)
+      return false;
+    for (ConstValue &item : value.items)
+      widenToFloat(item);
+    return llvm::all_of(value.items, [](const ConstValue &item) {
+      return item.kind == ConstValue::Kind::Float;
+    });
   }
   return false;
+}
+
+/// "a, b or c".
+static std::string joinChoices(llvm::ArrayRef<std::string> choices) {
+  std::string text;
+  for (size_t i = 0; i < choices.size(); ++i)
+    text += (i ? (i + 1 == choices.size() ? " or " : ", ") : "") + choices[i];
+  return text;
+}
+
+/// What a parameter of `spec`'s kind takes, for messages.
+static std::string expectedKind(const ParamSpec &spec) {
+  switch (spec.kind) {
+  case ParamKind::Int:
+    return "an int";
+  case ParamKind::Float:
+    return "a float";
+  case ParamKind::Bool:
+    return "true or false";
+  case ParamKind::String:
+    return "a string";
+  case ParamKind::Encoder:
+    return "the name of an encoder or autoencoder";
+  case ParamKind::IntList:
+    return "a list of ints such as [1, 28, 28]";
+  case ParamKind::FloatPair:
+    return "two floats such as (0.9, 0.999)";
+  case ParamKind::Word:
+    return spec.choices.empty() ? "a word"
+                                : "one of " + joinChoices(spec.choices);
+  case ParamKind::Any:
+    break;
+  }
+  return "a value";
+}
+
+bool dream::checkValue(const ParamSpec &spec, ConstValue &value,
+                       llvm::StringRef subject, DiagnosticEngine &diag) {
+  if (!fitsKind(spec.kind, value)) {
+    reportValue(diag, value,
+                subject.str() + " must be " + expectedKind(spec) + ", not " +
+                    describeValue(value));
+    return false;
+  }
+  if (spec.kind == ParamKind::Word && !spec.choices.empty() &&
+      !llvm::is_contained(spec.choices, value.text)) {
+    reportValue(diag, value,
+                "unknown value " + quote(value.text) + " for " + subject.str() +
+                    "; expected " + joinChoices(spec.choices));
+    return false;
+  }
+  if (!spec.range)
+    return true;
+  // A list's elements are checked one by one, each at its own place.
+  std::vector<const ConstValue *> numbers = {&value};
+  if (value.kind == ConstValue::Kind::List) {
+    numbers.clear();
+    for (const ConstValue &item : value.items)
+      numbers.push_back(&item);
+  }
+  for (const ConstValue *number : numbers) {
+    if (spec.range->contains(number->asFloat()))
+      continue;
+    ConstValue shown = *number;
+    if (!shown.loc.isValid())
+      shown.loc = value.loc;
+    reportValue(diag, shown,
+                subject.str() + " " + spec.range->requirement() + ", not " +
+                    number->str());
+    return false;
+  }
+  return true;
 }
 
 std::optional<ArgMap> dream::bindArguments(const Signature &signature,
@@ -202,6 +296,10 @@ std::optional<ArgMap> dream::bindArguments(const Signature &signature,
   ArgMap bound;
   std::map<std::string, Location> where;
   bool sawNamed = false;
+  if (signature.params.empty() && !args.empty()) {
+    diag.error(args.front().loc, quote(signature.name) + " takes no arguments");
+    return std::nullopt;
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     const ArgumentValue &arg = args[i];
     const ParamSpec *spec = nullptr;
@@ -239,7 +337,10 @@ std::optional<ArgMap> dream::bindArguments(const Signature &signature,
     }
     ConstValue value = arg.value;
     value.loc = arg.loc;
-    if (!checkKind(*spec, value, signature, diag))
+    if (!checkValue(*spec, value,
+                    "argument " + quote(spec->name) + " of " +
+                        quote(signature.name),
+                    diag))
       return std::nullopt;
     where[spec->name] = arg.loc;
     bound[spec->name] = std::move(value);
@@ -253,8 +354,11 @@ std::optional<ArgMap> dream::bindArguments(const Signature &signature,
           .note(callLoc, "signature: " + signature.str());
       return std::nullopt;
     }
-    bound[spec.name] = *spec.defaultValue;
-    bound[spec.name].loc = callLoc;
+    // A default keeps where it was written, if it was written in a file.
+    ConstValue value = *spec.defaultValue;
+    if (!value.loc.isValid())
+      value.loc = callLoc;
+    bound[spec.name] = std::move(value);
   }
   return bound;
 }
@@ -268,10 +372,6 @@ namespace {
 int64_t intArg(const ArgMap &args, const char *name) {
   return args.at(name).intValue;
 }
-
-/// Dimensions beyond this are refused: they only come from mistakes and
-/// would overflow the arithmetic of later stages.
-constexpr int64_t kMaxDim = int64_t(1) << 31;
 
 std::optional<ShapeResult> checkRank(llvm::ArrayRef<TensorType> inputs,
                                      size_t rank, const char *what) {
@@ -293,21 +393,6 @@ std::optional<ShapeResult> checkFloat(llvm::ArrayRef<TensorType> inputs) {
   return std::nullopt;
 }
 
-std::optional<ShapeResult> checkPositive(const ArgMap &args,
-                                         std::initializer_list<const char *>
-                                             names) {
-  for (const char *name : names) {
-    int64_t value = intArg(args, name);
-    if (value <= 0 || value > kMaxDim)
-      return ShapeResult::fail(std::string("argument '") + name +
-                                   "' must be between 1 and " +
-                                   std::to_string(kMaxDim) + ", not " +
-                                   std::to_string(value),
-                               name);
-  }
-  return std::nullopt;
-}
-
 ShapeResult sameShape(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkFloat(inputs))
     return *error;
@@ -326,12 +411,17 @@ std::optional<int64_t> windowOut(int64_t in, int64_t k, int64_t stride,
 ShapeResult inferConv(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
     return *error;
-  if (auto error = checkPositive(args, {"out", "k", "stride"}))
-    return *error;
   int64_t k = intArg(args, "k"), stride = intArg(args, "stride");
   int64_t pad = intArg(args, "pad");
-  if (pad < 0)
+  if (pad == -1) {
+    // k / 2 on each side keeps the size only for an odd kernel.
+    if (k % 2 == 0)
+      return ShapeResult::fail("with 'same' padding (pad -1) needs an odd "
+                               "kernel, not " +
+                                   std::to_string(k) + "; give pad explicitly",
+                               "k");
     pad = k / 2;
+  }
   const auto &s = inputs[0].shape;
   auto h = windowOut(s[1], k, stride, pad), w = windowOut(s[2], k, stride, pad);
   if (!h || !w)
@@ -344,8 +434,6 @@ ShapeResult inferConv(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
 
 ShapeResult inferDeconv(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
-    return *error;
-  if (auto error = checkPositive(args, {"out", "k", "stride"}))
     return *error;
   int64_t k = intArg(args, "k"), stride = intArg(args, "stride");
   int64_t pad = intArg(args, "pad");
@@ -360,8 +448,6 @@ ShapeResult inferDeconv(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
 ShapeResult inferConv1d(const ArgMap &args,
                         llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
-    return *error;
-  if (auto error = checkPositive(args, {"out", "k", "stride"}))
     return *error;
   auto length = windowOut(inputs[0].shape[0], intArg(args, "k"),
                           intArg(args, "stride"), intArg(args, "pad"));
@@ -378,19 +464,9 @@ ShapeResult inferBatchNorm(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
   return ShapeResult::ok(inputs[0]);
 }
 
-ShapeResult inferDropout(const ArgMap &args,
-                         llvm::ArrayRef<TensorType> inputs) {
-  double p = args.at("p").floatValue;
-  if (p < 0 || p >= 1)
-    return ShapeResult::fail("drop probability must be in [0, 1)", "p");
-  return sameShape(args, inputs);
-}
-
 ShapeResult inferWindowPool(const ArgMap &args,
                             llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
-    return *error;
-  if (auto error = checkPositive(args, {"k"}))
     return *error;
   int64_t k = intArg(args, "k");
   int64_t stride = intArg(args, "stride") > 0 ? intArg(args, "stride") : k;
@@ -438,8 +514,6 @@ ShapeResult inferFlatten(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
 ShapeResult inferDense(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkFloat(inputs))
     return *error;
-  if (auto error = checkPositive(args, {"out"}))
-    return *error;
   if (inputs[0].rank() == 0 || inputs[0].rank() > 2)
     return ShapeResult::fail("expects a vector [D] or a sequence [L, D], but "
                              "its input is " +
@@ -453,8 +527,6 @@ ShapeResult inferEmbed(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
   if (!inputs[0].isTokens())
     return ShapeResult::fail("expects tokens, but its input is " +
                              inputs[0].str());
-  if (auto error = checkPositive(args, {"dim"}))
-    return *error;
   return ShapeResult::ok(
       TensorType::floats({inputs[0].shape[0], intArg(args, "dim")}));
 }
@@ -469,8 +541,6 @@ ShapeResult inferSequenceSame(const ArgMap &,
 ShapeResult inferLstm(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
     return *error;
-  if (auto error = checkPositive(args, {"hidden", "layers"}))
-    return *error;
   int64_t width = intArg(args, "hidden") *
                   (args.at("bidirectional").boolValue ? 2 : 1);
   return ShapeResult::ok(TensorType::floats({inputs[0].shape[0], width}));
@@ -480,18 +550,12 @@ ShapeResult inferTransformer(const ArgMap &args,
                              llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
     return *error;
-  if (auto error = checkPositive(args, {"heads"}))
-    return *error;
   int64_t width = inputs[0].shape[1], heads = intArg(args, "heads");
   if (width % heads != 0)
     return ShapeResult::fail("width " + std::to_string(width) +
                                  " is not divisible by " +
                                  std::to_string(heads) + " heads",
                              "heads");
-  if (intArg(args, "ff") < 0)
-    return ShapeResult::fail("feed-forward width must be positive (0 means "
-                             "4 x width)",
-                             "ff");
   return ShapeResult::ok(inputs[0]);
 }
 
@@ -506,8 +570,6 @@ ShapeResult inferUpsample(const ArgMap &args,
                           llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
     return *error;
-  if (auto error = checkPositive(args, {"factor"}))
-    return *error;
   int64_t f = intArg(args, "factor");
   const auto &s = inputs[0].shape;
   if (s[1] * f > kMaxDim || s[2] * f > kMaxDim)
@@ -518,8 +580,6 @@ ShapeResult inferUpsample(const ArgMap &args,
 ShapeResult inferPatchify(const ArgMap &args,
                           llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 3, "an image [C, H, W]"))
-    return *error;
-  if (auto error = checkPositive(args, {"patch"}))
     return *error;
   int64_t p = intArg(args, "patch");
   const auto &s = inputs[0].shape;
@@ -536,8 +596,6 @@ ShapeResult inferUnpatchify(const ArgMap &args,
                             llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 2, "patches [N, C*P*P]"))
     return *error;
-  if (auto error = checkPositive(args, {"patch", "ch"}))
-    return *error;
   int64_t p = intArg(args, "patch"), ch = intArg(args, "ch");
   int64_t n = inputs[0].shape[0], d = inputs[0].shape[1];
   auto side = static_cast<int64_t>(std::llround(std::sqrt(double(n))));
@@ -550,13 +608,6 @@ ShapeResult inferUnpatchify(const ArgMap &args,
                                  std::to_string(ch * p * p),
                              "ch");
   return ShapeResult::ok(TensorType::floats({ch, side * p, side * p}));
-}
-
-ShapeResult inferMask(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
-  double ratio = args.at("ratio").floatValue;
-  if (ratio < 0 || ratio >= 1)
-    return ShapeResult::fail("mask ratio must be in [0, 1)", "ratio");
-  return sameShape(args, inputs);
 }
 
 ShapeResult inferConcat(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
@@ -593,11 +644,8 @@ ShapeResult inferReshape(const ArgMap &args,
   if (auto error = checkFloat(inputs))
     return *error;
   std::vector<int64_t> shape;
-  for (const ConstValue &item : args.at("shape").items) {
-    if (item.intValue <= 0 || item.intValue > kMaxDim)
-      return ShapeResult::fail("dimensions must be positive", "shape");
+  for (const ConstValue &item : args.at("shape").items)
     shape.push_back(item.intValue);
-  }
   TensorType out = TensorType::floats(shape);
   if (shape.empty() || out.elementCount() != inputs[0].elementCount())
     return ShapeResult::fail("cannot reshape " + inputs[0].str() + " (" +
@@ -607,15 +655,24 @@ ShapeResult inferReshape(const ArgMap &args,
   return ShapeResult::ok(out);
 }
 
-ParamSpec required(std::string name, ParamKind kind) {
-  return {std::move(name), kind, std::nullopt, {}};
+ParamSpec required(std::string name, ParamKind kind,
+                   std::optional<ValueRange> range = std::nullopt) {
+  return {std::move(name), kind, std::nullopt, {}, range};
 }
-ParamSpec withDefault(std::string name, ConstValue value) {
+ParamSpec withDefault(std::string name, ConstValue value,
+                      std::optional<ValueRange> range = std::nullopt) {
   ParamKind kind = value.kind == ConstValue::Kind::Int     ? ParamKind::Int
                    : value.kind == ConstValue::Kind::Float ? ParamKind::Float
                    : value.kind == ConstValue::Kind::Bool  ? ParamKind::Bool
                                                            : ParamKind::Word;
-  return {std::move(name), kind, std::move(value), {}};
+  return {std::move(name), kind, std::move(value), {}, range};
+}
+/// A size such as a channel count, kernel or stride: from 1 to kMaxDim.
+ParamSpec sizeParam(std::string name, std::optional<int64_t> byDefault = {}) {
+  if (byDefault)
+    return withDefault(std::move(name), ConstValue::ofInt(*byDefault),
+                       ValueRange::size());
+  return required(std::move(name), ParamKind::Int, ValueRange::size());
 }
 ParamSpec oneOf(std::string name, std::vector<std::string> choices) {
   ConstValue first = ConstValue::ofWord(choices.front());
@@ -733,70 +790,72 @@ std::vector<OpSpec> makeOps() {
   auto I = [](int64_t v) { return C::ofInt(v); };
   auto F = [](double v) { return C::ofFloat(v); };
   auto B = [](bool v) { return C::ofBool(v); };
-  const ParamKind Int = ParamKind::Int;
   return {
       op("conv",
-         {required("out", Int), withDefault("k", I(3)),
-          withDefault("stride", I(1)), withDefault("pad", I(-1))},
+         {sizeParam("out"), sizeParam("k", 3), sizeParam("stride", 1),
+          withDefault("pad", I(-1), ValueRange::atLeast(-1))},
          OpClass::Heavy, inferConv,
          "2-D convolution; pad -1 keeps the size ('same' padding)", 1,
          convParams),
       op("deconv",
-         {required("out", Int), withDefault("k", I(2)),
-          withDefault("stride", I(2)), withDefault("pad", I(0))},
+         {sizeParam("out"), sizeParam("k", 2), sizeParam("stride", 2),
+          withDefault("pad", I(0), ValueRange::atLeast(0))},
          OpClass::Heavy, inferDeconv, "2-D transposed convolution", 1,
          deconvParams),
       op("conv1d",
-         {required("out", Int), withDefault("k", I(3)),
-          withDefault("stride", I(1)), withDefault("pad", I(0))},
+         {sizeParam("out"), sizeParam("k", 3), sizeParam("stride", 1),
+          withDefault("pad", I(0), ValueRange::atLeast(0))},
          OpClass::Heavy, inferConv1d, "1-D convolution over a sequence", 1,
          conv1dParams),
       op("batchnorm", {}, OpClass::Normalization, inferBatchNorm,
          "batch normalisation over the channels of an image", 1,
          batchnormParams),
       op("layernorm", {}, OpClass::Normalization, sameShape,
-         "layer normalisation over the last dimension", 1,
-         layernormParams),
+         "layer normalisation over the last dimension", 1, layernormParams),
       op("norm", {}, OpClass::Normalization, sameShape,
          "batchnorm on images, layernorm on sequences and vectors", 1,
          normParams),
       op("relu", {}, OpClass::Pointwise, sameShape, "max(x, 0)"),
-      op("gelu", {}, OpClass::Pointwise, sameShape, "Gaussian error linear unit"),
+      op("gelu", {}, OpClass::Pointwise, sameShape,
+         "Gaussian error linear unit"),
       op("silu", {}, OpClass::Pointwise, sameShape, "x * sigmoid(x)"),
       op("tanh", {}, OpClass::Pointwise, sameShape, "hyperbolic tangent"),
       op("sigmoid", {}, OpClass::Pointwise, sameShape, "logistic function"),
-      op("dropout", {withDefault("p", F(0.1))}, OpClass::Pointwise,
-         inferDropout, "zeroes elements with probability p while training"),
-      op("maxpool", {withDefault("k", I(2)), withDefault("stride", I(0))},
+      op("dropout", {withDefault("p", F(0.1), ValueRange::fraction())},
+         OpClass::Pointwise, sameShape,
+         "zeroes elements with probability p while training"),
+      op("maxpool",
+         {sizeParam("k", 2),
+          withDefault("stride", I(0), ValueRange::atLeast(0))},
          OpClass::Layout, inferWindowPool,
          "max over k x k windows; stride 0 means k"),
-      op("avgpool", {withDefault("k", I(2)), withDefault("stride", I(0))},
+      op("avgpool",
+         {sizeParam("k", 2),
+          withDefault("stride", I(0), ValueRange::atLeast(0))},
          OpClass::Layout, inferWindowPool,
          "mean over k x k windows; stride 0 means k"),
       op("pool", {oneOf("kind", {"avg", "max"})}, OpClass::Reduction,
-         inferGlobalPool,
-         "global pooling: [C, H, W] -> [C], [L, D] -> [D]"),
+         inferGlobalPool, "global pooling: [C, H, W] -> [C], [L, D] -> [D]"),
       op("last", {}, OpClass::Layout, inferLast,
          "the last step of a sequence: [L, D] -> [D]"),
       op("flatten", {}, OpClass::Layout, inferFlatten,
          "all dimensions into one"),
-      op("reshape", {required("shape", ParamKind::IntList)}, OpClass::Layout,
-         inferReshape, "the same elements in another shape"),
-      op("dense", {required("out", Int), withDefault("bias", B(true))},
-         OpClass::Heavy, inferDense,
-         "affine map of the last dimension", 1, denseParams),
-      op("embed", {required("dim", Int)}, OpClass::Heavy, inferEmbed,
+      op("reshape", {required("shape", ParamKind::IntList, ValueRange::size())},
+         OpClass::Layout, inferReshape, "the same elements in another shape"),
+      op("dense", {sizeParam("out"), withDefault("bias", B(true))},
+         OpClass::Heavy, inferDense, "affine map of the last dimension", 1,
+         denseParams),
+      op("embed", {sizeParam("dim")}, OpClass::Heavy, inferEmbed,
          "token ids to vectors", 1, embedParams),
       op("posembed", {}, OpClass::Pointwise, inferSequenceSame,
-         "adds a learned position embedding", 1,
-         posembedParams),
+         "adds a learned position embedding", 1, posembedParams),
       op("lstm",
-         {required("hidden", Int), withDefault("layers", I(1)),
+         {sizeParam("hidden"), sizeParam("layers", 1),
           withDefault("bidirectional", B(false))},
          OpClass::Heavy, inferLstm, "LSTM over a sequence", 1, lstmParams),
       op("transformer",
-         {required("heads", Int), withDefault("ff", I(0)),
-          withDefault("dropout", F(0.0))},
+         {sizeParam("heads"), withDefault("ff", I(0), ValueRange::atLeast(0)),
+          withDefault("dropout", F(0.0), ValueRange::fraction())},
          OpClass::Heavy, inferTransformer,
          "post-norm transformer encoder layer (BERT style)", 1,
          transformerParams),
@@ -805,18 +864,19 @@ std::vector<OpSpec> makeOps() {
       op("argmax", {}, OpClass::Reduction, inferArgmax,
          "the index of the largest score at each position; passes no "
          "gradient"),
-      op("upsample", {withDefault("factor", I(2))}, OpClass::Layout,
-         inferUpsample, "nearest-neighbour upsampling"),
-      op("patchify", {required("patch", Int)}, OpClass::Layout, inferPatchify,
+      op("upsample", {sizeParam("factor", 2)}, OpClass::Layout, inferUpsample,
+         "nearest-neighbour upsampling"),
+      op("patchify", {sizeParam("patch")}, OpClass::Layout, inferPatchify,
          "an image into a sequence of flattened patches"),
-      op("unpatchify", {required("patch", Int), required("ch", Int)},
-         OpClass::Layout, inferUnpatchify, "patches back into an image"),
-      op("mask", {withDefault("ratio", F(0.75))}, OpClass::Pointwise,
-         inferMask, "zeroes a random fraction of sequence positions"),
+      op("unpatchify", {sizeParam("patch"), sizeParam("ch")}, OpClass::Layout,
+         inferUnpatchify, "patches back into an image"),
+      op("mask", {withDefault("ratio", F(0.75), ValueRange::fraction())},
+         OpClass::Pointwise, sameShape,
+         "zeroes a random fraction of sequence positions"),
       op("concat", {withDefault("dim", I(0))}, OpClass::Layout, inferConcat,
          "joins a tuple of tensors along a dimension", kVariadic),
-      op("sum", {}, OpClass::Pointwise, inferSum,
-         "adds the tensors of a tuple", kVariadic),
+      op("sum", {}, OpClass::Pointwise, inferSum, "adds the tensors of a tuple",
+         kVariadic),
   };
 }
 

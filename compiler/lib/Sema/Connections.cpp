@@ -52,6 +52,15 @@ AdapterPlan planAdapter(const TensorType &from, const TensorType &to,
   plan.from = from;
   plan.to = to;
 
+  // Token ids are indices, not quantities: a dense or conv adapter would
+  // compute with them as if they were.
+  if (from.isTokens() && from != to) {
+    error = "the encoder gives token ids " + from.str() +
+            ", which no adapter can turn into " + to.str() +
+            "; end the encoder with float activations (before its argmax)";
+    return plan;
+  }
+
   if (to.isTokens()) {
     // Hidden states [L, D] become token ids through scores over the
     // encoder's vocabulary (paper: softmax + argmax, which passes no

@@ -35,7 +35,10 @@ std::optional<ConstValue> Elaborator::evalConst(const ConstExpr &expr,
     return value;
   case ConstExpr::Kind::Name:
     if (auto it = params.find(expr.text); it != params.end()) {
+      // Used here, but written where the parameter got its value.
       value = it->second;
+      if (!value.origin.isValid())
+        value.origin = value.loc;
       value.loc = expr.loc;
       return value;
     }
@@ -145,6 +148,10 @@ Elaborator::evalArguments(const std::vector<Argument> &args,
   return values;
 }
 
+/// A dimension of a float type: a size.
+static const ParamSpec kDimension{
+    "dimension", ParamKind::Int, std::nullopt, {}, ValueRange::size()};
+
 /// `image[C, H, W]`, `tokens[len: L, vocab: V]`, `tensor[d0, ...]`.
 std::optional<TensorType> Elaborator::evalType(const TypeExpr &type,
                                                const ArgMap &params) {
@@ -152,19 +159,13 @@ std::optional<TensorType> Elaborator::evalType(const TypeExpr &type,
   if (!args)
     return std::nullopt;
   if (type.name == "tokens") {
-    static const Signature tokens{"tokens",
-                                  {{"len", ParamKind::Int, {}, {}},
-                                   {"vocab", ParamKind::Int, {}, {}}}};
+    static const Signature tokens{
+        "tokens",
+        {{"len", ParamKind::Int, {}, {}, ValueRange::size()},
+         {"vocab", ParamKind::Int, {}, {}, ValueRange::size()}}};
     auto bound = bindArguments(tokens, *args, type.loc, diag);
     if (!bound)
       return std::nullopt;
-    for (const char *name : {"len", "vocab"}) {
-      const ConstValue &v = bound->at(name);
-      if (v.intValue <= 0 || v.intValue > (int64_t(1) << 31)) {
-        diag.error(v.loc, std::string("'") + name + "' must be positive");
-        return std::nullopt;
-      }
-    }
     return TensorType::tokens(bound->at("len").intValue,
                               bound->at("vocab").intValue);
   }
@@ -184,13 +185,19 @@ std::optional<TensorType> Elaborator::evalType(const TypeExpr &type,
   }
   std::vector<int64_t> shape;
   for (const ArgumentValue &arg : *args) {
-    if (arg.value.kind != ConstValue::Kind::Int || !arg.name.empty() ||
-        arg.value.intValue <= 0 || arg.value.intValue > (int64_t(1) << 31)) {
-      diag.error(arg.loc, "dimensions must be positive integers, not " +
-                              arg.value.str());
+    std::string subject = "dimension " + std::to_string(shape.size() + 1) +
+                          " of " + quote(type.name);
+    if (!arg.name.empty()) {
+      diag.error(arg.loc, "the dimensions of " + quote(type.name) +
+                              " are positional; drop the name " +
+                              quote(arg.name));
       return std::nullopt;
     }
-    shape.push_back(arg.value.intValue);
+    ConstValue dim = arg.value;
+    dim.loc = arg.loc;
+    if (!checkValue(kDimension, dim, subject, diag))
+      return std::nullopt;
+    shape.push_back(dim.intValue);
   }
   return TensorType::floats(shape);
 }
@@ -198,6 +205,12 @@ std::optional<TensorType> Elaborator::evalType(const TypeExpr &type,
 //===----------------------------------------------------------------------===//
 // Names
 //===----------------------------------------------------------------------===//
+
+/// The file a value was written in: where it came from through parameters,
+/// else where it is used.
+static llvm::StringRef writtenIn(const ConstValue &value) {
+  return value.origin.isValid() ? value.origin.file : value.loc.file;
+}
 
 const Symbol *Elaborator::lookup(const Module &module, const std::string &name,
                                  Location loc, bool report) {
@@ -224,6 +237,40 @@ const Symbol *Elaborator::lookup(const Module &module, const std::string &name,
   if (!suggestion.empty())
     builder.note(loc, "did you mean " + quote(suggestion) + "?");
   return nullptr;
+}
+
+const Module &Elaborator::moduleWritten(const ConstValue &value,
+                                        const Module &fallback) const {
+  llvm::StringRef file = writtenIn(value);
+  for (const auto &module : program.modules)
+    if (module->path == file)
+      return *module;
+  return fallback;
+}
+
+const Symbol *Elaborator::resolveEncoder(const ConstValue &name,
+                                         const Module &module) {
+  const Symbol *symbol = lookup(moduleWritten(name, module), name.text,
+                                name.loc, /*report=*/false);
+  if (symbol && symbol->encoder)
+    return symbol;
+  auto builder =
+      reportValue(diag, name,
+                  quote(name.text) + " is not an encoder or "
+                                     "autoencoder declared in scope");
+  if (symbol)
+    builder.note(symbol->loc(), quote(name.text) + " is declared here");
+  return nullptr;
+}
+
+bool Elaborator::checkEncoderArguments(const Signature &signature,
+                                       const ArgMap &args,
+                                       const Module &module) {
+  for (const ParamSpec &param : signature.params)
+    if (param.kind == ParamKind::Encoder &&
+        !resolveEncoder(args.at(param.name), module))
+      return false;
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -273,8 +320,13 @@ std::optional<Signature> Elaborator::blockSignature(const BlockDecl &decl,
 static std::string instanceKey(const BlockDecl &decl, const ArgMap &params,
                                const std::vector<TensorType> &inputs) {
   std::string key = std::to_string(reinterpret_cast<uintptr_t>(&decl)) + "(";
-  for (const auto &[name, value] : params)
-    key += name + "=" + value.str() + ",";
+  for (const auto &[name, value] : params) {
+    key += name + "=" + value.str();
+    // A word (an encoder's name) means what it means where it was written.
+    if (value.kind == ConstValue::Kind::Word)
+      key += "@" + writtenIn(value).str();
+    key += ",";
+  }
   key += ")";
   for (const TensorType &input : inputs)
     key += input.str();
@@ -306,6 +358,8 @@ const BlockInstance *Elaborator::instantiate(const BlockDecl &decl,
   instance.params = std::move(params);
   instance.inputs = std::move(inputs);
   active.push_back(&decl);
+  DiagnosticEngine::Context context(
+      diag, callLoc, "in block " + quote(decl.name) + " applied here");
   BodyState state{instance, module, {}, {}, depth};
   bool ok = elaborateBody(state);
   active.pop_back();
@@ -405,12 +459,6 @@ bool Elaborator::elaborateBody(BodyState &state) {
                                             "with `return <value>`");
     return false;
   }
-  if (decl.isNetwork && nextInput == 0) {
-    diag.error(decl.loc, "network " + quote(decl.name) +
-                             " has no input; declare one such as `input x : "
-                             "image[1, 28, 28]`");
-    return false;
-  }
   if (!decl.isNetwork && nextInput != instance.inputs.size())
     return false; // Arity was checked at the call.
   warnUnused(state);
@@ -418,10 +466,14 @@ bool Elaborator::elaborateBody(BodyState &state) {
 }
 
 void Elaborator::warnUnused(const BodyState &state) {
+  // Every instance of a block has the same unused values: warn once.
   auto check = [&](const std::string &name, const Binding &binding) {
-    if (!binding.used)
-      diag.warning(binding.loc, (binding.isInput ? "input " : "value ") +
-                                    quote(name) + " is never used");
+    const Location &loc = binding.loc;
+    if (binding.used ||
+        !warnedUnused.insert({loc.file.str(), loc.line, loc.col}).second)
+      return;
+    diag.warning(loc, (binding.isInput ? "input " : "value ") + quote(name) +
+                          " is never used");
   };
   for (const auto &[name, binding] : state.retired)
     check(name, binding);
@@ -548,6 +600,13 @@ std::optional<ValueType> Elaborator::applyStage(const Stage &stage,
                                                 ValueType input,
                                                 Location inputLoc,
                                                 BodyState &state) {
+  if (++elaboratedStages > kMaxStages) {
+    diag.error(stage.loc, "the network grows past " +
+                              std::to_string(kMaxStages) +
+                              " ops (counting each block instance's stages); "
+                              "lower the repeat counts or the nesting");
+    return std::nullopt;
+  }
   StageInfo info;
   std::optional<ValueType> output;
   switch (stage.kind) {
@@ -564,9 +623,10 @@ std::optional<ValueType> Elaborator::applyStage(const Stage &stage,
       return std::nullopt;
     if (count->kind != ConstValue::Kind::Int || count->intValue < 1 ||
         count->intValue > kMaxRepeat) {
-      diag.error(stage.count->loc,
-                 "repeat count " + count->str() + " is out of range; it must "
-                 "be an integer from 1 to " + std::to_string(kMaxRepeat));
+      reportValue(diag, *count,
+                  "repeat count " + count->str() +
+                      " is out of range; it must be an integer from 1 to " +
+                      std::to_string(kMaxRepeat));
       return std::nullopt;
     }
     const Symbol *symbol = lookup(state.module, stage.call.callee,
@@ -655,7 +715,7 @@ std::optional<ValueType> Elaborator::applyCall(const Call &call,
   if (!signature)
     return std::nullopt;
   auto bound = bindArguments(*signature, *args, call.loc, diag);
-  if (!bound)
+  if (!bound || !checkEncoderArguments(*signature, *bound, state.module))
     return std::nullopt;
   size_t arity = blockArity(decl);
   if (arity != input.elements.size()) {
@@ -700,15 +760,9 @@ std::optional<ValueType> Elaborator::applyConnection(const Stage &stage,
     return std::nullopt;
   }
   const ConstValue &name = bound->at("encoder");
-  const Symbol *symbol = lookup(state.module, name.text, name.loc, false);
-  if (!symbol || !symbol->encoder) {
-    auto builder = diag.error(name.loc, quote(name.text) +
-                                            " is not an encoder or "
-                                            "autoencoder declared in scope");
-    if (symbol)
-      builder.note(symbol->loc(), quote(name.text) + " is declared here");
+  const Symbol *symbol = resolveEncoder(name, state.module);
+  if (!symbol)
     return std::nullopt;
-  }
   const EncoderInstance *encoder =
       elaborateEncoder(*symbol->encoder, *symbol->module);
   if (!encoder)
@@ -738,6 +792,13 @@ std::optional<ValueType> Elaborator::applyConnection(const Stage &stage,
 
 bool Elaborator::elaborateNetwork(const BlockDecl &network,
                                   const Module &module, const ArgMap &params) {
+  // Checked first: without an input, the body's first use of it would fail.
+  if (blockArity(network) == 0) {
+    diag.error(network.loc, "network " + quote(network.name) +
+                                " has no input; declare one such as `input x "
+                                ": image[1, 28, 28]`");
+    return false;
+  }
   BlockInstance &instance = program.instances.emplace_back();
   instance.decl = &network;
   instance.params = params;
@@ -764,25 +825,27 @@ struct PretrainKind {
   bool needsDecoder;
 };
 const std::vector<PretrainKind> &pretrainKinds() {
-  auto I = ConstValue::ofInt;
-  auto F = ConstValue::ofFloat;
+  auto ratio = [](double byDefault) {
+    return ParamSpec{"ratio",
+                     ParamKind::Float,
+                     ConstValue::ofFloat(byDefault),
+                     {},
+                     ValueRange::fraction()};
+  };
+  auto epochs = [](int64_t byDefault) {
+    return ParamSpec{"epochs",
+                     ParamKind::Int,
+                     ConstValue::ofInt(byDefault),
+                     {},
+                     ValueRange::atLeast(1)};
+  };
   static const std::vector<PretrainKind> kinds = {
-      {{"masked",
-        {{"ratio", ParamKind::Float, F(0.75), {}},
-         {"epochs", ParamKind::Int, I(10), {}}}},
-       PretrainKind::Input::Image,
-       true},
-      {{"reconstruct", {{"epochs", ParamKind::Int, I(10), {}}}},
-       PretrainKind::Input::Image,
-       true},
-      {{"masked_tokens",
-        {{"ratio", ParamKind::Float, F(0.15), {}},
-         {"epochs", ParamKind::Int, I(3), {}}}},
+      {{"masked", {ratio(0.75), epochs(10)}}, PretrainKind::Input::Image, true},
+      {{"reconstruct", {epochs(10)}}, PretrainKind::Input::Image, true},
+      {{"masked_tokens", {ratio(0.15), epochs(3)}},
        PretrainKind::Input::Tokens,
        false},
-      {{"decode", {{"epochs", ParamKind::Int, I(3), {}}}},
-       PretrainKind::Input::Any,
-       true},
+      {{"decode", {epochs(3)}}, PretrainKind::Input::Any, true},
   };
   return kinds;
 }
@@ -822,6 +885,13 @@ const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
 
   auto instantiatePart = [&](const Call &call,
                              const TensorType &in) -> const BlockInstance * {
+    if (lookupOp(call.callee)) {
+      diag.error(call.loc, quote(call.callee) +
+                               " is an op, not a block; an encoder's "
+                               "architecture is a block such as std.vision's "
+                               "conv_encoder");
+      return nullptr;
+    }
     const Symbol *symbol = lookup(module, call.callee, call.loc, true);
     if (!symbol)
       return nullptr;
@@ -838,7 +908,7 @@ const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
     if (!signature || !args)
       return nullptr;
     auto bound = bindArguments(*signature, *args, call.loc, diag);
-    if (!bound)
+    if (!bound || !checkEncoderArguments(*signature, *bound, module))
       return nullptr;
     if (blockArity(*symbol->block) != 1) {
       diag.error(call.loc, "an encoder or decoder block takes one input");
@@ -913,17 +983,20 @@ const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
       return fail(decl.pretrain->loc,
                   "`pretrain decode` trains a decoder on top of pre-trained "
                   "encoder weights; add `weights \"...\"`");
-    if (bound->at("epochs").intValue < 1)
-      return fail(bound->at("epochs").loc, "pre-training needs at least one "
-                                           "epoch");
     instance.pretrainKind = kind->signature.name;
     instance.pretrainArgs = *bound;
   }
-  if (instance.frozen && !decl.weights && !decl.pretrain)
-    return fail(decl.loc, std::string(what) + " " + quote(decl.name) +
-                              " is frozen but has neither `weights` nor "
-                              "`pretrain`: a frozen random encoder teaches "
-                              "nothing");
+  if (instance.frozen && !decl.weights && !decl.pretrain) {
+    bool explicitlyFrozen = decl.freezing == EncoderDecl::Freezing::Frozen;
+    auto builder = diag.error(
+        decl.loc, std::string(what) + " " + quote(decl.name) + " is frozen" +
+                      (explicitlyFrozen ? "" : " (the default)") +
+                      " but has neither `weights` nor `pretrain`: a frozen "
+                      "random encoder teaches nothing");
+    if (explicitlyFrozen)
+      builder.note(decl.freezingLoc, "it is frozen here");
+    return nullptr;
+  }
   EncoderInstance &stored = program.encoders.emplace_back(std::move(instance));
   encoders[&decl] = &stored;
   return &stored;

@@ -13,6 +13,9 @@
 
 #include "Imports.h"
 
+#include <set>
+#include <tuple>
+
 namespace dream {
 
 class Elaborator {
@@ -72,6 +75,16 @@ private:
                                      const ArgMap &params);
   const Symbol *lookup(const Module &module, const std::string &name,
                        Location loc, bool report);
+  /// The module whose file `value` was written in, or `fallback`.
+  const Module &moduleWritten(const ConstValue &value,
+                              const Module &fallback) const;
+  /// The encoder or autoencoder a word names, in the scope of the file it
+  /// was written in (`module` if it was not written in a file); reports and
+  /// returns nullptr if it names none.
+  const Symbol *resolveEncoder(const ConstValue &name, const Module &module);
+  /// Checks that every `encoder` parameter of a call names an encoder.
+  bool checkEncoderArguments(const Signature &signature, const ArgMap &args,
+                             const Module &module);
   void warnUnused(const BodyState &state);
 
   Program &program;
@@ -80,6 +93,10 @@ private:
   std::map<std::string, const BlockInstance *> memo;
   std::vector<const BlockDecl *> active;
   std::map<const EncoderDecl *, const EncoderInstance *> encoders;
+  /// Stages elaborated so far, in all instances, against kMaxStages.
+  unsigned elaboratedStages = 0;
+  /// Unused values already warned about, by file, line and column.
+  std::set<std::tuple<std::string, unsigned, unsigned>> warnedUnused;
 };
 
 /// Plans the adapters of a connection from hidden state `hidden` to the

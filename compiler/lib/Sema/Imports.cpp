@@ -9,6 +9,16 @@
 
 using namespace dream;
 
+/// `path` without `.` and `..` components when that names the same file, so
+/// that messages show "lib/head.dream" rather than "app/../lib/head.dream".
+static std::string normalize(llvm::StringRef path) {
+  llvm::SmallString<256> clean(path);
+  llvm::sys::path::remove_dots(clean, /*remove_dot_dot=*/true);
+  if (clean != path && llvm::sys::fs::equivalent(clean, path))
+    return clean.str().str();
+  return path.str();
+}
+
 const Module *ImportLoader::loadRoot(llvm::StringRef path) {
   return load(path, Location{});
 }
@@ -20,9 +30,11 @@ const Module *ImportLoader::load(llvm::StringRef path, Location importLoc) {
   for (size_t i = 0; i < stack.size(); ++i) {
     if (stack[i].first != key)
       continue;
-    auto builder = diag.error(importLoc, "import cycle: " + quote(path) +
+    // The cycle runs through the import being read in each of the files
+    // i .. n-1; the last of them is the import the error is at.
+    auto builder = diag.error(importLoc, "import cycle: " + quotePath(path) +
                                              " imports itself");
-    for (size_t j = i + 1; j < stack.size(); ++j)
+    for (size_t j = i; j + 1 < stack.size(); ++j)
       builder.note(stack[j].second, "through this import");
     return nullptr;
   }
@@ -34,12 +46,17 @@ const Module *ImportLoader::load(llvm::StringRef path, Location importLoc) {
     return nullptr;
   }
 
+  // Errors in an imported file, and in what it imports, say where it was
+  // imported from.
+  std::optional<DiagnosticEngine::Context> context;
+  if (importLoc.isValid())
+    context.emplace(diag, importLoc, "imported from here");
   std::string error;
   const std::string *text = sources.load(path, error);
   if (!text) {
     // The input itself has no importing location: name the file instead.
     Location where = importLoc.isValid() ? importLoc : Location{path, 0, 0};
-    diag.error(where, "cannot read " + quote(path) + ": " + error);
+    diag.error(where, "cannot read " + quotePath(path) + ": " + error);
     return nullptr;
   }
   std::unique_ptr<Module> parsed =
@@ -82,7 +99,7 @@ bool ImportLoader::resolveImport(const Module &from, const ImportDecl &import,
     llvm::SmallString<256> file(options.stdlibDir);
     llvm::sys::path::append(file, relative + ".dream");
     if (llvm::sys::fs::is_regular_file(file)) {
-      path = file.str().str();
+      path = normalize(file);
       return true;
     }
     std::vector<std::string> known;
@@ -91,9 +108,9 @@ bool ImportLoader::resolveImport(const Module &from, const ImportDecl &import,
          it != end && !ec; it.increment(ec))
       if (llvm::sys::path::extension(it->path()) == ".dream")
         known.push_back("std." + llvm::sys::path::stem(it->path()).str());
-    auto builder = diag.error(import.loc, "no standard module " +
-                                              quote(import.path) + " in " +
-                                              quote(options.stdlibDir));
+    auto builder =
+        diag.error(import.loc, "no standard module " + quote(import.path) +
+                                   " in " + quotePath(options.stdlibDir));
     std::string suggestion = closestMatch(import.path, known);
     if (!suggestion.empty())
       builder.note(import.loc, "did you mean " + quote(suggestion) + "?");
@@ -111,12 +128,12 @@ bool ImportLoader::resolveImport(const Module &from, const ImportDecl &import,
     llvm::SmallString<256> file(base);
     llvm::sys::path::append(file, import.path);
     if (llvm::sys::fs::is_regular_file(file)) {
-      path = file.str().str();
+      path = normalize(file);
       return true;
     }
   }
-  diag.error(import.loc, "cannot find imported file " + quote(import.path) +
-                             " next to " + quote(from.path) +
+  diag.error(import.loc, "cannot find imported file " + quotePath(import.path) +
+                             " next to " + quotePath(from.path) +
                              " or in any -I directory");
   return false;
 }

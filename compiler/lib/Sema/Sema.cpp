@@ -16,69 +16,77 @@ using namespace dream;
 
 namespace {
 
-/// A recipe key: a plain value of some kind, or a call to one of `calls`.
+/// A recipe key: a plain value checked against `value`, or a call to one of
+/// `calls` (a bare word such as `constant` is a call without arguments).
 struct RecipeKey {
   std::string key;
-  std::optional<ParamKind> valueKind;
+  std::optional<ParamSpec> value;
   std::vector<Signature> calls;
-  std::vector<std::string> words; ///< Allowed bare words (no arguments).
 };
 
 const std::vector<RecipeKey> &recipeKeys() {
   using C = ConstValue;
+  using R = ValueRange;
+  const ParamKind Int = ParamKind::Int, Float = ParamKind::Float;
   auto F = C::ofFloat;
   auto I = C::ofInt;
   ConstValue betas;
   betas.kind = C::Kind::List;
   betas.items = {F(0.9), F(0.999)};
-  auto list = [](std::string name, ConstValue value) {
-    return ParamSpec{std::move(name), ParamKind::Any, std::move(value), {}};
+  auto arg = [](std::string name, ParamKind kind, ConstValue value,
+                std::optional<ValueRange> range = std::nullopt) {
+    return ParamSpec{std::move(name), kind, std::move(value), {}, range};
+  };
+  auto value = [](std::string key, ParamKind kind,
+                  std::optional<ValueRange> range = std::nullopt) {
+    return RecipeKey{key, ParamSpec{key, kind, std::nullopt, {}, range}, {}};
+  };
+  auto adamLike = [&](std::string name, double lr, double eps,
+                      double weightDecay) {
+    return Signature{
+        std::move(name),
+        {arg("lr", Float, F(lr), R::positive()),
+         arg("betas", ParamKind::FloatPair, betas, R::fraction()),
+         arg("eps", Float, F(eps), R::positive()),
+         arg("weight_decay", Float, F(weightDecay), R::atLeast(0))}};
   };
   static const std::vector<RecipeKey> keys = {
-      {"data", ParamKind::Any, {}, {}},
+      value("data", ParamKind::Any),
       {"optimizer",
        std::nullopt,
-       {{"adam",
-         {{"lr", ParamKind::Float, F(0.005), {}},
-          list("betas", betas),
-          {"eps", ParamKind::Float, F(1e-5), {}},
-          {"weight_decay", ParamKind::Float, F(0), {}}}},
-        {"adamw",
-         {{"lr", ParamKind::Float, F(0.001), {}},
-          list("betas", betas),
-          {"eps", ParamKind::Float, F(1e-8), {}},
-          {"weight_decay", ParamKind::Float, F(0.01), {}}}},
+       {adamLike("adam", 0.005, 1e-5, 0),
+        adamLike("adamw", 0.001, 1e-8, 0.01),
         {"sgd",
-         {{"lr", ParamKind::Float, F(0.1), {}},
-          {"momentum", ParamKind::Float, F(0.9), {}},
-          {"weight_decay", ParamKind::Float, F(0), {}},
-          {"nesterov", ParamKind::Bool, C::ofBool(false), {}}}}},
-       {"adam", "adamw", "sgd"}},
-      {"lr", ParamKind::Float, {}, {}},
-      {"weight_decay", ParamKind::Float, {}, {}},
-      {"epochs", ParamKind::Int, {}, {}},
-      {"batch", ParamKind::Int, {}, {}},
-      {"seed", ParamKind::Int, {}, {}},
-      {"clip", ParamKind::Float, {}, {}},
-      {"label_smoothing", ParamKind::Float, {}, {}},
-      {"validation", ParamKind::Float, {}, {}},
-      {"preset", std::nullopt, {}, {"paper", "code"}},
+         {arg("lr", Float, F(0.1), R::positive()),
+          arg("momentum", Float, F(0.9), R::atLeast(0)),
+          arg("weight_decay", Float, F(0), R::atLeast(0)),
+          arg("nesterov", ParamKind::Bool, C::ofBool(false))}}}},
+      value("lr", Float, R::positive()),
+      value("weight_decay", Float, R::atLeast(0)),
+      value("epochs", Int, R::atLeast(1)),
+      value("batch", Int, R::atLeast(1)),
+      value("seed", Int),
+      value("clip", Float, R::atLeast(0)),
+      value("label_smoothing", Float, R::fraction()),
+      value("validation", Float, R::fraction()),
+      {"preset", std::nullopt, {{"paper", {}}, {"code", {}}}},
       {"schedule",
        std::nullopt,
-       {{"cosine", {{"warmup", ParamKind::Float, F(0), {}}}},
-        {"linear", {{"warmup", ParamKind::Float, F(0.1), {}}}},
+       {{"constant", {}},
+        {"cosine", {arg("warmup", Float, F(0), R::fraction())}},
+        {"linear", {arg("warmup", Float, F(0.1), R::fraction())}},
         {"step",
-         {{"every", ParamKind::Int, I(10), {}},
-          {"gamma", ParamKind::Float, F(0.1), {}},
-          {"warmup", ParamKind::Float, F(0), {}}}}},
-       {"constant", "cosine", "linear", "step"}},
+         {arg("every", Int, I(10), R::atLeast(1)),
+          arg("gamma", Float, F(0.1), R::positive()),
+          arg("warmup", Float, F(0), R::fraction())}}}},
       {"augment",
        std::nullopt,
-       {{"randaugment",
-         {{"n", ParamKind::Int, I(2), {}}, {"m", ParamKind::Int, I(9), {}}}},
-        {"mixup", {{"alpha", ParamKind::Float, F(0.2), {}}}},
-        {"word_noise", {{"fraction", ParamKind::Float, F(0.1), {}}}}},
-       {"none", "randaugment", "mixup", "word_noise"}},
+       {{"none", {}},
+        {"randaugment",
+         {arg("n", Int, I(2), R::atLeast(0)),
+          arg("m", Int, I(9), R::between(0, 30))}},
+        {"mixup", {arg("alpha", Float, F(0.2), R::positive())}},
+        {"word_noise", {arg("fraction", Float, F(0.1), R::fraction())}}}},
   };
   return keys;
 }
@@ -168,8 +176,16 @@ private:
         Location where = train && options.network.empty()
                              ? train->loc
                              : Location{root.path, 0, 0};
-        diag.error(where, "no network named " + quote(wanted) + " in " +
-                              quote(root.path));
+        auto builder = diag.error(where, "no network named " + quote(wanted) +
+                                             " in " + quotePath(root.path));
+        std::vector<std::string> names;
+        for (const BlockDecl *candidate : networks)
+          names.push_back(candidate->name);
+        std::string suggestion = closestMatch(wanted, names);
+        for (const BlockDecl *candidate : networks)
+          if (candidate->name == suggestion)
+            builder.note(candidate->loc,
+                         "did you mean " + quote(suggestion) + "?");
         return false;
       }
     } else if (networks.size() == 1) {
@@ -206,34 +222,55 @@ private:
         return false;
       args = *recipeArgs;
     }
+    // The parameter an argument binds, by name or by position.
+    auto paramOf = [&](size_t i) -> llvm::StringRef {
+      if (!args[i].name.empty() || i >= signature->params.size())
+        return args[i].name;
+      return signature->params[i].name;
+    };
+    // -D messages have no source position: they name the file.
+    Location defineLoc{network.loc.file, 0, 0};
     for (const auto &[name, text] : options.defines) {
       const ParamSpec *spec = signature->find(name);
       if (!spec) {
         std::string known;
         for (const ParamSpec &param : signature->params)
           known += (known.empty() ? "" : ", ") + param.name;
-        diag.error(Location{network.loc.file, 0, 0},
+        diag.error(defineLoc,
                    "-D " + name + ": network " + quote(network.name) +
                        " has no parameter " + quote(name) +
                        (known.empty() ? "" : " (it has " + known + ")"));
         return false;
       }
-      auto value = parseDefine(name, text, network.loc.file);
+      auto value = parseDefine(*spec, network, text, defineLoc);
       if (!value)
         return false;
-      // -D wins over the recipe: drop the recipe's argument of that name.
+      // -D wins over the recipe: it replaces the recipe's argument in place,
+      // so that the positions of the others still hold.
+      bool replaced = false;
       for (size_t i = 0; i < args.size(); ++i) {
-        llvm::StringRef argName = args[i].name;
-        if (argName.empty() && i < signature->params.size())
-          argName = signature->params[i].name;
-        if (argName == name) {
-          args[i].name = name;
-          args[i].value = *value;
-        }
+        if (paramOf(i) != name)
+          continue;
+        args[i].value = *value;
+        args[i].loc = defineLoc;
+        replaced = true;
       }
-      if (std::none_of(args.begin(), args.end(),
-                       [&](const ArgumentValue &a) { return a.name == name; }))
-        args.push_back({name, Location{}, *value});
+      if (!replaced)
+        args.push_back({name, defineLoc, *value});
+    }
+    for (const ParamSpec &param : signature->params) {
+      bool given = false;
+      for (size_t i = 0; i < args.size(); ++i)
+        given |= paramOf(i) == param.name;
+      if (given || param.defaultValue)
+        continue;
+      diag.error(train ? train->loc : network.loc,
+                 "network " + quote(network.name) + " needs a value for " +
+                     quote(param.name) + ": give it in the recipe, `train " +
+                     network.name + "(" + param.name +
+                     ": ...)`, or on the command line, -D " + param.name +
+                     "=VALUE");
+      return false;
     }
     auto bound =
         bindArguments(*signature, args, train ? train->loc : network.loc, diag);
@@ -243,40 +280,61 @@ private:
     return true;
   }
 
-  /// -D values: integers, floats, true/false, otherwise a word.
-  std::optional<ConstValue> parseDefine(const std::string &name,
+  /// The value of `-D NAME=TEXT` for parameter `spec`: the text itself for a
+  /// string parameter; otherwise an int, a float, true/false or a word, which
+  /// must fit the parameter's kind.
+  std::optional<ConstValue> parseDefine(const ParamSpec &spec,
+                                        const BlockDecl &network,
                                         const std::string &text,
-                                        llvm::StringRef file) {
-    ConstValue value;
+                                        Location defineLoc) {
+    const std::string &name = spec.name;
     if (text.empty()) {
-      diag.error(Location{file, 0, 0}, "-D " + name + " needs a value: -D " +
-                                           name + "=VALUE");
+      diag.error(defineLoc,
+                 "-D " + name + " needs a value: -D " + name + "=VALUE");
       return std::nullopt;
     }
+    ConstValue value;
     llvm::StringRef ref(text);
-    if (!ref.getAsInteger(10, value.intValue))
-      return ConstValue::ofInt(value.intValue);
     double number;
-    if (!ref.getAsDouble(number) && std::isfinite(number))
-      return ConstValue::ofFloat(number);
-    if (text == "true" || text == "false")
-      return ConstValue::ofBool(text == "true");
-    return ConstValue::ofWord(text);
+    if (spec.kind == ParamKind::String) {
+      value.kind = ConstValue::Kind::String;
+      value.text = text;
+    } else if (!ref.getAsInteger(10, value.intValue)) {
+      value.kind = ConstValue::Kind::Int;
+    } else if (!ref.getAsDouble(number) && std::isfinite(number)) {
+      value = ConstValue::ofFloat(number);
+    } else if (text == "true" || text == "false") {
+      value = ConstValue::ofBool(text == "true");
+    } else {
+      value = ConstValue::ofWord(text);
+    }
+    value.loc = defineLoc;
+    if (fitsKind(spec.kind, value))
+      return value;
+    llvm::StringRef kind = paramKindName(spec.kind);
+    diag.error(defineLoc, "-D " + name + "=" + text + ": parameter " +
+                              quote(name) + " of " + quote(network.name) +
+                              " is " + (kind.front() == 'i' ? "an " : "a ") +
+                              kind.str() + ", not " + describeValue(value));
+    return std::nullopt;
   }
 
   bool resolveRecipe(const TrainDecl *train) {
-    std::string preset = "paper";
-    std::map<std::string, Location> seen;
-    // The preset is the base the other items override; its own value is
-    // checked with the other items below. The grammar reads the bare word
-    // as a call without arguments.
+    // The preset is the base that the other items override, whatever its
+    // position: it is resolved first.
+    const RecipeItem *preset = nullptr;
     if (train)
       for (const RecipeItem &item : train->items)
-        if (item.key == "preset" && item.call && item.call->args.empty())
-          preset = item.call->callee;
-    program.recipe = presetSettings(preset == "code" ? "code" : "paper");
+        if (item.key == "preset" && !preset)
+          preset = &item;
+    std::optional<RecipeSetting> presetSetting;
+    if (preset && !(presetSetting = resolveItem(*preset)))
+      return false;
+    program.recipe =
+        presetSettings(presetSetting ? presetSetting->value.text : "paper");
     if (!train)
       return true;
+    std::map<std::string, Location> seen;
     for (const RecipeItem &item : train->items) {
       if (auto it = seen.find(item.key); it != seen.end()) {
         diag.error(item.loc, "recipe setting " + quote(item.key) +
@@ -285,8 +343,10 @@ private:
         return false;
       }
       seen[item.key] = item.loc;
-      if (!resolveItem(item))
+      auto setting = &item == preset ? presetSetting : resolveItem(item);
+      if (!setting)
         return false;
+      program.recipe[item.key] = *setting;
     }
     // `lr` and `weight_decay` are shorthands for the optimizer's arguments.
     for (const char *key : {"lr", "weight_decay"}) {
@@ -300,7 +360,8 @@ private:
     return true;
   }
 
-  bool resolveItem(const RecipeItem &item) {
+  /// Resolves one recipe item against the table of keys.
+  std::optional<RecipeSetting> resolveItem(const RecipeItem &item) {
     const RecipeKey *key = nullptr;
     std::vector<std::string> names;
     for (const RecipeKey &candidate : recipeKeys()) {
@@ -315,97 +376,107 @@ private:
       std::string suggestion = closestMatch(item.key, names);
       if (!suggestion.empty())
         builder.note(item.loc, "did you mean " + quote(suggestion) + "?");
-      return false;
+      return std::nullopt;
     }
-    RecipeSetting setting;
-    setting.loc = item.loc;
-    // A bare word or a call to one of the key's callables.
-    std::string callee;
-    std::vector<Argument> noArgs;
-    const std::vector<Argument> *callArgs = &noArgs;
-    if (item.call) {
-      callee = item.call->callee;
-      callArgs = &item.call->args;
-    } else if (item.value->kind == ConstExpr::Kind::Name && !key->valueKind) {
-      callee = item.value->text;
+    if (key->value) {
+      auto value = itemValue(item);
+      if (!value || !checkItemValue(item, *key->value, *value))
+        return std::nullopt;
+      return RecipeSetting{*value, {}, item.loc};
     }
-    if (!key->valueKind) {
-      if (std::find(key->words.begin(), key->words.end(), callee) ==
-          key->words.end()) {
-        diag.error(item.call ? item.call->loc : item.loc,
-                   "unknown " + item.key + " " + quote(callee) +
-                       "; expected " + llvm::join(key->words, ", "));
-        return false;
-      }
-      setting.value = ConstValue::ofWord(callee);
-      setting.value.loc = item.loc;
-      for (const Signature &signature : key->calls) {
-        if (signature.name != callee)
-          continue;
-        auto args = elaborator.evalArguments(*callArgs, {});
-        if (!args)
-          return false;
-        auto bound = bindArguments(signature, *args, item.loc, diag);
-        if (!bound)
-          return false;
-        setting.args = *bound;
-      }
-      program.recipe[item.key] = setting;
-      return true;
-    }
-    std::optional<ConstValue> value;
-    if (item.call) {
-      // The grammar reads a bare word such as `fashion_mnist` as a call
-      // without arguments.
-      if (!item.call->args.empty()) {
-        diag.error(item.call->loc, quote(item.key) +
-                                       " takes a value, not a call");
-        return false;
-      }
-      value = ConstValue::ofWord(item.call->callee);
-      value->loc = item.call->loc;
-    } else {
-      value = elaborator.evalConst(*item.value, {});
-    }
-    if (!value)
-      return false;
-    if (item.key == "data") {
-      if (value->kind != ConstValue::Kind::Word &&
-          value->kind != ConstValue::Kind::String) {
-        diag.error(item.loc, "`data` names a data set, such as fashion_mnist "
-                             "or \"csv:DIR\"");
-        return false;
-      }
-    } else {
-      Signature single{item.key, {{item.key, *key->valueKind, {}, {}}}};
-      auto bound = bindArguments(single, {{"", value->loc, *value}},
-                                 item.loc, diag);
-      if (!bound)
-        return false;
-      *value = bound->at(item.key);
-      if (!checkRange(item.key, *value))
-        return false;
-    }
-    setting.value = *value;
-    program.recipe[item.key] = setting;
-    return true;
+    return resolveCall(item, key->calls);
   }
 
-  bool checkRange(const std::string &key, const ConstValue &value) {
-    auto fail = [&](std::string rule) {
-      diag.error(value.loc, quote(key) + " " + rule + ", not " + value.str());
+  /// A recipe item that calls one of `calls`, or names one as a bare word
+  /// (a call without arguments). The arguments it does not give take the
+  /// preset's values when the preset calls the same callee (`preset code`
+  /// then `optimizer adam(lr: 0.01)` keeps the code's eps), else the
+  /// callee's defaults.
+  std::optional<RecipeSetting> resolveCall(const RecipeItem &item,
+                                           llvm::ArrayRef<Signature> calls) {
+    std::vector<std::string> callees;
+    for (const Signature &signature : calls)
+      callees.push_back(signature.name);
+    std::string expected = llvm::join(callees, ", ");
+    ConstValue callee;
+    const std::vector<Argument> noArgs;
+    const std::vector<Argument> *args = &noArgs;
+    if (item.call) {
+      callee = ConstValue::ofWord(item.call->callee);
+      callee.loc = item.call->loc;
+      args = &item.call->args;
+    } else {
+      auto value = elaborator.evalConst(*item.value, {});
+      if (!value)
+        return std::nullopt;
+      callee = *value;
+      if (callee.kind != ConstValue::Kind::Word) {
+        diag.error(callee.loc, quote(item.key) + " must be one of " + expected +
+                                   ", not " + describeValue(callee));
+        return std::nullopt;
+      }
+    }
+    auto found = llvm::find_if(calls, [&](const Signature &signature) {
+      return signature.name == callee.text;
+    });
+    if (found == calls.end()) {
+      auto builder = diag.error(callee.loc, "unknown " + item.key + " " +
+                                                quote(callee.text) +
+                                                "; expected " + expected);
+      std::string suggestion = closestMatch(callee.text, callees);
+      if (!suggestion.empty())
+        builder.note(callee.loc, "did you mean " + quote(suggestion) + "?");
+      return std::nullopt;
+    }
+    Signature signature = withPresetDefaults(item.key, *found);
+    auto values = elaborator.evalArguments(*args, {});
+    if (!values)
+      return std::nullopt;
+    auto bound = bindArguments(signature, *values, callee.loc, diag);
+    if (!bound)
+      return std::nullopt;
+    callee.loc = item.loc;
+    return RecipeSetting{callee, *bound, item.loc};
+  }
+
+  /// `signature` with the preset's arguments as defaults when the preset's
+  /// setting for `key` calls the same callee.
+  Signature withPresetDefaults(const std::string &key, Signature signature) {
+    auto preset = program.recipe.find(key);
+    if (preset == program.recipe.end() ||
+        preset->second.value.text != signature.name)
+      return signature;
+    for (ParamSpec &param : signature.params)
+      if (auto it = preset->second.args.find(param.name);
+          it != preset->second.args.end())
+        param.defaultValue = it->second;
+    return signature;
+  }
+
+  /// The value of a plain recipe item. The grammar reads a bare word such
+  /// as `fashion_mnist` as a call without arguments.
+  std::optional<ConstValue> itemValue(const RecipeItem &item) {
+    if (!item.call)
+      return elaborator.evalConst(*item.value, {});
+    if (!item.call->args.empty()) {
+      diag.error(item.call->loc,
+                 quote(item.key) + " takes a value, not a call");
+      return std::nullopt;
+    }
+    ConstValue value = ConstValue::ofWord(item.call->callee);
+    value.loc = item.call->loc;
+    return value;
+  }
+
+  bool checkItemValue(const RecipeItem &item, const ParamSpec &spec,
+                      ConstValue &value) {
+    if (item.key == "data" && value.kind != ConstValue::Kind::Word &&
+        value.kind != ConstValue::Kind::String) {
+      diag.error(item.loc, "`data` names a data set, such as fashion_mnist "
+                           "or \"csv:DIR\"");
       return false;
-    };
-    if ((key == "epochs" || key == "batch") && value.intValue < 1)
-      return fail("must be at least 1");
-    if (key == "lr" && value.floatValue <= 0)
-      return fail("must be positive");
-    if ((key == "weight_decay" || key == "clip") && value.floatValue < 0)
-      return fail("must not be negative");
-    if ((key == "label_smoothing" || key == "validation") &&
-        (value.floatValue < 0 || value.floatValue >= 1))
-      return fail("must be in [0, 1)");
-    return true;
+    }
+    return checkValue(spec, value, quote(item.key), diag);
   }
 
   DiagnosticEngine &diag;

@@ -103,6 +103,10 @@ DiagnosticEngine::Builder::~Builder() {
     return;
   for (const Entry &entry : entries)
     engine->print(entry.severity, entry.loc, entry.message);
+  printContext();
+}
+
+void DiagnosticEngine::Builder::printContext() {
   // A context at a place the diagnostic already shows adds nothing.
   std::vector<const Entry *> notes;
   for (const Entry &frame : context)
@@ -110,13 +114,13 @@ DiagnosticEngine::Builder::~Builder() {
           return sameLocation(e.loc, frame.loc);
         }))
       notes.push_back(&frame);
-  size_t skipped = notes.size() > kMaxContextNotes
-                       ? notes.size() - kMaxContextNotes
-                       : 0;
+  size_t skipped =
+      notes.size() > kMaxContextNotes ? notes.size() - kMaxContextNotes : 0;
   for (size_t i = 0; i < notes.size(); ++i) {
     if (skipped && i == kMaxContextNotes / 2) {
       engine->print(Severity::Note, {},
-                    "(" + std::to_string(skipped) + " more contexts skipped)");
+                    "(" + std::to_string(skipped) + " more context" +
+                        (skipped == 1 ? "" : "s") + " skipped)");
       i += skipped - 1;
       continue;
     }
@@ -153,6 +157,34 @@ DiagnosticEngine::Context::~Context() { engine.contexts.pop_back(); }
 /// a pathological input cannot turn one diagnostic into megabytes of output.
 static constexpr size_t kMaxQuotedLine = 160;
 
+/// The quoted form of `line` and the marker line that puts a caret under
+/// byte `caret`. Tabs stay tabs under the caret so it lines up in any
+/// terminal; control bytes and bytes that are not valid UTF-8 are shown as
+/// '?' so the quote cannot corrupt the terminal. One marker column per
+/// character, not per byte.
+static void showLine(llvm::StringRef line, size_t caret, std::string &shown,
+                     std::string &marker) {
+  auto *bytes = reinterpret_cast<const llvm::UTF8 *>(line.data());
+  for (size_t i = 0; i < line.size();) {
+    char c = line[i];
+    size_t length = 1;
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      length = llvm::getNumBytesForUTF8(bytes[i]);
+      if (i + length > line.size() ||
+          !llvm::isLegalUTF8Sequence(bytes + i, bytes + i + length))
+        length = 0;
+    }
+    bool printable = c == '\t' || static_cast<unsigned char>(c) >= 0x20;
+    if (length == 0 || !printable || c == 0x7f)
+      shown += '?';
+    else
+      shown.append(line.data() + i, length);
+    if (i < caret)
+      marker += c == '\t' ? '\t' : ' ';
+    i += std::max<size_t>(length, 1);
+  }
+}
+
 void DiagnosticEngine::print(Severity severity, Location loc,
                              llvm::StringRef message) {
   if (loc.isValid())
@@ -181,32 +213,10 @@ void DiagnosticEngine::print(Severity severity, Location loc,
     begin = caret > kMaxQuotedLine / 2 ? caret - kMaxQuotedLine / 2 : 0;
     line = line.substr(begin, kMaxQuotedLine);
   }
-  // Tabs stay tabs under the caret so it lines up in any terminal; control
-  // bytes and bytes that are not valid UTF-8 are shown as '?' so the quote
-  // cannot corrupt the terminal. One marker column per character.
   std::string shown, marker;
-  auto *bytes = reinterpret_cast<const llvm::UTF8 *>(line.data());
-  for (size_t i = 0; i < line.size();) {
-    char c = line[i];
-    size_t length = 1;
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      length = llvm::getNumBytesForUTF8(bytes[i]);
-      if (i + length > line.size() ||
-          !llvm::isLegalUTF8Sequence(bytes + i, bytes + i + length))
-        length = 0;
-    }
-    bool printable = c == '\t' || static_cast<unsigned char>(c) >= 0x20;
-    if (length == 0 || !printable || c == 0x7f)
-      shown += '?';
-    else
-      shown.append(line.data() + i, length);
-    if (begin + i < caret)
-      marker += c == '\t' ? '\t' : ' ';
-    i += std::max<size_t>(length, 1);
-  }
+  showLine(line, caret - begin, shown, marker);
   os << "  " << shown << "\n  " << marker << "^\n";
 }
-
 std::string dream::quotePath(llvm::StringRef path) {
   return "'" + path.str() + "'";
 }

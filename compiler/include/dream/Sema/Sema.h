@@ -26,6 +26,10 @@ namespace dream {
 constexpr int64_t kMaxRepeat = 64;
 constexpr unsigned kMaxImportDepth = 32;
 constexpr unsigned kMaxInstanceDepth = 64;
+/// Stages (op, block and connection applications) elaborated over all block
+/// instances: nested repeats whose shapes change at every call would
+/// otherwise instantiate blocks by the hundred thousand.
+constexpr unsigned kMaxStages = 20000;
 
 struct BlockInstance;
 struct EncoderInstance;

@@ -19,6 +19,10 @@
 
 namespace dream {
 
+/// Dimensions and sizes beyond this are refused: they only come from
+/// mistakes and would overflow the arithmetic of later stages.
+constexpr int64_t kMaxDim = int64_t(1) << 31;
+
 /// The type of one tensor per sample: float activations of any rank, or a
 /// sequence of token ids drawn from a vocabulary.
 struct TensorType {
@@ -75,6 +79,10 @@ struct ConstValue {
   std::string text;
   std::vector<ConstValue> items; ///< List (also tuples).
   Location loc;
+  /// For a value that came through a parameter: where it was first written
+  /// (a parameter default or a call's argument). A word's scope is that of
+  /// the file it was written in.
+  Location origin;
 
   static ConstValue ofInt(int64_t v) {
     ConstValue c;

@@ -90,6 +90,8 @@ public:
     Builder &note(Location loc, std::string message);
 
   private:
+    void printContext();
+
     DiagnosticEngine *engine;
     std::vector<Entry> entries;
     /// The contexts open when the error was reported, innermost first.
