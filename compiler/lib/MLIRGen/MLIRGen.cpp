@@ -283,20 +283,11 @@ private:
     mlir::Type hidden = type(info.output.single());
     auto encoder = mlir::FlatSymbolRefAttr::get(
         builder.getStringAttr(connection.encoder->decl->name));
-    mlir::Operation *op;
     bool decoded = connection.options.count("returns") &&
                    connection.options.at("returns").text == "decoded";
-    if (connection.isDream)
-      op = builder.create<DreamOp>(
-          where, hidden, input.values.front(), encoder,
-          builder.getStringAttr(connection.in.kind),
-          builder.getI64IntegerAttr(connection.in.stride),
-          builder.getStringAttr(connection.out.kind),
-          builder.getI64IntegerAttr(connection.out.stride),
-          option("share", "per_block"), option("grad", "through"),
-          option("masking", "train"), builder.getBoolAttr(false));
-    else
-      op = builder.create<SleepOp>(
+    auto create = [&](auto tag) -> mlir::Operation * {
+      using ConnectionOp = decltype(tag);
+      return builder.create<ConnectionOp>(
           where, hidden, input.values.front(), encoder,
           builder.getStringAttr(connection.in.kind),
           builder.getI64IntegerAttr(connection.in.stride),
@@ -304,6 +295,9 @@ private:
           builder.getI64IntegerAttr(connection.out.stride),
           option("share", "per_block"), option("grad", "through"),
           option("masking", "train"), builder.getBoolAttr(decoded));
+    };
+    mlir::Operation *op =
+        connection.isDream ? create(DreamOp()) : create(SleepOp());
     op->setAttr(kScopeAttr, builder.getStringAttr(body.scope(
                                 connection.isDream ? "dream" : "sleep")));
     return {{op->getResult(0)}, info.output};

@@ -480,7 +480,7 @@ ShapeResult inferWindowPool(const ArgMap &args,
   return ShapeResult::ok(TensorType::floats({s[0], *h, *w}));
 }
 
-ShapeResult inferGlobalPool(const ArgMap &args,
+ShapeResult inferGlobalPool(const ArgMap &,
                             llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkFloat(inputs))
     return *error;
@@ -489,7 +489,6 @@ ShapeResult inferGlobalPool(const ArgMap &args,
     return ShapeResult::ok(TensorType::floats({s[0]}));
   if (s.size() == 2)
     return ShapeResult::ok(TensorType::floats({s[1]}));
-  (void)args;
   return ShapeResult::fail("expects an image [C, H, W] or a sequence [L, D], "
                            "but its input is " +
                            inputs[0].str());

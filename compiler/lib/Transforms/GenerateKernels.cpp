@@ -137,12 +137,10 @@ public:
   /// The number of elements a reduction over `dims` of `input` sums, as
   /// an f32 scalar (the batch is only known at run time).
   Value count(Value input, llvm::ArrayRef<unsigned> dims) {
-    auto type = mlir::cast<mlir::RankedTensorType>(input.getType());
     Value total = b.create<mlir::arith::ConstantIndexOp>(loc, 1);
     for (unsigned dim : dims) {
       Value size = b.create<mlir::tensor::DimOp>(loc, input, dim);
       total = b.create<mlir::arith::MulIOp>(loc, total, size);
-      (void)type;
     }
     Value asInt = b.create<mlir::arith::IndexCastOp>(loc, b.getI64Type(), total);
     return b.create<mlir::arith::SIToFPOp>(loc, b.getF32Type(), asInt);
@@ -179,8 +177,6 @@ public:
                                               g.identity(rank));
       return g.elementwise(operands, maps, type, fn);
     };
-    auto &b = g.b;
-    (void)b;
     if (mlir::isa<ReluOp>(op))
       return same([](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
         return nb.create<mlir::arith::MaximumFOp>(l, a[0], constant(nb, l, 0))
@@ -322,16 +318,22 @@ private:
                      {1}, {1}, eps);
   }
 
+  /// The dims of `type` but the last, and the type of one value per row:
+  /// what layer norm and softmax reduce to.
+  static std::pair<llvm::SmallVector<unsigned>, mlir::RankedTensorType>
+  rowsOf(mlir::RankedTensorType type) {
+    llvm::SmallVector<unsigned> rows;
+    for (unsigned d = 0; d + 1 < type.getRank(); ++d)
+      rows.push_back(d);
+    auto rowType = mlir::RankedTensorType::get(type.getShape().drop_back(),
+                                               type.getElementType());
+    return {rows, rowType};
+  }
+
   Value layernorm(LayerNormOp ln, llvm::ArrayRef<Value> operands,
                   mlir::RankedTensorType type) {
     unsigned rank = type.getRank();
-    llvm::SmallVector<unsigned> rows;
-    llvm::SmallVector<int64_t> rowShape;
-    for (unsigned d = 0; d + 1 < rank; ++d) {
-      rows.push_back(d);
-      rowShape.push_back(type.getDimSize(d));
-    }
-    auto statType = mlir::RankedTensorType::get(rowShape, type.getElementType());
+    auto [rows, statType] = rowsOf(type);
     auto [mean, var] = moments(operands[0], rank, rows, statType);
     return normalise(operands[0], mean, var, operands[1], operands[2], type,
                      rows, {rank - 1}, ln.getEps().convertToDouble());
@@ -339,13 +341,7 @@ private:
 
   Value softmax(Value x, mlir::RankedTensorType type) {
     unsigned rank = type.getRank();
-    llvm::SmallVector<unsigned> rows;
-    llvm::SmallVector<int64_t> rowShape;
-    for (unsigned d = 0; d + 1 < rank; ++d) {
-      rows.push_back(d);
-      rowShape.push_back(type.getDimSize(d));
-    }
-    auto rowType = mlir::RankedTensorType::get(rowShape, type.getElementType());
+    auto [rows, rowType] = rowsOf(type);
     auto rowMap = g.map(rank, rows);
     // The maximum only keeps exp() in range; softmax does not depend on it,
     // so it carries no gradient.
@@ -459,12 +455,12 @@ differentiateBody(mlir::Block &body, mlir::OpBuilder &nb, mlir::Location l,
       return op.emitOpError("has no derivative rule");
     }
   }
-  llvm::SmallVector<Value> result_adjoints;
+  llvm::SmallVector<Value> inputAdjoints;
   for (unsigned i = 0; i < numInputs; ++i) {
     auto it = adjoint.find(body.getArgument(i));
-    result_adjoints.push_back(it == adjoint.end() ? Value() : it->second);
+    inputAdjoints.push_back(it == adjoint.end() ? Value() : it->second);
   }
-  return result_adjoints;
+  return inputAdjoints;
 }
 
 /// Adds the gradient contributions of `generic`'s inputs, given the
@@ -597,8 +593,6 @@ struct GenerateKernelsPass
   mlir::LogicalResult generate(mlir::ModuleOp module, FusedOp region) {
     std::string name = region.getKernel().str();
     mlir::Type resultType = region.getResult().getType();
-    auto *context = module.getContext();
-    (void)context;
 
     // Forward, training mode: the result and the batch statistics.
     mlir::func::FuncOp forward =
