@@ -18,7 +18,12 @@ for name in ["HOME", "DREAMC_DATA", "DREAMC_VENV"]:
     if name in os.environ:
         config.environment[name] = os.environ[name]
 
+# Real data for end-to-end tests (Debian's dataset-fashion-mnist).
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")
+
 config.substitutions.append(("%models", os.path.join(config.dreamc_src_root, "models")))
 config.substitutions.append(("%stdlib", os.path.join(config.dreamc_src_root, "stdlib")))
 config.substitutions.append(("%unit", config.dreamc_unit_dir))
 config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%trainer", os.path.join(config.dreamc_obj_root, "runtime", "dream-trainer")))
