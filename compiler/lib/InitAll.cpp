@@ -2,6 +2,7 @@
 
 #include "dream/InitAll.h"
 
+#include "dream/Conversion/Lowering.h"
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/Transforms/Passes.h"
 
@@ -13,11 +14,15 @@ void dream::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<DreamDialect, mlir::func::FuncDialect>();
   // func.call/func.return inlining.
   mlir::func::registerAllExtensions(registry);
+  // linalg, tensor, gpu, llvm, ... with their bufferization models and
+  // translations, for the lowering pipelines.
+  registerLoweringDialects(registry);
 }
 
 void dream::registerAllPasses() {
   registerDreamPasses();
   registerDreamPipelines();
+  registerConversionPipelines();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();

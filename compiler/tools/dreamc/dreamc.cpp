@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Conversion/Lowering.h"
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/InitAll.h"
 #include "dream/MLIRGen/MLIRGen.h"
@@ -39,7 +40,7 @@ namespace cl = llvm::cl;
 namespace {
 
 /// Stages in pipeline order: a later stage runs every earlier one.
-enum class EmitStage { AST, MLIR, Lowered, Kernels, Plan };
+enum class EmitStage { AST, MLIR, Lowered, Kernels, LLVM, Obj, PTX, Plan };
 enum class InputKind { Dream, MLIR };
 
 cl::OptionCategory category("dreamc options");
@@ -61,6 +62,12 @@ cl::opt<EmitStage> emit(
                clEnumValN(EmitStage::Kernels, "kernels",
                           "the fused kernels' forward and backward functions "
                           "(linalg on tensors)"),
+               clEnumValN(EmitStage::LLVM, "llvm",
+                          "the kernels as LLVM IR for the CPU"),
+               clEnumValN(EmitStage::Obj, "obj",
+                          "the kernels as an x86-64 object file (needs -o)"),
+               clEnumValN(EmitStage::PTX, "ptx",
+                          "the kernels as PTX for --gpu-chip"),
                clEnumValN(EmitStage::Plan, "plan",
                           "the execution plan (JSON, docs/plan.md)")),
     cl::cat(category));
@@ -82,6 +89,12 @@ cl::opt<std::string> networkName("network",
                                  cl::desc("The network to compile when the "
                                           "file declares several"),
                                  cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string> gpuChip("gpu-chip",
+                            cl::desc("The GPU architecture of --emit=ptx "
+                                     "(sm_80 or sm_90)"),
+                            cl::value_desc("chip"),
+                            cl::init(dream::kDefaultGpuChip.str()),
+                            cl::cat(category));
 cl::opt<std::string> stdlibDir("stdlib",
                                cl::desc("The standard library directory "
                                         "(default: found next to dreamc)"),
@@ -209,12 +222,24 @@ int main(int argc, char **argv) {
     if (mlir::failed(pm.run(*module)))
       return 1;
   }
-  if (emit == EmitStage::Kernels) {
+  // The kernel stages work on the kernel functions alone.
+  if (emit >= EmitStage::Kernels && emit <= EmitStage::PTX) {
     module = dream::extractKernels(*module);
     mlir::PassManager pm(&context);
     dream::buildKernelPipeline(pm);
-    if (mlir::failed(pm.run(*module)))
+    if (emit == EmitStage::LLVM || emit == EmitStage::Obj)
+      dream::buildCpuLoweringPipeline(pm);
+    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)) ||
+        mlir::failed(pm.run(*module)))
       return 1;
+  }
+  if (emit == EmitStage::Obj) {
+    if (outputFile == "-") {
+      llvm::WithColor::error(llvm::errs(), "dreamc")
+          << "--emit=obj writes an object file: give it with -o\n";
+      return 1;
+    }
+    return mlir::failed(dream::emitObjectFile(*module, outputFile)) ? 1 : 0;
   }
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -223,6 +248,14 @@ int main(int argc, char **argv) {
     if (mlir::failed(plan))
       return 1;
     os << plan->dump(2) << "\n";
+  } else if (emit == EmitStage::LLVM) {
+    if (mlir::failed(dream::emitLLVMIR(*module, os)))
+      return 1;
+  } else if (emit == EmitStage::PTX) {
+    auto ptx = dream::emitPTX(*module, gpuChip);
+    if (mlir::failed(ptx))
+      return 1;
+    os << *ptx;
   } else {
     // Source locations are part of the IR: -x=mlir restarts keep them.
     module->print(os, mlir::OpPrintingFlags().enableDebugInfo());

@@ -1,0 +1,72 @@
+//===- Lowering.h - From tensor kernels to machine code ---------*- C++ -*-===//
+//
+// The code-generation back end. Its input is the kernel functions that
+// dream-generate-kernels writes: public `func.func`s with the
+// `llvm.emit_c_interface` attribute, on `tensor<?x...xf32>` values, whose
+// bodies are `linalg` ops on tensors with `arith` and `math` scalar code. Its
+// outputs are an x86-64 relocatable object for the trainer and PTX for
+// sm_80/sm_90. docs/codegen.md describes the pipelines and the calling
+// convention of the generated entry points.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_CONVERSION_LOWERING_H
+#define DREAM_CONVERSION_LOWERING_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace dream {
+
+/// The chip `buildGpuLoweringPipeline` targets unless told otherwise.
+inline constexpr llvm::StringLiteral kDefaultGpuChip = "sm_90";
+
+/// The upstream dialects, interface models and LLVM IR translations that the
+/// lowering pipelines and the emitters need.
+void registerLoweringDialects(mlir::DialectRegistry &registry);
+
+/// Tensor kernels to the LLVM dialect for the host CPU: bufferized with
+/// plain (identity-layout) memrefs at function boundaries, linalg to loops,
+/// transcendental functions approximated by polynomials, `_mlir_ciface_`
+/// wrappers for every function with `llvm.emit_c_interface`. Registered as
+/// `dream-lower-to-cpu`.
+void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
+
+/// Tensor kernels to GPU kernels for `chip` (sm_80 or sm_90): each linalg op
+/// becomes one kernel of 256-thread blocks over its parallel iterations,
+/// serialised to PTX in a single `gpu.binary` named `dream_kernels`; the host
+/// side is left in the LLVM dialect. Registered as `dream-lower-to-gpu`.
+void buildGpuLoweringPipeline(mlir::OpPassManager &pm, llvm::StringRef chip);
+
+/// Registers `dream-lower-to-cpu`, `dream-lower-to-gpu` and the project
+/// passes those pipelines are built from, for dream-opt.
+void registerConversionPipelines();
+
+/// Translates a module that `buildCpuLoweringPipeline` produced to LLVM IR,
+/// optimised at -O3 for the portable x86-64-v2 target, and prints it.
+mlir::LogicalResult emitLLVMIR(mlir::ModuleOp llvmDialectModule,
+                               llvm::raw_ostream &os);
+
+/// Like `emitLLVMIR`, but writes a position-independent relocatable ELF
+/// object to `path`. The file appears complete or not at all: it is
+/// written to a temporary name and renamed.
+mlir::LogicalResult emitObjectFile(mlir::ModuleOp llvmDialectModule,
+                                   llvm::StringRef path);
+
+/// Lowers a module of tensor kernels with `buildGpuLoweringPipeline` (in
+/// place) and returns the PTX of its kernels: one module, one `.entry` per
+/// linalg op, named `<function>_kernel[_N]`. Errors go to the module's
+/// diagnostic handler.
+mlir::FailureOr<std::string> emitPTX(mlir::ModuleOp module,
+                                     llvm::StringRef chip);
+
+} // namespace dream
+
+#endif // DREAM_CONVERSION_LOWERING_H

@@ -1,0 +1,156 @@
+//===- EmitObject.cpp - LLVM dialect to optimised LLVM IR and objects -----===//
+//
+// The trainer is linked once and copied to other machines of the project's
+// kind, so the code targets a portable x86-64 level rather than the build
+// host: x86-64-v2 (SSE4.2, POPCNT; every x86-64 CPU since about 2009)
+// leaves out AVX, which some of them lack. Objects are position independent
+// because Debian links executables as PIE.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Conversion/Lowering.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kTargetTriple = "x86_64-unknown-linux-gnu";
+constexpr llvm::StringLiteral kTargetCpu = "x86-64-v2";
+
+/// The x86-64-v2 target machine, or null with a diagnostic on `module`.
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(ModuleOp module) {
+  // Only the X86 back end is needed, whatever the host's native target is.
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+  });
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(kTargetTriple, error);
+  if (!target) {
+    module.emitError("no x86-64 target in LLVM: ") << error;
+    return nullptr;
+  }
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      kTargetTriple, kTargetCpu, /*Features=*/"", llvm::TargetOptions(),
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+}
+
+/// The -O3 module pipeline, with the target's cost model so that the loop
+/// vectoriser knows the vector width (SSE: 4 floats).
+void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager cgsccs;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(cgsccs);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, cgsccs, modules);
+  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3)
+      .run(module, modules);
+}
+
+/// A module translated to LLVM IR and optimised, with the machine it was
+/// optimised for.
+struct OptimizedModule {
+  std::unique_ptr<llvm::TargetMachine> machine;
+  std::unique_ptr<llvm::Module> module;
+};
+
+/// Translates `module` (LLVM dialect only) into `context` and optimises it
+/// for x86-64-v2; a diagnostic on `module` on failure.
+FailureOr<OptimizedModule> translateAndOptimize(ModuleOp module,
+                                                llvm::LLVMContext &context) {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(module);
+  if (!machine)
+    return failure();
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context);
+  if (!llvmModule)
+    return module.emitError("cannot translate the module to LLVM IR; was it "
+                            "lowered with dream-lower-to-cpu?");
+  llvmModule->setTargetTriple(kTargetTriple);
+  llvmModule->setDataLayout(machine->createDataLayout());
+  optimize(*llvmModule, *machine);
+  return OptimizedModule{std::move(machine), std::move(llvmModule)};
+}
+
+/// Writes `bytes` to a temporary file next to `path` and renames it to
+/// `path`; on any error the temporary file is removed.
+LogicalResult writeAtomically(ModuleOp module, llvm::StringRef path,
+                              llvm::StringRef bytes) {
+  llvm::Expected<llvm::sys::fs::TempFile> temp =
+      llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
+  if (!temp)
+    return module.emitError("cannot create a file next to '")
+           << path << "': " << llvm::toString(temp.takeError());
+  llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+  os << bytes;
+  os.flush();
+  if (std::error_code error = os.error()) {
+    // A stream destroyed with an unchecked error aborts the process.
+    os.clear_error();
+    llvm::consumeError(temp->discard());
+    return module.emitError("cannot write '")
+           << path << "': " << error.message();
+  }
+  // keep() removes the temporary file itself when renaming fails.
+  if (llvm::Error error = temp->keep(path))
+    return module.emitError("cannot write '")
+           << path << "': " << llvm::toString(std::move(error));
+  return success();
+}
+
+} // namespace
+
+LogicalResult dream::emitLLVMIR(ModuleOp llvmDialectModule,
+                                llvm::raw_ostream &os) {
+  llvm::LLVMContext context;
+  FailureOr<OptimizedModule> optimized =
+      translateAndOptimize(llvmDialectModule, context);
+  if (failed(optimized))
+    return failure();
+  optimized->module->print(os, /*AAW=*/nullptr);
+  return success();
+}
+
+LogicalResult dream::emitObjectFile(ModuleOp llvmDialectModule,
+                                    llvm::StringRef path) {
+  llvm::LLVMContext context;
+  FailureOr<OptimizedModule> optimized =
+      translateAndOptimize(llvmDialectModule, context);
+  if (failed(optimized))
+    return failure();
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream objectStream(object);
+  llvm::legacy::PassManager codegen;
+  if (optimized->machine->addPassesToEmitFile(
+          codegen, objectStream, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return llvmDialectModule.emitError("the x86-64 target cannot emit objects");
+  codegen.run(*optimized->module);
+  return writeAtomically(llvmDialectModule, path,
+                         llvm::StringRef(object.data(), object.size()));
+}

@@ -1,0 +1,123 @@
+//===- Passes.td - Passes of the code-generation back end ---*- tablegen -*-===//
+//
+// The few steps of the lowering pipelines that upstream MLIR has no pass
+// for. Pipelines.cpp strings them together with upstream passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_CONVERSION_PASSES_TD
+#define DREAM_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CollapseContiguousLoops : Pass<"dream-collapse-contiguous-loops",
+                                   "mlir::func::FuncOp"> {
+  let summary = "Merges consecutive loops that walk every operand contiguously";
+  let description = [{
+    Collapses each maximal run of consecutive iterators of one type (all
+    parallel or all reduction) of a `linalg.generic` on tensors that every
+    indexing map either accesses contiguously or does not use, reshaping the
+    operands with `tensor.collapse_shape` and the results back with
+    `tensor.expand_shape`. relu(x + y) on `tensor<?x64x28x28xf32>` becomes a
+    2-D op over `tensor<?x50176xf32>`, whose inner loop LLVM vectorises; the
+    28-long loop it had would be unrolled instead.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def IsolateKernelBuffers : Pass<"dream-isolate-kernel-buffers",
+                                "mlir::func::FuncOp"> {
+  let summary = "Keeps the buffers of a kernel's arguments and results apart";
+  let description = [{
+    In public functions: sets `bufferization.writable = false` on every
+    tensor argument, so that bufferization copies an argument before writing
+    into it, and returns a copy (`bufferization.alloc_tensor ... copy`) of
+    any result that is an argument or an earlier result. The caller then
+    owns every result buffer, once, and its arguments are left unchanged.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def ApproximateMath : Pass<"dream-approximate-math"> {
+  let summary = "Replaces transcendental math ops by polynomial approximations";
+  let description = [{
+    Rewrites f32 `math.exp`, `math.tanh`, `math.erf`, `math.log` and the other
+    ops MLIR has polynomial approximations for into `arith` code, and
+    `math.rsqrt` into a division by `math.sqrt`, so a kernel needs neither
+    libm nor libdevice for them and LLVM can vectorise the loops that use
+    them. With `expand-fma`, the `math.fma` ops of the
+    approximations become a multiply and an add: targets without an FMA unit
+    (x86-64-v2) would otherwise call libm's `fmaf` for each one.
+  }];
+  let options = [
+    Option<"expandFma", "expand-fma", "bool", /*default=*/"false",
+           "Expand math.fma into arith.mulf and arith.addf">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def ParallelIteratorsFirst : Pass<"dream-parallel-iterators-first",
+                                  "mlir::func::FuncOp"> {
+  let summary = "Interchanges linalg.generic loops so parallel ones are outermost";
+  let description = [{
+    Permutes the iteration space of each `linalg.generic` so that its
+    parallel iterators come first, in their original order, followed by its
+    reductions. Parallel-loop lowering then yields one `scf.parallel` over
+    all parallel dimensions with the reduction loops inside it, which
+    becomes one GPU kernel; a per-channel reduction over batch and space
+    would otherwise launch one kernel per sample from a host loop.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def FlattenParallelLoops : Pass<"dream-flatten-parallel-loops",
+                                "mlir::func::FuncOp"> {
+  let summary = "Shapes top-level loops into grid-by-block parallel loops";
+  let description = [{
+    Collapses each top-level `scf.parallel` into one dimension and tiles it
+    by `block-size`, so that gpu-map-parallel-loops maps the tiles to blocks
+    and the iterations of a tile to threads: the upstream mapping would run
+    one thread per block and iterate any fourth dimension sequentially. A
+    top-level `scf.for` nest (a reduction without parallel iterators) is
+    wrapped in a one-iteration `scf.parallel`, so it runs on the device
+    rather than on the host.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def LibdeviceToIntrinsics : Pass<"dream-libdevice-to-intrinsics",
+                                 "mlir::gpu::GPUModuleOp"> {
+  let summary = "Replaces one-instruction libdevice calls by LLVM intrinsics";
+  let description = [{
+    convert-gpu-to-nvvm turns `math.absf`, `math.floor`, `math.sqrt` and
+    the like into calls of libdevice's `__nv_fabsf`, `__nv_floorf`,
+    `__nv_sqrtf`, ..., which only link when the CUDA toolkit is found at
+    compile time. Those are single PTX instructions: this pass calls the
+    LLVM intrinsics instead (same IEEE results), so PTX generation needs no
+    toolkit. Any other libdevice call is an error naming the function:
+    dream-approximate-math should have removed it.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def MergeGpuModules : Pass<"dream-merge-gpu-modules", "mlir::ModuleOp"> {
+  let summary = "Moves every outlined kernel into one gpu.module";
+  let description = [{
+    gpu-kernel-outlining puts each kernel in a `gpu.module` of its own. This
+    pass moves all of them into one module, `dream_kernels`, each kernel
+    renamed after the module it came from (`<function>_kernel[_N]`, unique),
+    and updates the `gpu.launch_func` ops. The result is one PTX module with
+    one `.entry` per kernel, which the runtime loads once.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+#endif // DREAM_CONVERSION_PASSES_TD
