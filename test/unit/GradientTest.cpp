@@ -1,0 +1,227 @@
+//===- GradientTest.cpp - Derived gradients match finite differences ------===//
+//
+// For every fused kernel of every model in models/, compiles the kernels
+// the way dreamc does (Sema, MLIRGen, the dream pipeline, kernel
+// generation, the CPU lowering), runs them through the execution engine,
+// and checks the derived backward kernel against central finite
+// differences of the forward kernel along a random direction:
+//
+//   <backward(x, g), v>  ~=  (<g, F(x + h v)> - <g, F(x - h v)>) / 2h
+//
+// over every input, data and parameters alike.
+//
+// The vision models are not in the list yet: their kernels put batch norm
+// before ReLU, and along the step some ReLU inputs cross zero, each adding
+// an O(1) error that float32 cannot shrink below the tolerance by taking h
+// smaller. Their check disagrees by 2-10% and it is not settled whether
+// that is all kinks or also a batch-norm backward error; see issue 3.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Conversion/Lowering.h"
+#include "dream/InitAll.h"
+#include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/TargetSelect.h"
+
+#include "gtest/gtest.h"
+
+#include <cstdlib>
+#include <random>
+
+using namespace dream;
+
+namespace {
+
+constexpr int64_t kBatch = 2;
+
+/// One tensor argument or result in the packed calling convention: the
+/// memref descriptor's fields, each addressable.
+struct Buffer {
+  std::vector<float> data;
+  std::vector<int64_t> words; ///< allocated, aligned, offset, sizes, strides.
+
+  Buffer(llvm::ArrayRef<int64_t> shape, std::mt19937 &rng) {
+    int64_t count = 1;
+    for (int64_t dim : shape)
+      count *= dim;
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    data.resize(count);
+    for (float &value : data)
+      value = normal(rng);
+    describe(shape);
+  }
+
+  void describe(llvm::ArrayRef<int64_t> shape) {
+    words = {reinterpret_cast<int64_t>(data.data()),
+             reinterpret_cast<int64_t>(data.data()), 0};
+    words.insert(words.end(), shape.begin(), shape.end());
+    std::vector<int64_t> strides(shape.size());
+    int64_t stride = 1;
+    for (int64_t i = shape.size() - 1; i >= 0; --i) {
+      strides[i] = stride;
+      stride *= shape[i];
+    }
+    words.insert(words.end(), strides.begin(), strides.end());
+  }
+};
+
+/// The concrete shape of a batch-leading tensor type.
+std::vector<int64_t> shapeOf(mlir::Type type) {
+  auto tensor = mlir::cast<mlir::RankedTensorType>(type);
+  std::vector<int64_t> shape(tensor.getShape().begin(),
+                             tensor.getShape().end());
+  if (!shape.empty() && mlir::ShapedType::isDynamic(shape[0]))
+    shape[0] = kBatch;
+  return shape;
+}
+
+/// Calls `name` through the packed interface; returns its results as flat
+/// float vectors (and frees what the kernel allocated).
+std::vector<std::vector<float>> call(mlir::ExecutionEngine &engine,
+                                     llvm::StringRef name,
+                                     std::vector<Buffer> &args,
+                                     mlir::FunctionType type) {
+  llvm::SmallVector<void *> packed;
+  for (Buffer &arg : args)
+    for (int64_t &word : arg.words)
+      packed.push_back(&word);
+  // Results come back as one struct of descriptors, all 8-byte fields.
+  size_t words = 0;
+  for (mlir::Type result : type.getResults())
+    words += 3 + 2 * mlir::cast<mlir::RankedTensorType>(result).getRank();
+  std::vector<int64_t> out(words);
+  packed.push_back(out.data());
+  llvm::Error error = engine.invokePacked(name, packed);
+  EXPECT_FALSE(bool(error)) << llvm::toString(std::move(error));
+  std::vector<std::vector<float>> results;
+  size_t at = 0;
+  for (mlir::Type result : type.getResults()) {
+    auto *allocated = reinterpret_cast<float *>(out[at]);
+    auto *aligned = reinterpret_cast<float *>(out[at + 1]);
+    int64_t count = 1;
+    for (int64_t dim : shapeOf(result))
+      count *= dim;
+    results.emplace_back(aligned + out[at + 2], aligned + out[at + 2] + count);
+    // Every result is a buffer of its own (dream-isolate-kernel-buffers).
+    std::free(allocated);
+    at += 3 + 2 * mlir::cast<mlir::RankedTensorType>(result).getRank();
+  }
+  return results;
+}
+
+double dot(const std::vector<float> &a, const std::vector<float> &b) {
+  double sum = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    sum += static_cast<double>(a[i]) * b[i];
+  return sum;
+}
+
+class Gradients : public ::testing::TestWithParam<const char *> {
+protected:
+  static void SetUpTestSuite() {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  }
+};
+
+TEST_P(Gradients, BackwardKernelsMatchFiniteDifferences) {
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  SourceManager sources;
+  std::string diagnostics;
+  llvm::raw_string_ostream os(diagnostics);
+  DiagnosticEngine diag(sources, os);
+  SemaOptions options;
+  options.stdlibDir = DREAMC_SOURCE_DIR "/stdlib";
+  auto program = analyze(std::string(DREAMC_SOURCE_DIR "/models/") +
+                             GetParam(),
+                         sources, diag, options);
+  ASSERT_TRUE(program) << os.str();
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(context, *program);
+  ASSERT_TRUE(module);
+  mlir::PassManager pm(&context);
+  buildDreamPipeline(pm);
+  pm.addPass(createGenerateKernels());
+  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  mlir::OwningOpRef<mlir::ModuleOp> kernels = extractKernels(*module);
+  mlir::PassManager cleanup(&context);
+  buildKernelPipeline(cleanup);
+  ASSERT_TRUE(mlir::succeeded(cleanup.run(*kernels)));
+
+  // Signatures before lowering: the tensor types of every kernel.
+  std::map<std::string, mlir::FunctionType> signatures;
+  for (auto function : kernels->getOps<mlir::func::FuncOp>())
+    signatures[function.getSymName().str()] = function.getFunctionType();
+  mlir::PassManager lowering(&context);
+  buildCpuLoweringPipeline(lowering);
+  ASSERT_TRUE(mlir::succeeded(lowering.run(*kernels)));
+  mlir::ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
+  auto engine = mlir::ExecutionEngine::create(*kernels, engineOptions);
+  ASSERT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
+
+  std::mt19937 rng(20261123);
+  int checked = 0;
+  for (auto &[name, forwardType] : signatures) {
+    llvm::StringRef kernel(name);
+    if (!kernel.consume_back("_forward"))
+      continue;
+    mlir::FunctionType backwardType = signatures.at(kernel.str() + "_backward");
+    std::vector<Buffer> inputs, direction;
+    for (mlir::Type type : forwardType.getInputs()) {
+      inputs.emplace_back(shapeOf(type), rng);
+      direction.emplace_back(shapeOf(type), rng);
+    }
+    Buffer outGrad(shapeOf(forwardType.getResult(0)), rng);
+
+    auto lossAt = [&](float step) {
+      std::vector<Buffer> shifted = inputs;
+      for (size_t i = 0; i < shifted.size(); ++i) {
+        for (size_t j = 0; j < shifted[i].data.size(); ++j)
+          shifted[i].data[j] += step * direction[i].data[j];
+        shifted[i].describe(shapeOf(forwardType.getInput(i)));
+      }
+      auto outputs = call(**engine, name, shifted, forwardType);
+      return dot(outputs.front(), outGrad.data);
+    };
+    // Small enough that almost no ReLU input crosses zero along the step
+    // (each crossing adds an O(1) error, not O(h)), large enough that
+    // float32 rounding stays well below the tolerance.
+    const float h = 1e-4f;
+    double numeric = (lossAt(h) - lossAt(-h)) / (2 * h);
+
+    std::vector<Buffer> backwardArgs = inputs;
+    for (size_t i = 0; i < backwardArgs.size(); ++i)
+      backwardArgs[i].describe(shapeOf(forwardType.getInput(i)));
+    backwardArgs.push_back(outGrad);
+    backwardArgs.back().describe(shapeOf(forwardType.getResult(0)));
+    auto grads = call(**engine, kernel.str() + "_backward", backwardArgs,
+                      backwardType);
+    ASSERT_EQ(grads.size(), inputs.size()) << kernel.str();
+    double analytic = 0;
+    for (size_t i = 0; i < grads.size(); ++i)
+      analytic += dot(grads[i], direction[i].data);
+    double scale = std::max({std::abs(numeric), std::abs(analytic), 1.0});
+    EXPECT_NEAR(analytic, numeric, 2e-2 * scale)
+        << kernel.str() << " in " << GetParam();
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, Gradients,
+                         ::testing::Values("text/sleepnet3.dream",
+                                           "text/dreamnet3.dream"));
+
+} // namespace
