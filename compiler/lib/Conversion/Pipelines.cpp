@@ -47,6 +47,9 @@ LogicalResult createLinalgCopy(OpBuilder &builder, Location loc, Value from,
 /// the C interface passes plain descriptors; results are freshly allocated
 /// buffers that the caller owns, and temporaries are freed in the kernel.
 void addBufferizationPasses(OpPassManager &pm) {
+  // First, so that the f32 conversions after each sum fuse with what
+  // reads them.
+  pm.addNestedPass<func::FuncOp>(dream::createWidenSumAccumulators());
   // Chains of pointwise generics become one loop nest, without temporaries.
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addNestedPass<func::FuncOp>(dream::createCollapseContiguousLoops());
