@@ -242,20 +242,68 @@ at::Tensor Model::runStep(const Step &step,
   }
 }
 
+void Model::useKernels(const KernelLibrary *library) {
+  if (library)
+    for (const KernelSpec &kernel : spec.kernels)
+      for (const std::string *entry :
+           {&kernel.forward, &kernel.forwardEval, &kernel.backward})
+        if (!entry->empty() && !library->find(*entry))
+          throw PlanError(spec.origin + ": kernel " + kernel.name +
+                          ": the trainer's kernel table has no entry point '" +
+                          *entry + "'; recompile the network with dreamc");
+  kernels = library;
+}
+
+/// Whether the compiled entry points compute what the reference steps
+/// would in `mode`: the training forward computes batch statistics for
+/// exactly the batch norms in `statistics`. They differ only where
+/// pre-training trains steps that the network runs frozen.
+bool Model::compiledKernelFits(const KernelSpec &kernel,
+                               const RunMode &mode) const {
+  if (!mode.training)
+    return true;
+  std::vector<size_t> trained;
+  for (size_t i = 0; i < kernel.reference.steps.size(); ++i) {
+    const Step &step = kernel.reference.steps[i];
+    if (step.op == "batchnorm" && !(mode.honourFrozen && step.frozen))
+      trained.push_back(i);
+  }
+  return trained == kernel.statistics;
+}
+
 /// The one place a `fused` step runs.
 at::Tensor Model::runFused(const Step &step,
                            const std::vector<at::Tensor> &inputs,
                            const std::vector<at::Tensor> &params,
                            const RunMode &mode) const {
-  // A FusedKernel (a torch::autograd::Function calling the kernel's
-  // generated C entry points, found by name) slots in here; until then the
-  // reference steps run in every mode, --reference or not.
-  const Graph &reference = spec.findKernel(step.kernel)->reference;
-  std::vector<at::Tensor> values;
-  if (reference.inputs.empty()) { // Operands: the inputs, then the params.
-    values = inputs;
-    values.insert(values.end(), params.begin(), params.end());
+  const KernelSpec &kernel = *spec.findKernel(step.kernel);
+  const Graph &reference = kernel.reference;
+  std::vector<at::Tensor> operands = inputs;
+  operands.insert(operands.end(), params.begin(), params.end());
+  if (kernels && compiledKernelFits(kernel, mode)) {
+    bool training = mode.training && !kernel.statistics.empty();
+    KernelCall call{kernels->find(training || kernel.forwardEval.empty()
+                                      ? kernel.forward
+                                      : kernel.forwardEval),
+                    kernels->find(kernel.backward), operands,
+                    static_cast<int64_t>(step.shape.size()) + 1, {}};
+    for (size_t index : training ? kernel.statistics : std::vector<size_t>{}) {
+      const Step &bn = reference.steps[index];
+      auto param = [&](size_t i) -> at::Tensor {
+        const ParamRef &p = bn.params.at(i);
+        return p.value >= 0 ? operands.at(p.value) : tensor(p.name);
+      };
+      int64_t perChannel = inputs.front().size(0);
+      for (size_t d = 1; d < bn.shape.size(); ++d)
+        perChannel *= bn.shape[d];
+      call.statistics.push_back({param(2), param(3),
+                                 numberAttr(bn, "momentum", 0.1), perChannel});
+    }
+    return callFusedKernel(call);
   }
+  std::vector<at::Tensor> values;
+  if (reference.inputs.empty()) // Operands: the inputs, then the params.
+    values = operands;
   values.resize(std::max<size_t>(values.size(), reference.numValues));
   for (size_t i = 0; i < reference.inputs.size(); ++i)
     values[reference.inputs[i]] = inputs[i];

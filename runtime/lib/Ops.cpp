@@ -40,24 +40,6 @@ struct OpDef {
 
 [[noreturn]] void fail(const std::string &problem) { throw PlanError(problem); }
 
-int64_t intAttr(const Step &step, const char *name, int64_t fallback = 0) {
-  auto it = step.attrs.find(name);
-  return it == step.attrs.end() ? fallback : it->get<int64_t>();
-}
-double numberAttr(const Step &step, const char *name, double fallback = 0) {
-  auto it = step.attrs.find(name);
-  return it == step.attrs.end() ? fallback : it->get<double>();
-}
-bool boolAttr(const Step &step, const char *name, bool fallback) {
-  auto it = step.attrs.find(name);
-  return it == step.attrs.end() ? fallback : it->get<bool>();
-}
-std::string stringAttr(const Step &step, const char *name,
-                       const char *fallback) {
-  auto it = step.attrs.find(name);
-  return it == step.attrs.end() ? fallback : it->get<std::string>();
-}
-
 std::vector<int64_t> perSample(const at::Tensor &t) {
   std::vector<int64_t> sizes = t.sizes().vec();
   sizes.erase(sizes.begin());

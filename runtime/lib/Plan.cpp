@@ -362,6 +362,7 @@ KernelSpec parseKernel(const Node &node) {
   KernelSpec kernel;
   kernel.name = node.at("name").string();
   kernel.forward = stringOr(node, "forward", "");
+  kernel.forwardEval = stringOr(node, "forward_eval", "");
   kernel.backward = stringOr(node, "backward", "");
   Node reference = node.at("reference");
   kernel.reference = reference.raw().is_object()
@@ -370,6 +371,19 @@ KernelSpec parseKernel(const Node &node) {
   for (const Step &step : kernel.reference.steps)
     if (step.op == "fused")
       reference.fail("a kernel's reference steps cannot call a kernel");
+  if (std::optional<Node> statistics = node.find("statistics")) {
+    for (size_t i = 0; i < statistics->size(); ++i) {
+      int64_t index = (*statistics)[i].integer();
+      if (index < 0 ||
+          static_cast<size_t>(index) >= kernel.reference.steps.size() ||
+          kernel.reference.steps[index].op != "batchnorm")
+        (*statistics)[i].fail("expected the index of a batchnorm among the "
+                              "kernel's reference steps");
+      kernel.statistics.push_back(static_cast<size_t>(index));
+    }
+  }
+  if (!kernel.statistics.empty() && kernel.forwardEval.empty())
+    node.fail("a kernel with batch statistics needs 'forward_eval'");
   computeReleases(kernel.reference);
   return kernel;
 }

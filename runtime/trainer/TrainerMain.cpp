@@ -2,8 +2,10 @@
 //---------------------------===//
 //
 // The command line of a trainer. A trainer linked by dreamc embeds its plan
-// through the two symbols below; dream-trainer has none and reads the plan
-// given with --plan FILE (which also overrides an embedded plan).
+// and its kernel table through the symbols below, which dreamc's object
+// defines; dream-trainer has neither, reads the plan given with --plan FILE
+// (which also overrides an embedded plan) and runs fused steps as their
+// reference steps.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +22,8 @@
 // Weak, so that linking without a plan leaves them null.
 extern "C" const char dream_embedded_plan[] __attribute__((weak));
 extern "C" const unsigned long dream_embedded_plan_size __attribute__((weak));
+extern "C" const DreamKernelEntry dream_kernel_table[] __attribute__((weak));
+extern "C" const long dream_kernel_count __attribute__((weak));
 
 namespace {
 
@@ -35,6 +39,9 @@ commands:
   eval       evaluate the model trained in --checkpoint DIR on the test set
   dream      show the dreams (not available yet)
   info       parameters, FLOPs per sample, kernels and the recipe
+  check      run one step through the compiled kernels and through their
+             reference steps; compare losses, gradients and running
+             statistics (exit status 1 if they differ)
 
 options (the recipe of the .dream file gives the defaults):
   --data NAME|DIR    fashion_mnist (IDX files in $DREAMC_FASHION_MNIST) or a
@@ -166,7 +173,8 @@ CommandLine parseArguments(int argc, char **argv) {
 }
 
 bool knownCommand(const std::string &command) {
-  for (const char *known : {"pretrain", "train", "eval", "dream", "info"})
+  for (const char *known :
+       {"pretrain", "train", "eval", "dream", "info", "check"})
     if (command == known)
       return true;
   return false;
@@ -221,5 +229,14 @@ int main(int argc, char **argv) {
                  program.c_str());
     return 2;
   }
-  return dream::rt::runTrainerCommand(text, origin, line.options);
+  try {
+    dream::rt::KernelLibrary kernels;
+    if (&dream_kernel_count != nullptr)
+      kernels = dream::rt::KernelLibrary(dream_kernel_table, dream_kernel_count);
+    line.options.kernels = &kernels;
+    return dream::rt::runTrainerCommand(text, origin, line.options);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
+    return 1;
+  }
 }

@@ -6,6 +6,11 @@
 // leaves out AVX, which some of them lack. Objects are position independent
 // because Debian links executables as PIE.
 //
+// Objects also carry what a trainer needs to find the kernels without
+// dlsym: a table of every C-interface entry point behind one uniform
+// "packed" signature, and optionally the execution plan (see
+// docs/codegen.md, "The kernel table").
+//
 //===----------------------------------------------------------------------===//
 
 #include "dream/Conversion/Lowering.h"
@@ -14,6 +19,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -71,6 +77,92 @@ void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
       .run(module, modules);
 }
 
+constexpr llvm::StringLiteral kCInterfacePrefix = "_mlir_ciface_";
+
+/// `void _dream_packed_<f>(void **args)` calling `_mlir_ciface_<f>` with
+/// args[0..n): every C-interface parameter is a pointer (the result
+/// out-pointer, then one memref descriptor per operand), so one signature
+/// serves every kernel and the runtime needs no per-arity casts.
+llvm::Function *createPackedWrapper(llvm::Function &cInterface) {
+  llvm::Module &module = *cInterface.getParent();
+  llvm::LLVMContext &context = module.getContext();
+  auto *pointer = llvm::PointerType::getUnqual(context);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(context),
+                                       {pointer}, /*isVarArg=*/false);
+  std::string name = ("_dream_packed_" + cInterface.getName().drop_front(
+                                             kCInterfacePrefix.size()))
+                         .str();
+  auto *wrapper = llvm::Function::Create(
+      type, llvm::GlobalValue::InternalLinkage, name, module);
+  llvm::IRBuilder<> builder(
+      llvm::BasicBlock::Create(context, "entry", wrapper));
+  llvm::SmallVector<llvm::Value *> arguments;
+  for (unsigned i = 0; i < cInterface.arg_size(); ++i) {
+    llvm::Value *slot = builder.CreateConstGEP1_64(
+        pointer, wrapper->getArg(0), i);
+    arguments.push_back(builder.CreateLoad(pointer, slot));
+  }
+  builder.CreateCall(&cInterface, arguments);
+  builder.CreateRetVoid();
+  return wrapper;
+}
+
+/// Adds `dream_kernel_table` (one {name, packed entry} per kernel function,
+/// named without the `_mlir_ciface_` prefix) and `dream_kernel_count`.
+LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule) {
+  llvm::LLVMContext &context = llvmModule.getContext();
+  auto *pointer = llvm::PointerType::getUnqual(context);
+  llvm::SmallVector<llvm::Function *> cInterfaces;
+  for (llvm::Function &function : llvmModule)
+    if (function.getName().starts_with(kCInterfacePrefix) &&
+        !function.isDeclaration())
+      cInterfaces.push_back(&function);
+  auto *entryType = llvm::StructType::get(context, {pointer, pointer});
+  llvm::SmallVector<llvm::Constant *> entries;
+  for (llvm::Function *function : cInterfaces) {
+    if (!llvm::all_of(function->args(), [](llvm::Argument &arg) {
+          return arg.getType()->isPointerTy();
+        }))
+      return module.emitError("kernel ")
+             << function->getName()
+             << " takes a non-pointer argument; only functions on tensors "
+                "have C-interface entry points here";
+    llvm::IRBuilder<> builder(context);
+    llvm::Constant *name = builder.CreateGlobalString(
+        function->getName().drop_front(kCInterfacePrefix.size()),
+        "dream_kernel_name", 0, &llvmModule);
+    entries.push_back(llvm::ConstantStruct::get(
+        entryType, {name, createPackedWrapper(*function)}));
+  }
+  auto *tableType = llvm::ArrayType::get(entryType, entries.size());
+  new llvm::GlobalVariable(llvmModule, tableType, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantArray::get(tableType, entries),
+                           "dream_kernel_table");
+  auto *int64 = llvm::Type::getInt64Ty(context);
+  new llvm::GlobalVariable(llvmModule, int64, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(int64, entries.size()),
+                           "dream_kernel_count");
+  return success();
+}
+
+/// Adds `dream_embedded_plan` (the bytes, no terminating NUL) and
+/// `dream_embedded_plan_size`, which a trainer's main() reads.
+void addEmbeddedPlan(llvm::Module &llvmModule, llvm::StringRef plan) {
+  llvm::LLVMContext &context = llvmModule.getContext();
+  llvm::Constant *bytes = llvm::ConstantDataArray::getString(
+      context, plan, /*AddNull=*/false);
+  new llvm::GlobalVariable(llvmModule, bytes->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, bytes,
+                           "dream_embedded_plan");
+  auto *int64 = llvm::Type::getInt64Ty(context);
+  new llvm::GlobalVariable(llvmModule, int64, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(int64, plan.size()),
+                           "dream_embedded_plan_size");
+}
+
 /// A module translated to LLVM IR and optimised, with the machine it was
 /// optimised for.
 struct OptimizedModule {
@@ -80,8 +172,9 @@ struct OptimizedModule {
 
 /// Translates `module` (LLVM dialect only) into `context` and optimises it
 /// for x86-64-v2; a diagnostic on `module` on failure.
-FailureOr<OptimizedModule> translateAndOptimize(ModuleOp module,
-                                                llvm::LLVMContext &context) {
+FailureOr<OptimizedModule>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                     std::optional<llvm::StringRef> embeddedPlan) {
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(module);
   if (!machine)
     return failure();
@@ -94,6 +187,10 @@ FailureOr<OptimizedModule> translateAndOptimize(ModuleOp module,
                             "lowered with dream-lower-to-cpu?");
   llvmModule->setTargetTriple(kTargetTriple);
   llvmModule->setDataLayout(machine->createDataLayout());
+  if (failed(addKernelTable(module, *llvmModule)))
+    return failure();
+  if (embeddedPlan)
+    addEmbeddedPlan(*llvmModule, *embeddedPlan);
   optimize(*llvmModule, *machine);
   return OptimizedModule{std::move(machine), std::move(llvmModule)};
 }
@@ -130,18 +227,19 @@ LogicalResult dream::emitLLVMIR(ModuleOp llvmDialectModule,
                                 llvm::raw_ostream &os) {
   llvm::LLVMContext context;
   FailureOr<OptimizedModule> optimized =
-      translateAndOptimize(llvmDialectModule, context);
+      translateAndOptimize(llvmDialectModule, context, std::nullopt);
   if (failed(optimized))
     return failure();
   optimized->module->print(os, /*AAW=*/nullptr);
   return success();
 }
 
-LogicalResult dream::emitObjectFile(ModuleOp llvmDialectModule,
-                                    llvm::StringRef path) {
+LogicalResult
+dream::emitObjectFile(ModuleOp llvmDialectModule, llvm::StringRef path,
+                      std::optional<llvm::StringRef> embeddedPlan) {
   llvm::LLVMContext context;
   FailureOr<OptimizedModule> optimized =
-      translateAndOptimize(llvmDialectModule, context);
+      translateAndOptimize(llvmDialectModule, context, embeddedPlan);
   if (failed(optimized))
     return failure();
   llvm::SmallVector<char, 0> object;

@@ -303,11 +303,20 @@ private:
     flopsPerSample = flops, activationBytes = bytes;
     if (mlir::failed(reference))
       return mlir::failure();
+    // The reference steps whose batch statistics the training forward
+    // returns, in its result order; an evaluation entry exists with them.
+    json statistics = json::array();
+    for (auto [index, op] : llvm::enumerate(body.without_terminator()))
+      if (mlir::isa<BatchNormOp>(op) && usesBatchStatistics(&op))
+        statistics.push_back(index);
     std::string name = fused.getKernel().str();
-    kernels.push_back({{"name", name},
-                       {"forward", name + "_forward"},
-                       {"backward", name + "_backward"},
-                       {"reference", *reference}});
+    json entry = {{"name", name}, {"forward", name + "_forward"}};
+    if (!statistics.empty())
+      entry["forward_eval"] = name + "_forward_eval";
+    entry["backward"] = name + "_backward";
+    entry["statistics"] = statistics;
+    entry["reference"] = *reference;
+    kernels.push_back(entry);
     return mlir::success();
   }
 

@@ -306,7 +306,7 @@ private:
     double eps = bn.getEps().convertToDouble();
     // Frozen (evaluation-mode) batch norms, and every batch norm of the
     // evaluation kernel, use the running statistics.
-    if (evalMode || bn->hasAttr(kFrozenOpAttr))
+    if (evalMode || !usesBatchStatistics(bn))
       return normalise(operands[0], operands[3], operands[4], operands[1],
                        operands[2], type, {1}, {1}, eps);
     auto statType = mlir::RankedTensorType::get({type.getDimSize(1)},

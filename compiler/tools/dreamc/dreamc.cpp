@@ -1,8 +1,9 @@
 //===- dreamc.cpp - The dreamc compiler driver ----------------------------===//
 //
-// `dreamc model.dream --emit=<stage>` runs the pipeline up to a stage and
-// prints it, like `clang -emit-llvm` or `mlir-opt`. The stages are ordered,
-// so later issues add stages after `ast` without changing earlier ones.
+// `dreamc model.dream -o trainer` compiles a network into a trainer
+// executable: the plan and the CPU kernels in one object, linked with the
+// runtime. `--emit=<stage>` stops at an earlier stage and prints it, like
+// `clang -emit-llvm` or `mlir-opt`.
 //
 // Exit status: 0 on success, 1 on any error in the input or the command line.
 //
@@ -26,11 +27,13 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -40,18 +43,31 @@ namespace cl = llvm::cl;
 namespace {
 
 /// Stages in pipeline order: a later stage runs every earlier one.
-enum class EmitStage { AST, MLIR, Lowered, Kernels, LLVM, Obj, PTX, Plan };
+enum class EmitStage {
+  AST,
+  MLIR,
+  Lowered,
+  Kernels,
+  LLVM,
+  Obj,
+  PTX,
+  Plan,
+  Trainer
+};
 enum class InputKind { Dream, MLIR };
 
 cl::OptionCategory category("dreamc options");
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .dream file>"),
                                cl::Required, cl::cat(category));
-cl::opt<std::string> outputFile("o", cl::desc("Write the output to <file>"),
-                                cl::value_desc("file"), cl::init("-"),
-                                cl::cat(category));
+cl::opt<std::string> outputFile(
+    "o",
+    cl::desc("Write the output to <file> (default: stdout; the trainer: the "
+             "input's name without .dream)"),
+    cl::value_desc("file"), cl::init("-"), cl::cat(category));
 cl::opt<EmitStage> emit(
-    "emit", cl::desc("The stage to stop at and print"), cl::init(EmitStage::AST),
+    "emit", cl::desc("The stage to stop at and print"),
+    cl::init(EmitStage::Trainer),
     cl::values(clEnumValN(EmitStage::AST, "ast",
                           "the checked AST with inferred shapes"),
                clEnumValN(EmitStage::MLIR, "mlir",
@@ -69,7 +85,10 @@ cl::opt<EmitStage> emit(
                clEnumValN(EmitStage::PTX, "ptx",
                           "the kernels as PTX for --gpu-chip"),
                clEnumValN(EmitStage::Plan, "plan",
-                          "the execution plan (JSON, docs/plan.md)")),
+                          "the execution plan (JSON, docs/plan.md)"),
+               clEnumValN(EmitStage::Trainer, "trainer",
+                          "a trainer executable: plan, CPU kernels and the "
+                          "runtime (the default)")),
     cl::cat(category));
 cl::opt<InputKind> inputKind(
     "x", cl::desc("The kind of the input file"), cl::init(InputKind::Dream),
@@ -114,6 +133,72 @@ std::string findStdlib(const char *argv0) {
   if (llvm::sys::fs::is_directory(installed))
     return installed.str().str();
   return DREAMC_SOURCE_STDLIB;
+}
+
+/// The directory holding libdreamrt.so and libdreamrt_main.a:
+/// $DREAMC_RUNTIME_DIR, the installed copy next to the executable, or the
+/// build tree dreamc was built in.
+std::string findRuntime(const char *argv0) {
+  if (auto env = llvm::sys::Process::GetEnv("DREAMC_RUNTIME_DIR"))
+    return *env;
+  std::string exe = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&findRuntime));
+  llvm::SmallString<256> installed(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(installed, "..", "lib", "dreamc");
+  if (llvm::sys::fs::exists(installed + "/libdreamrt.so"))
+    return installed.str().str();
+  return DREAMC_BUILD_RUNTIME;
+}
+
+/// Links `object` with the runtime into `output` with the C++ driver ($CXX
+/// or c++); the executable appears complete or not at all.
+int linkTrainer(llvm::StringRef object, llvm::StringRef output,
+                llvm::StringRef runtime) {
+  auto error = [](const llvm::Twine &message) {
+    llvm::WithColor::error(llvm::errs(), "dreamc") << message << "\n";
+    return 1;
+  };
+  for (const char *library : {"libdreamrt.so", "libdreamrt_main.a"})
+    if (!llvm::sys::fs::exists(runtime + "/" + library))
+      return error("the runtime is not in '" + runtime + "' (no " + library +
+                   "): build the dreamrt targets, install dreamc, or set "
+                   "DREAMC_RUNTIME_DIR");
+  std::string driver = "c++";
+  if (auto cxx = llvm::sys::Process::GetEnv("CXX"); cxx && !cxx->empty())
+    driver = *cxx;
+  llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(driver);
+  if (!program)
+    return error("cannot find the C++ driver '" + driver +
+                 "' that links trainers; install g++ or set CXX");
+  std::string temporary = (output + ".tmp-link").str();
+  std::string rpath = ("-Wl,-rpath," + runtime).str();
+  std::string mainLibrary = (runtime + "/libdreamrt_main.a").str();
+  std::string runtimeLibrary = (runtime + "/libdreamrt.so").str();
+  llvm::SmallVector<llvm::StringRef> args = {
+      *program, object,      mainLibrary, runtimeLibrary,
+      rpath,    "-o",        temporary};
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0,
+                                         0, &message);
+  if (status != 0) {
+    llvm::sys::fs::remove(temporary);
+    return error("linking the trainer failed (" + driver + ": " +
+                 (message.empty() ? "exit status " + std::to_string(status)
+                                  : message) +
+                 ")");
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, output)) {
+    llvm::sys::fs::remove(temporary);
+    return error("cannot write '" + output + "': " + ec.message());
+  }
+  return 0;
+}
+
+/// The trainer's file: -o, or the input's name without its extension.
+std::string trainerPath() {
+  if (outputFile != "-")
+    return outputFile;
+  return llvm::sys::path::stem(inputFile).str();
 }
 
 /// Writes the result only once it is complete; a failed run leaves any
@@ -222,12 +307,21 @@ int main(int argc, char **argv) {
     if (mlir::failed(pm.run(*module)))
       return 1;
   }
+  // A trainer embeds the plan of the whole network.
+  std::optional<std::string> plan;
+  if (emit == EmitStage::Trainer) {
+    auto json = dream::emitPlan(*module);
+    if (mlir::failed(json))
+      return 1;
+    plan = json->dump();
+  }
   // The kernel stages work on the kernel functions alone.
-  if (emit >= EmitStage::Kernels && emit <= EmitStage::PTX) {
+  if (emit >= EmitStage::Kernels && emit != EmitStage::Plan) {
     module = dream::extractKernels(*module);
     mlir::PassManager pm(&context);
     dream::buildKernelPipeline(pm);
-    if (emit == EmitStage::LLVM || emit == EmitStage::Obj)
+    if (emit == EmitStage::LLVM || emit == EmitStage::Obj ||
+        emit == EmitStage::Trainer)
       dream::buildCpuLoweringPipeline(pm);
     if (mlir::failed(mlir::applyPassManagerCLOptions(pm)) ||
         mlir::failed(pm.run(*module)))
@@ -240,6 +334,20 @@ int main(int argc, char **argv) {
       return 1;
     }
     return mlir::failed(dream::emitObjectFile(*module, outputFile)) ? 1 : 0;
+  }
+  if (emit == EmitStage::Trainer) {
+    llvm::SmallString<128> object;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "dreamc-trainer", "o", object)) {
+      llvm::WithColor::error(llvm::errs(), "dreamc")
+          << "cannot create a temporary object file: " << ec.message()
+          << "\n";
+      return 1;
+    }
+    llvm::FileRemover removeObject(object);
+    if (mlir::failed(dream::emitObjectFile(*module, object, *plan)))
+      return 1;
+    return linkTrainer(object, trainerPath(), findRuntime(argv[0]));
   }
   std::string text;
   llvm::raw_string_ostream os(text);

@@ -21,6 +21,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
 #include <string>
 
 namespace dream {
@@ -55,10 +56,15 @@ mlir::LogicalResult emitLLVMIR(mlir::ModuleOp llvmDialectModule,
                                llvm::raw_ostream &os);
 
 /// Like `emitLLVMIR`, but writes a position-independent relocatable ELF
-/// object to `path`. The file appears complete or not at all: it is
-/// written to a temporary name and renamed.
-mlir::LogicalResult emitObjectFile(mlir::ModuleOp llvmDialectModule,
-                                   llvm::StringRef path);
+/// object to `path`. The object also defines `dream_kernel_table` and
+/// `dream_kernel_count` (every entry point behind a `void(void **)`
+/// wrapper) and, given a plan, `dream_embedded_plan` and
+/// `dream_embedded_plan_size`; docs/codegen.md has their C declarations.
+/// The file appears complete or not at all: it is written to a temporary
+/// name and renamed.
+mlir::LogicalResult
+emitObjectFile(mlir::ModuleOp llvmDialectModule, llvm::StringRef path,
+               std::optional<llvm::StringRef> embeddedPlan = std::nullopt);
 
 /// Lowers a module of tensor kernels with `buildGpuLoweringPipeline` (in
 /// place) and returns the PTX of its kernels: one module, one `.entry` per

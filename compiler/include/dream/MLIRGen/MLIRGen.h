@@ -36,6 +36,14 @@ constexpr llvm::StringLiteral kAbsoluteScopeAttr = "dream.absolute_scope";
 constexpr llvm::StringLiteral kFrozenCallAttr = "dream.frozen";
 /// On ops inlined from a frozen encoder: run in evaluation mode.
 constexpr llvm::StringLiteral kFrozenOpAttr = "dream.frozen_op";
+
+/// Whether a training-mode kernel computes this batch norm's batch
+/// statistics (and returns them for the running averages) or normalises
+/// with the running statistics: the one rule GenerateKernels and the plan's
+/// `statistics` list share.
+inline bool usesBatchStatistics(mlir::Operation *batchNorm) {
+  return !batchNorm->hasAttr(kFrozenOpAttr);
+}
 /// On encoder calls: the connection's masking mode for the masks inside.
 constexpr llvm::StringLiteral kMaskingAttr = "dream.masking";
 

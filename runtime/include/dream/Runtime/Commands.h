@@ -9,6 +9,8 @@
 #ifndef DREAM_RUNTIME_COMMANDS_H
 #define DREAM_RUNTIME_COMMANDS_H
 
+#include "dream/Runtime/Kernels.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +33,8 @@ struct TrainerOptions {
   std::string metricsPath;
   bool reference = false;
   std::string device = "cpu";
+  /// Not a flag: the kernels linked into the trainer (null: none).
+  const KernelLibrary *kernels = nullptr;
 };
 
 /// Runs one command on the plan `planText` (from `planOrigin`, for

@@ -9,6 +9,7 @@
 #ifndef DREAM_RUNTIME_MODEL_H
 #define DREAM_RUNTIME_MODEL_H
 
+#include "dream/Runtime/Kernels.h"
 #include "dream/Runtime/Plan.h"
 
 #include <ATen/ATen.h>
@@ -75,6 +76,13 @@ public:
   /// The network's logits for a batch of inputs.
   at::Tensor logits(const at::Tensor &inputs, const RunMode &mode) const;
 
+  /// Runs fused steps through `library`'s compiled kernels, or through
+  /// their reference steps when null (the default, and --reference).
+  /// Throws PlanError naming the first entry point of the plan that the
+  /// library lacks.
+  void useKernels(const KernelLibrary *library);
+  bool usesKernels() const { return kernels != nullptr; }
+
 private:
   void createParams(uint64_t seed);
   void checkShapes() const;
@@ -86,11 +94,40 @@ private:
                       const std::vector<at::Tensor> &params,
                       const RunMode &mode) const;
 
+  bool compiledKernelFits(const KernelSpec &kernel, const RunMode &mode) const;
+
   Plan spec;
   at::Device where;
+  const KernelLibrary *kernels = nullptr;
   std::vector<at::Tensor> tensors; ///< In the order of spec.params.
   std::unordered_map<std::string, size_t> byName;
 };
+
+/// A fused step's call of its compiled kernel.
+struct KernelCall {
+  PackedKernel forward;  ///< The training or the evaluation entry point.
+  PackedKernel backward; ///< Gradients of every operand.
+  std::vector<at::Tensor> operands; ///< Data inputs, then parameters.
+  int64_t resultRank;
+  /// Per batch norm whose batch statistics `forward` returns.
+  struct Statistics {
+    at::Tensor runningMean, runningVar;
+    double momentum;
+    int64_t valuesPerChannel; ///< For the unbiased variance.
+  };
+  std::vector<Statistics> statistics;
+};
+
+/// Runs the kernel as one autograd node (Kernels.cpp): updates the running
+/// statistics, and back-propagates through `backward`.
+at::Tensor callFusedKernel(const KernelCall &call);
+
+/// Calls a packed entry point (docs/codegen.md's calling convention) on
+/// float32 CPU tensors; returns its results, of the given ranks, as tensors
+/// that free the kernel's buffers. Throws PlanError on other tensors.
+std::vector<at::Tensor>
+callPackedKernel(PackedKernel kernel, const std::vector<at::Tensor> &args,
+                 const std::vector<int64_t> &resultRanks);
 
 /// Writes tensors (moved to the CPU) and metadata as a safetensors file,
 /// atomically. Throws FileError.

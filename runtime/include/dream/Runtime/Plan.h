@@ -75,6 +75,28 @@ struct Step {
   std::string where;
 };
 
+/// A step's attribute, or `fallback` where the plan leaves it out (the
+/// loader checked the kinds of those present).
+inline int64_t intAttr(const Step &step, const char *name,
+                       int64_t fallback = 0) {
+  auto it = step.attrs.find(name);
+  return it == step.attrs.end() ? fallback : it->get<int64_t>();
+}
+inline double numberAttr(const Step &step, const char *name,
+                         double fallback = 0) {
+  auto it = step.attrs.find(name);
+  return it == step.attrs.end() ? fallback : it->get<double>();
+}
+inline bool boolAttr(const Step &step, const char *name, bool fallback) {
+  auto it = step.attrs.find(name);
+  return it == step.attrs.end() ? fallback : it->get<bool>();
+}
+inline std::string stringAttr(const Step &step, const char *name,
+                              const char *fallback) {
+  auto it = step.attrs.find(name);
+  return it == step.attrs.end() ? fallback : it->get<std::string>();
+}
+
 /// A straight-line list of steps.
 struct Graph {
   std::vector<int> inputs;
@@ -113,8 +135,16 @@ struct EncoderSpec {
 /// A compiler-generated kernel and the plain steps it replaces.
 struct KernelSpec {
   std::string name;
+  /// Entry points in the trainer's kernel table (docs/codegen.md). The
+  /// training forward returns the result, then the batch mean and biased
+  /// variance of each batch norm in `statistics`; `forwardEval` (present
+  /// when `statistics` is not empty) normalises with running statistics.
   std::string forward;
+  std::string forwardEval;
   std::string backward;
+  /// Indices into `reference.steps` of the batch norms whose statistics the
+  /// training forward computes, in its result order.
+  std::vector<size_t> statistics;
   /// The steps the kernel replaces, in either of two forms. As a graph
   /// ({"inputs", "outputs", "steps"}, what dreamc emits): its inputs are the
   /// fused step's inputs and its steps name their parameters. As a list of

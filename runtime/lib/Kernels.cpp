@@ -1,0 +1,161 @@
+//===- Kernels.cpp - Calling the compiled fused kernels -------------------===//
+//
+// The calling convention is docs/codegen.md's: every argument is a pointer
+// to a memref descriptor {allocated, aligned, offset, sizes[R],
+// strides[R]} of a contiguous float32 tensor, results come back as such
+// descriptors of buffers the kernel malloc'ed, which the caller frees. A
+// descriptor is pointer, pointer, then int64s, all eight bytes wide, so an
+// array of int64 holds one without padding.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Runtime/Kernels.h"
+
+#include "dream/Runtime/Model.h"
+#include "dream/Runtime/Plan.h"
+
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace dream::rt {
+
+KernelLibrary::KernelLibrary(const DreamKernelEntry *table, int64_t count) {
+  for (int64_t i = 0; i < count; ++i)
+    if (!entries.emplace(table[i].name, table[i].packed).second)
+      throw PlanError(std::string("the kernel table defines '") +
+                      table[i].name + "' twice");
+}
+
+PackedKernel KernelLibrary::find(const std::string &name) const {
+  auto it = entries.find(name);
+  return it == entries.end() ? nullptr : it->second;
+}
+
+namespace {
+
+/// Words of a rank-`rank` descriptor.
+size_t descriptorWords(int64_t rank) { return 3 + 2 * rank; }
+
+/// Fills `words` with the descriptor of a contiguous tensor.
+void describe(const at::Tensor &t, int64_t *words) {
+  void *data = const_cast<void *>(t.const_data_ptr());
+  std::memcpy(&words[0], &data, sizeof data);
+  std::memcpy(&words[1], &data, sizeof data);
+  words[2] = 0;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    words[3 + d] = t.size(d);
+    words[3 + t.dim() + d] = t.stride(d);
+  }
+}
+
+/// A tensor over a result descriptor; it frees the kernel's buffer.
+at::Tensor adopt(const int64_t *words, int64_t rank) {
+  void *allocated, *aligned;
+  std::memcpy(&allocated, &words[0], sizeof allocated);
+  std::memcpy(&aligned, &words[1], sizeof aligned);
+  std::vector<int64_t> sizes(words + 3, words + 3 + rank);
+  std::vector<int64_t> strides(words + 3 + rank, words + 3 + 2 * rank);
+  float *first = static_cast<float *>(aligned) + words[2];
+  return at::from_blob(
+      first, sizes, strides, [allocated](void *) { std::free(allocated); },
+      at::TensorOptions().dtype(at::kFloat));
+}
+
+} // namespace
+
+std::vector<at::Tensor>
+callPackedKernel(PackedKernel kernel, const std::vector<at::Tensor> &args,
+                 const std::vector<int64_t> &resultRanks) {
+  std::vector<at::Tensor> held; // Contiguous copies live through the call.
+  size_t resultWords = 0;
+  for (int64_t rank : resultRanks)
+    resultWords += descriptorWords(rank);
+  std::vector<int64_t> results(resultWords, 0);
+  std::vector<std::vector<int64_t>> descriptors;
+  std::vector<void *> pointers = {results.data()};
+  for (const at::Tensor &arg : args) {
+    if (arg.scalar_type() != at::kFloat || !arg.device().is_cpu())
+      throw PlanError("compiled kernels take float32 CPU tensors, not " +
+                      std::string(at::toString(arg.scalar_type())) + " on " +
+                      arg.device().str());
+    held.push_back(arg.contiguous());
+    descriptors.emplace_back(descriptorWords(arg.dim()));
+    describe(held.back(), descriptors.back().data());
+    pointers.push_back(descriptors.back().data());
+  }
+  kernel(pointers.data());
+  std::vector<at::Tensor> tensors;
+  const int64_t *words = results.data();
+  for (int64_t rank : resultRanks) {
+    tensors.push_back(adopt(words, rank));
+    words += descriptorWords(rank);
+  }
+  return tensors;
+}
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+/// A fused step as one autograd node: the compiled forward, and the
+/// compiled backward, which recomputes from the operands (the kernel's only
+/// saved values) and returns one gradient per operand.
+struct FusedFunction : torch::autograd::Function<FusedFunction> {
+  static variable_list forward(AutogradContext *ctx, at::TensorList operands,
+                               const KernelCall *call) {
+    std::vector<int64_t> ranks = {call->resultRank};
+    ranks.resize(1 + 2 * call->statistics.size(), 1);
+    std::vector<at::Tensor> results =
+        callPackedKernel(call->forward, operands.vec(), ranks);
+    for (size_t i = 0; i < call->statistics.size(); ++i)
+      updateRunningStatistics(call->statistics[i], results[1 + 2 * i],
+                              results[2 + 2 * i]);
+    std::vector<at::Tensor> saved;
+    for (const at::Tensor &operand : operands)
+      saved.push_back(operand.detach());
+    // Not save_for_backward: the running statistics among the operands
+    // change in place right above, which autograd's version check would
+    // refuse; the backward reads them only for frozen batch norms, whose
+    // statistics never change.
+    ctx->saved_data["operands"] = saved;
+    ctx->saved_data["backward"] =
+        static_cast<int64_t>(reinterpret_cast<intptr_t>(call->backward));
+    return {results[0]};
+  }
+
+  static variable_list backward(AutogradContext *ctx, variable_list grads) {
+    std::vector<at::Tensor> args =
+        ctx->saved_data["operands"].toTensorVector();
+    auto kernel = reinterpret_cast<PackedKernel>(
+        static_cast<intptr_t>(ctx->saved_data["backward"].toInt()));
+    std::vector<int64_t> ranks;
+    for (const at::Tensor &arg : args)
+      ranks.push_back(arg.dim());
+    args.push_back(grads[0]);
+    variable_list gradients = callPackedKernel(kernel, args, ranks);
+    gradients.emplace_back(); // The KernelCall pointer has no gradient.
+    return gradients;
+  }
+
+  /// PyTorch's update: the running variance takes the unbiased batch
+  /// variance; the kernel returns the biased one.
+  static void updateRunningStatistics(const KernelCall::Statistics &s,
+                                      const at::Tensor &mean,
+                                      const at::Tensor &biasedVar) {
+    double count = static_cast<double>(s.valuesPerChannel);
+    double correction = count > 1 ? count / (count - 1) : 1.0;
+    s.runningMean.mul_(1 - s.momentum).add_(mean, s.momentum);
+    s.runningVar.mul_(1 - s.momentum).add_(biasedVar, s.momentum * correction);
+  }
+};
+
+} // namespace
+
+at::Tensor callFusedKernel(const KernelCall &call) {
+  return FusedFunction::apply(at::TensorList(call.operands), &call)[0];
+}
+
+} // namespace dream::rt

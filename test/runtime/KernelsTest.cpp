@@ -1,0 +1,156 @@
+//===- KernelsTest.cpp - The host side of compiled-kernel calls -----------===//
+//
+// Hand-written entry points that follow docs/codegen.md's packed calling
+// convention stand in for generated ones: they read the descriptors the
+// runtime builds and return malloc'ed results, so argument packing,
+// ownership, autograd and the running-statistics update are checked
+// independently of the compiler (test/EndToEnd checks real kernels).
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestSupport.h"
+
+#include "dream/Runtime/Model.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace dream::rt;
+
+namespace {
+
+/// A rank-R memref descriptor as the kernels see it.
+template <int R> struct Descriptor {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[R];
+  int64_t strides[R];
+};
+
+template <int R> int64_t elements(const Descriptor<R> &d) {
+  int64_t n = 1;
+  for (int i = 0; i < R; ++i)
+    n *= d.sizes[i];
+  return n;
+}
+
+/// A result like the kernels': fresh, 64-byte aligned inside a larger
+/// malloc'ed block (so `aligned` differs from `allocated`), row-major.
+template <int R> Descriptor<R> allocateLike(const Descriptor<R> &shape) {
+  Descriptor<R> out = shape;
+  out.allocated = static_cast<float *>(std::malloc(elements(shape) * 4 + 64));
+  out.aligned = out.allocated + 4;
+  out.offset = 0;
+  return out;
+}
+
+/// forward(x [N, C]) -> (3x, column means of x, column variances (biased)).
+void scaleWithStatistics(void **args) {
+  struct Results {
+    Descriptor<2> y;
+    Descriptor<1> mean, var;
+  } *results = static_cast<Results *>(args[0]);
+  auto *x = static_cast<Descriptor<2> *>(args[1]);
+  int64_t n = x->sizes[0], c = x->sizes[1];
+  results->y = allocateLike(*x);
+  Descriptor<1> column = {nullptr, nullptr, 0, {c}, {1}};
+  results->mean = allocateLike(column);
+  results->var = allocateLike(column);
+  for (int64_t j = 0; j < c; ++j) {
+    double sum = 0, squares = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      float v = x->aligned[i * c + j];
+      results->y.aligned[i * c + j] = 3 * v;
+      sum += v;
+      squares += v * v;
+    }
+    results->mean.aligned[j] = static_cast<float>(sum / n);
+    results->var.aligned[j] =
+        static_cast<float>(squares / n - (sum / n) * (sum / n));
+  }
+}
+
+/// backward(x, running mean, running var, grad) -> (3 grad, 0, 0).
+void scaleBackward(void **args) {
+  struct Results {
+    Descriptor<2> dx;
+    Descriptor<1> dmean, dvar;
+  } *results = static_cast<Results *>(args[0]);
+  auto *mean = static_cast<Descriptor<1> *>(args[2]);
+  auto *grad = static_cast<Descriptor<2> *>(args[4]);
+  results->dx = allocateLike(*grad);
+  for (int64_t i = 0; i < elements(*grad); ++i)
+    results->dx.aligned[i] = 3 * grad->aligned[i];
+  for (Descriptor<1> *zero : {&results->dmean, &results->dvar}) {
+    *zero = allocateLike(*mean);
+    std::memset(zero->aligned, 0, elements(*mean) * 4);
+  }
+}
+
+TEST(KernelsTest, LibraryFindsEntriesByName) {
+  DreamKernelEntry table[] = {{"k_forward", scaleWithStatistics},
+                              {"k_backward", scaleBackward}};
+  KernelLibrary library(table, 2);
+  EXPECT_EQ(library.size(), 2u);
+  EXPECT_EQ(library.find("k_backward"), &scaleBackward);
+  EXPECT_EQ(library.find("k_forward_eval"), nullptr);
+}
+
+TEST(KernelsTest, RepeatedNameIsRefused) {
+  DreamKernelEntry table[] = {{"k_forward", scaleWithStatistics},
+                              {"k_forward", scaleBackward}};
+  EXPECT_THROW(
+      {
+        try {
+          KernelLibrary(table, 2);
+        } catch (const PlanError &e) {
+          EXPECT_STREQ(e.what(), "the kernel table defines 'k_forward' twice");
+          throw;
+        }
+      },
+      PlanError);
+}
+
+TEST(KernelsTest, PackedCallPassesContiguousDescriptorsAndAdoptsResults) {
+  // A transposed (non-contiguous) argument reaches the kernel contiguous.
+  at::Tensor x = at::arange(12, at::kFloat).reshape({3, 4}).t();
+  std::vector<at::Tensor> out =
+      callPackedKernel(scaleWithStatistics, {x}, {2, 1, 1});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(at::equal(out[0], x * 3));
+  EXPECT_TRUE(at::allclose(out[1], x.mean(0)));
+  EXPECT_TRUE(at::allclose(out[2], x.var(0, /*unbiased=*/false)));
+}
+
+TEST(KernelsTest, PackedCallRefusesOtherTensorTypes) {
+  at::Tensor tokens = at::zeros({2, 3}, at::kLong);
+  try {
+    callPackedKernel(scaleWithStatistics, {tokens}, {2, 1, 1});
+    FAIL() << "int64 arguments were accepted";
+  } catch (const PlanError &e) {
+    EXPECT_STREQ(e.what(),
+                 "compiled kernels take float32 CPU tensors, not Long on cpu");
+  }
+}
+
+TEST(KernelsTest, FusedCallBackPropagatesAndUpdatesRunningStatistics) {
+  at::Tensor x = at::tensor({1.f, 2.f, 3.f, 6.f}).reshape({2, 2});
+  x.requires_grad_(true);
+  at::Tensor runningMean = at::zeros({2}), runningVar = at::ones({2});
+  KernelCall call{scaleWithStatistics,
+                  scaleBackward,
+                  {x, runningMean, runningVar},
+                  2,
+                  {{runningMean, runningVar, 0.1, 2}}};
+  at::Tensor y = callFusedKernel(call);
+  EXPECT_TRUE(at::equal(y.detach(), x.detach() * 3));
+  (y * at::tensor({1.f, 2.f, 3.f, 4.f}).reshape({2, 2})).sum().backward();
+  EXPECT_TRUE(at::equal(x.grad(), at::tensor({3.f, 6.f, 9.f, 12.f})
+                                      .reshape({2, 2})));
+  // Column means 2 and 4; unbiased variances 2 and 8 (two values each).
+  EXPECT_TRUE(at::allclose(runningMean, at::tensor({0.2f, 0.4f})));
+  EXPECT_TRUE(at::allclose(runningVar, at::tensor({0.9f + 0.2f, 0.9f + 0.8f})));
+}
+
+} // namespace
