@@ -15,6 +15,7 @@
 #include "dream/Runtime/Files.h"
 #include "dream/Runtime/Idx.h"
 #include "dream/Runtime/Ops.h"
+#include "dream/Runtime/Png.h"
 #include "dream/Runtime/Training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -124,6 +125,9 @@ void checkImageInput(const InputSpec &input, const std::string &what) {
                     " inputs; Fashion-MNIST's images are [1, 28, 28]");
 }
 
+/// Fashion-MNIST's pixel mean and standard deviation (of [0, 1] pixels).
+constexpr double kPixelMean = 0.2860, kPixelStd = 0.3530;
+
 /// Pixels scaled to [0, 1], then normalised with Fashion-MNIST's mean and
 /// standard deviation.
 Dataset toDataset(const ImageSet &set) {
@@ -133,8 +137,8 @@ Dataset toDataset(const ImageSet &set) {
       at::from_blob(pixels, {set.count, 1, set.height, set.width}, at::kByte)
           .to(at::kFloat)
           .div_(255.0)
-          .sub_(0.2860)
-          .div_(0.3530);
+          .sub_(kPixelMean)
+          .div_(kPixelStd);
   return {images, at::from_blob(labels, {set.count}, at::kByte).to(at::kLong)};
 }
 
@@ -592,19 +596,28 @@ void printConfusion(const Evaluation &result, int64_t classes) {
   }
 }
 
-int evaluateCommand(const Plan &plan, const TrainerOptions &o,
-                    at::Device device) {
+/// The model `train` left in --checkpoint DIR; `metadata` receives its
+/// checkpoint's metadata.
+Model trainedModel(const Plan &plan, const TrainerOptions &o,
+                   at::Device device,
+                   std::map<std::string, std::string> &metadata) {
   requireCheckpointDir(o, "reads the trained model from");
   std::string path = joinPath(o.checkpointDir, "train.safetensors");
   if (!pathExists(path))
-    throw UsageError("eval: no trained model at " + path + "; run `" +
-                     o.program + " train --checkpoint " + o.checkpointDir +
-                     "` first");
-  TrainSettings s = trainSettings(plan.recipe, o);
+    throw UsageError(o.command + ": no trained model at " + path +
+                     "; run `" + o.program + " train --checkpoint " +
+                     o.checkpointDir + "` first");
   Model model = makeModel(plan, 0, device, o);
-  std::map<std::string, std::string> metadata;
   model.importTensors(modelTensors(readCheckpoint(path, plan, metadata)), "",
                       path);
+  return model;
+}
+
+int evaluateCommand(const Plan &plan, const TrainerOptions &o,
+                    at::Device device) {
+  TrainSettings s = trainSettings(plan.recipe, o);
+  std::map<std::string, std::string> metadata;
+  Model model = trainedModel(plan, o, device, metadata);
   Data data = loadData(dataName(plan, o), s, /*withTrain=*/false);
   Evaluation result = evaluate(classificationLoss(model, 0.0), data.test,
                                s.batch, device, plan.classes);
@@ -623,6 +636,90 @@ int evaluateCommand(const Plan &plan, const TrainerOptions &o,
                  {"samples_per_s", static_cast<double>(result.samples) /
                                        std::max(result.seconds, 1e-9)},
                  {"wall_s", result.seconds}});
+  return 0;
+}
+
+//===--- dream: the reconstructions of the dream connections -------------===//
+
+/// One grey cell per image of `images` [rows, 1, H, W] (normalised pixels),
+/// in column `column` of a grid with a 2-pixel border around each cell.
+void drawColumn(std::vector<uint8_t> &grid, int64_t gridWidth,
+                const at::Tensor &images, int64_t column) {
+  const int64_t border = 2;
+  int64_t h = images.size(2), w = images.size(3);
+  at::Tensor pixels = (images.select(1, 0) * kPixelStd + kPixelMean)
+                          .clamp(0.0, 1.0)
+                          .mul(255.0)
+                          .round()
+                          .to(at::kByte)
+                          .contiguous();
+  const uint8_t *data = pixels.const_data_ptr<uint8_t>();
+  for (int64_t row = 0; row < images.size(0); ++row)
+    for (int64_t y = 0; y < h; ++y)
+      std::copy_n(data + (row * h + y) * w, w,
+                  grid.begin() + (border + row * (h + border) + y) * gridWidth +
+                      border + column * (w + border));
+}
+
+int dreamCommand(const Plan &plan, const TrainerOptions &o,
+                 at::Device device) {
+  std::vector<std::string> names;
+  for (const Step &step : plan.graph.steps)
+    if (step.op == "observe")
+      names.push_back(stringAttr(step, "name", ""));
+  if (names.empty())
+    throw UsageError(plan.network +
+                     " has no dream connection, so it has no dreams to show");
+  checkImageInput(plan.input, "network '" + plan.network + "'");
+  std::map<std::string, std::string> metadata;
+  Model model = trainedModel(plan, o, device, metadata);
+  TrainSettings s = trainSettings(plan.recipe, o);
+  TrainSettings firstImages = s;
+  firstImages.limit = std::min<int64_t>(o.limit ? o.limit : 8, 64);
+  Dataset batch = loadData(dataName(plan, o), firstImages, false).test;
+  std::map<std::string, at::Tensor> dreams;
+  RunMode mode;
+  mode.observed = &dreams;
+  at::NoGradGuard noGrad;
+  at::Tensor inputs = batch.inputs.to(device);
+  at::Tensor predictions = model.logits(inputs, mode).argmax(-1).cpu();
+  const int64_t border = 2, h = inputs.size(2), w = inputs.size(3);
+  int64_t rows = inputs.size(0), columns = 1 + names.size();
+  int64_t gridWidth = border + columns * (w + border);
+  std::vector<uint8_t> grid(gridWidth * (border + rows * (h + border)), 128);
+  drawColumn(grid, gridWidth, inputs.cpu(), 0);
+  std::cout << "dreams of " << plan.network << " on the first " << rows
+            << " test images; columns: input";
+  for (const std::string &name : names)
+    std::cout << ", " << name;
+  std::cout << "\n";
+  for (size_t i = 0; i < names.size(); ++i) {
+    at::Tensor dream = dreams.at(names[i]).cpu();
+    if (dream.sizes() != inputs.sizes())
+      throw UsageError("dream " + names[i] + " is " +
+                       formatShape(dream.sizes().vec()) +
+                       ", not an image like the input; only image dreams "
+                       "are drawn");
+    drawColumn(grid, gridWidth, dream, static_cast<int64_t>(i) + 1);
+    std::printf("  %-28s mean squared difference from the input %.4f\n",
+                names[i].c_str(),
+                at::mse_loss(dream, inputs.cpu()).item<double>());
+  }
+  std::printf("  predictions %s, labels %s\n",
+              formatShape(std::vector<int64_t>(
+                              predictions.const_data_ptr<int64_t>(),
+                              predictions.const_data_ptr<int64_t>() + rows))
+                  .c_str(),
+              formatShape(std::vector<int64_t>(
+                              batch.labels.const_data_ptr<int64_t>(),
+                              batch.labels.const_data_ptr<int64_t>() + rows))
+                  .c_str());
+  std::string path =
+      o.out.empty() ? joinPath(o.checkpointDir, "dreams.png") : o.out;
+  std::string png = encodePng(grid, static_cast<int>(gridWidth),
+                              static_cast<int>(grid.size() / gridWidth), 1);
+  writeFileAtomically(path, {{png.data(), png.size()}});
+  std::cout << "written to " << path << "\n";
   return 0;
 }
 
@@ -788,12 +885,6 @@ int check(const Plan &plan, const TrainerOptions &o) {
 
 int dispatch(const std::string &planText, const std::string &planOrigin,
              const TrainerOptions &o) {
-  if (o.command == "dream") {
-    std::cerr << o.program
-              << ": dream is not available yet: this runtime does not show "
-                 "dreams\n";
-    return 2;
-  }
   Plan plan = parsePlan(planText, planOrigin);
   if (o.command == "info")
     return info(plan, o);
@@ -806,6 +897,8 @@ int dispatch(const std::string &planText, const std::string &planOrigin,
     return train(plan, o, device);
   if (o.command == "eval")
     return evaluateCommand(plan, o, device);
+  if (o.command == "dream")
+    return dreamCommand(plan, o, device);
   throw UsageError("unknown command '" + o.command +
                    "'; expected pretrain, train, eval, dream, info or check");
 }

@@ -234,6 +234,8 @@ at::Tensor Model::runStep(const Step &step,
       output = runReferenceOp(
           {step, inputs, params, stepMode.training, stepMode.generator});
     checkOutput(step, output);
+    if (step.op == "observe" && mode.observed)
+      (*mode.observed)[stringAttr(step, "name", "")] = output.detach();
     return output;
   } catch (const c10::Error &e) {
     throw PlanError(step.where + ": " + e.what_without_backtrace());

@@ -405,6 +405,8 @@ at::Tensor concat(const OpArgs &a) {
 }
 
 at::Tensor stopGradient(const OpArgs &a) { return a.inputs[0].detach(); }
+/// The executor records the value for `trainer dream` (Model::runStep).
+at::Tensor observe(const OpArgs &a) { return a.inputs[0]; }
 
 //===--- The table
 //---------------------------------------------------------===//
@@ -486,6 +488,7 @@ const std::vector<OpDef> &opTable() {
       {"argmax", 1, 1, 0, 0, {}, argmax},
       {"concat", 1, -1, 0, 0, {{"dim", K::Int, true}}, concat},
       {"stop_gradient", 1, 1, 0, 0, {}, stopGradient},
+      {"observe", 1, 1, 0, 0, {{"name", K::String, true}}, observe},
       // dreamc repeats the kernel's name among the attributes.
       {"fused", 0, -1, 0, -1, {{"kernel", K::String, false}}, nullptr},
   };

@@ -37,7 +37,9 @@ commands:
   train      supervised training; frozen encoders use the weights pretrain
              stored in --checkpoint DIR
   eval       evaluate the model trained in --checkpoint DIR on the test set
-  dream      show the dreams (not available yet)
+  dream      draw the dreams of the model trained in --checkpoint DIR: the
+             first test images (8, or --limit N up to 64) and what each
+             dream connection reconstructs from them, as a PNG grid
   info       parameters, FLOPs per sample, kernels and the recipe
   check      run one step through the compiled kernels and through their
              reference steps; compare losses, gradients and running
@@ -55,6 +57,7 @@ options (the recipe of the .dream file gives the defaults):
   --checkpoint DIR   where weights and checkpoints are stored
   --resume           continue the run saved in --checkpoint DIR
   --metrics FILE     write JSON lines, one object per epoch and split
+  --out FILE         dream: the PNG to write (default DIR/dreams.png)
   --reference        run fused kernels as their plain LibTorch steps
   --device cpu|cuda  where to train (default cpu)
   -h, --help         show this help
@@ -127,6 +130,8 @@ void applyValue(CommandLine &line, const std::string &flag,
     o.checkpointDir = value;
   else if (flag == "--metrics")
     o.metricsPath = value;
+  else if (flag == "--out")
+    o.out = value;
   else if (flag == "--device")
     o.device = value;
   else if (flag == "--plan")

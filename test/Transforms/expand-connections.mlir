@@ -26,7 +26,8 @@ func.func @dream_shared_detached(%h: tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32>
   // CHECK:      dream.param "ae.dream_adapter.in.weight" {fan_in = 4 : i64, global, init = "uniform"}
   // CHECK:      %[[Z:.*]] = call @enc
   // CHECK-NEXT: %[[R:.*]] = call @dec(%[[Z]]) {dream.absolute_scope, dream.frozen, dream.masking = "off", dream.scope = "ae.decoder"}
-  // CHECK-NEXT: %[[D:.*]] = dream.stop_gradient %[[R]]
+  // CHECK-NEXT: %[[O:.*]] = dream.observe %[[R]] {name = "dream_0"} : tensor<?x1x8x8xf32>
+  // CHECK-NEXT: %[[D:.*]] = dream.stop_gradient %[[O]]
   // CHECK:      dream.conv %[[D]]
   %d = dream.dream %h through @ae {dream.scope = "dream_0", grad = "detach", in_adapter = "conv", in_stride = 1 : i64, masking = "off", out_adapter = "conv", out_stride = 1 : i64, share = "shared"} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   return %d : tensor<?x4x8x8xf32>

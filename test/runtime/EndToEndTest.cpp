@@ -74,10 +74,12 @@ TEST(EndToEndTest, UsageErrors) {
                                         "least 1, not 'zero'"));
 }
 
-TEST(EndToEndTest, DreamIsNotAvailableYet) {
+TEST(EndToEndTest, DreamNeedsADreamConnection) {
   Result dream = trainer("dream --plan " + planPath("tiny_conv.json"));
   EXPECT_EQ(dream.status, 2);
-  EXPECT_THAT(dream.output, HasSubstr("dream is not available yet"));
+  EXPECT_THAT(dream.output,
+              HasSubstr("TinyConv has no dream connection, so it has no "
+                        "dreams to show"));
 }
 
 TEST(EndToEndTest, MalformedPlanIsReported) {

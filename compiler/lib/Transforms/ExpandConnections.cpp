@@ -2,7 +2,8 @@
 //
 // A connection h -> out(φ(in(h))) becomes: the in adapter Sema planned, a
 // call of the encoder's function (and of the decoder's for a dream or a
-// decoded sleep), an optional stop_gradient, and the out adapter. The
+// decoded sleep), for a dream an observe op naming the reconstruction (what
+// `trainer dream` draws), an optional stop_gradient, and the out adapter. The
 // adapters are ordinary primitives built by buildPrimitive, so they get
 // parameters, shape checks and (later) fusion like everything else.
 //
@@ -170,6 +171,10 @@ mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
     y = call(encoder.getDecodeAttr(), y, encoder.getOutput(), "decoder");
     yType = encoder.getOutput();
   }
+  // Named after the connection, shared adapters or not.
+  if (isDream)
+    y = builder.create<ObserveOp>(
+        loc, y, scopeAttr ? scopeAttr : builder.getStringAttr(kind));
   if (op.getGrad() == "detach")
     y = builder.create<StopGradientOp>(loc, y).getResult();
   mlir::Value out =

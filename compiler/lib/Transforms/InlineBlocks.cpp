@@ -41,6 +41,11 @@ void applyScope(mlir::func::FuncOp body, mlir::func::CallOp call) {
         param.setFrozen(true);
       return;
     }
+    // A dream's name, like a parameter's, says which block instance.
+    if (auto observe = mlir::dyn_cast<ObserveOp>(op)) {
+      observe.setName(prefix + observe.getName().str());
+      return;
+    }
     // Ops of a frozen encoder run in evaluation mode (dropout off, batch
     // norm on running statistics) even while the network trains.
     if (frozen && mlir::isa<DreamDialect>(op->getDialect()))

@@ -113,6 +113,24 @@ def Dream_DreamOp : Dream_ConnectionOp<"dream"> {
   }];
 }
 
+def Dream_ObserveOp : Dream_Op<"observe",
+    [Pure, SameOperandsAndResultType]> {
+  let summary = "identity that names a value for the trainer to show";
+  let description = [{
+    Marks the reconstruction of a dream connection (the "dream", in the
+    autoencoder's input space, before the out adapter) with the
+    connection's scope, so that `trainer dream` can draw it. Computes
+    nothing: a plan step `observe` returns its input.
+
+    ```mlir
+    %d = dream.observe %r {name = "dream_block_0.dream_0"} : tensor<?x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Dream_Tensor:$input, StrAttr:$name);
+  let results = (outs Dream_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
 def Dream_StopGradientOp : Dream_Op<"stop_gradient",
     [Pure, SameOperandsAndResultType]> {
   let summary = "identity whose gradient is zero";

@@ -31,6 +31,7 @@ struct TrainerOptions {
   std::string checkpointDir;
   bool resume = false;
   std::string metricsPath;
+  std::string out; ///< `dream`: the PNG to write; empty: DIR/dreams.png.
   bool reference = false;
   std::string device = "cpu";
   /// Not a flag: the kernels linked into the trainer (null: none).
@@ -39,7 +40,7 @@ struct TrainerOptions {
 
 /// Runs one command on the plan `planText` (from `planOrigin`, for
 /// messages). Prints results on stdout and problems on stderr; returns the
-/// exit status: 0 done, 1 failed, 2 not available, 130 interrupted.
+/// exit status: 0 done, 1 failed, 2 a usage error, 130 interrupted.
 int runTrainerCommand(const std::string &planText,
                       const std::string &planOrigin,
                       const TrainerOptions &options);

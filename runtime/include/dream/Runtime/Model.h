@@ -29,6 +29,9 @@ struct RunMode {
   bool honourFrozen = true;
   /// Dropout and masking noise; needed when training.
   at::Generator generator;
+  /// If set, receives the value of every `observe` step (the dreams), by
+  /// its name, detached.
+  std::map<std::string, at::Tensor> *observed = nullptr;
 };
 
 /// Tensors by name, in name order (as files store them).
