@@ -10,12 +10,14 @@
 //
 // over every input, data and parameters alike.
 //
-// The vision models are not in the list: their kernels put batch norm
-// before ReLU, and along the step some ReLU inputs cross zero, each adding
-// an O(1) error that float32 cannot shrink below the tolerance by taking h
-// smaller (they disagree by 2-10%). Inputs/smooth-kernels.mlir checks batch
-// norm (training mode, model size), layer norm, softmax and the smooth
-// pointwise ops without kinks; ReLU's own derivative is exact elementwise.
+// A ReLU input that crosses zero within the step adds an O(1) error to the
+// difference quotient that no h removes; the output elements whose values
+// bend by O(h) instead of O(h^2) along the step are such crossings and are
+// left out of the comparison (they are a few in 10^4). Before sums were
+// accumulated in f64 the vision kernels' batch norms also disagreed by
+// 2-10%, which this test then blamed on kinks alone.
+// Inputs/smooth-kernels.mlir checks batch norm (training mode, model size),
+// layer norm, softmax and the smooth pointwise ops without kinks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -195,21 +197,37 @@ TEST_P(Gradients, BackwardKernelsMatchFiniteDifferences) {
     }
     Buffer outGrad(shapeOf(forwardType.getResult(0)), rng);
 
-    auto lossAt = [&](float step) {
+    auto outputAt = [&](float step) {
       std::vector<Buffer> shifted = inputs;
       for (size_t i = 0; i < shifted.size(); ++i) {
         for (size_t j = 0; j < shifted[i].data.size(); ++j)
           shifted[i].data[j] += step * direction[i].data[j];
         shifted[i].describe(shapeOf(forwardType.getInput(i)));
       }
-      auto outputs = call(**engine, name, shifted, forwardType);
-      return dot(outputs.front(), outGrad.data);
+      return call(**engine, name, shifted, forwardType).front();
     };
-    // Small enough that almost no ReLU input crosses zero along the step
-    // (each crossing adds an O(1) error, not O(h)), large enough that
-    // float32 rounding stays well below the tolerance.
+    // Small enough that few ReLU inputs cross zero along the step, large
+    // enough that float32 rounding stays well below the tolerance.
     const float h = 1e-4f;
-    double numeric = (lossAt(h) - lossAt(-h)) / (2 * h);
+    std::vector<float> before = outputAt(-h), at = outputAt(0),
+                       after = outputAt(h);
+    // An output whose path crosses a kink bends by O(h) within the step,
+    // where a smooth one bends by O(h^2): such outputs get no weight, so
+    // the check compares derivatives where they exist.
+    int kinks = 0;
+    for (size_t j = 0; j < at.size(); ++j) {
+      double bend = std::abs(double(before[j]) + after[j] - 2.0 * at[j]);
+      if (bend > 1e-5 * (1.0 + std::abs(at[j]))) {
+        outGrad.data[j] = 0;
+        ++kinks;
+      }
+    }
+    EXPECT_LT(kinks, static_cast<int>(at.size() / 100))
+        << kernel.str() << ": too many outputs bend within the step";
+    std::vector<float> difference(at.size());
+    for (size_t j = 0; j < at.size(); ++j)
+      difference[j] = (after[j] - before[j]) / (2 * h);
+    double numeric = dot(difference, outGrad.data);
 
     std::vector<Buffer> backwardArgs = inputs;
     for (size_t i = 0; i < backwardArgs.size(); ++i)
@@ -233,6 +251,8 @@ TEST_P(Gradients, BackwardKernelsMatchFiniteDifferences) {
 INSTANTIATE_TEST_SUITE_P(Models, Gradients,
                          ::testing::Values("text/sleepnet3.dream",
                                            "text/dreamnet3.dream",
+                                           "vision/sleepnet3.dream",
+                                           "vision/dreamnet3.dream",
                                            "smooth-kernels.mlir"));
 
 } // namespace
