@@ -26,6 +26,7 @@ config.substitutions.append(("%models", os.path.join(config.dreamc_src_root, "mo
 config.substitutions.append(("%stdlib", os.path.join(config.dreamc_src_root, "stdlib")))
 config.substitutions.append(("%unit", config.dreamc_unit_dir))
 config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%builddir", config.dreamc_obj_root))
 config.substitutions.append(("%trainer", os.path.join(config.dreamc_obj_root, "runtime", "dream-trainer")))
 
 # ptxas from the CUDA toolkit (not on PATH on these machines) checks the PTX

@@ -145,6 +145,7 @@ std::string findRuntime(const char *argv0) {
       argv0, reinterpret_cast<void *>(&findRuntime));
   llvm::SmallString<256> installed(llvm::sys::path::parent_path(exe));
   llvm::sys::path::append(installed, "..", "lib", "dreamc");
+  llvm::sys::path::remove_dots(installed, /*remove_dot_dot=*/true);
   if (llvm::sys::fs::exists(installed + "/libdreamrt.so"))
     return installed.str().str();
   return DREAMC_BUILD_RUNTIME;
