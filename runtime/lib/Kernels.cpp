@@ -21,7 +21,9 @@
 
 namespace dream::rt {
 
-KernelLibrary::KernelLibrary(const DreamKernelEntry *table, int64_t count) {
+KernelLibrary::KernelLibrary(const DreamKernelEntry *table, int64_t count,
+                             std::string abi)
+    : kernelAbi(std::move(abi)) {
   for (int64_t i = 0; i < count; ++i)
     if (!entries.emplace(table[i].name, table[i].packed).second)
       throw PlanError(std::string("the kernel table defines '") +

@@ -245,6 +245,13 @@ at::Tensor Model::runStep(const Step &step,
 }
 
 void Model::useKernels(const KernelLibrary *library) {
+  if (library && library->abi() != spec.kernelAbi)
+    throw PlanError(spec.origin + ": the trainer's kernels were compiled for "
+                    "another network (kernel signature " + library->abi() +
+                    "; this plan's, of " + spec.network + ", is " +
+                    spec.kernelAbi +
+                    "); compile this network with dreamc, or run it with "
+                    "--reference");
   if (library)
     for (const KernelSpec &kernel : spec.kernels)
       for (const std::string *entry :

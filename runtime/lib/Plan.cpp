@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -567,11 +568,8 @@ json networkPart(json value) {
   return value;
 }
 
-/// FNV-1a (64 bit): identifies a network; not a defence against forgery.
-std::string hashPlan(json plan) {
-  for (const char *key : {"recipe", "cost", "source"})
-    plan.erase(key);
-  std::string text = networkPart(std::move(plan)).dump();
+/// FNV-1a (64 bit) in hex: identifies; not a defence against forgery.
+std::string fnv1a(const std::string &text) {
   uint64_t hash = 1469598103934665603ull;
   for (unsigned char c : text) {
     hash ^= c;
@@ -581,6 +579,46 @@ std::string hashPlan(json plan) {
   std::snprintf(hex, sizeof hex, "%016llx",
                 static_cast<unsigned long long>(hash));
   return hex;
+}
+
+std::string hashPlan(json plan) {
+  for (const char *key : {"recipe", "cost", "source"})
+    plan.erase(key);
+  return fnv1a(networkPart(std::move(plan)).dump());
+}
+
+/// The hash of every fused step's kernel, entry points and operand and
+/// result shapes (per sample), over all graphs.
+std::string kernelAbiHash(const Plan &plan) {
+  json calls = json::array();
+  auto addGraph = [&](const Graph &graph, const InputSpec &input) {
+    std::map<int, std::vector<int64_t>> shapes;
+    for (int v : graph.inputs)
+      shapes[v] = input.shape;
+    for (const Step &step : graph.steps) {
+      shapes[step.output] = step.shape;
+      if (step.op != "fused")
+        continue;
+      const KernelSpec &kernel = *plan.findKernel(step.kernel);
+      json call = {kernel.name, kernel.forward, kernel.forwardEval,
+                   kernel.backward, kernel.statistics, step.shape};
+      for (int v : step.inputs)
+        call.push_back(shapes[v]);
+      for (const ParamRef &p : step.params)
+        call.push_back(plan.findParam(p.name)->shape);
+      calls.push_back(call);
+    }
+  };
+  addGraph(plan.graph, plan.input);
+  for (const EncoderSpec &enc : plan.encoders) {
+    addGraph(enc.encode, enc.input);
+    if (enc.decode) {
+      InputSpec latent;
+      latent.shape = enc.latent;
+      addGraph(*enc.decode, latent);
+    }
+  }
+  return fnv1a(calls.dump());
 }
 
 std::vector<EncoderSpec> parseEncoders(const Node &node) {
@@ -641,6 +679,7 @@ Plan parsePlan(const std::string &text, const std::string &origin) {
       checkGraph(plan, *enc.decode);
   }
   plan.hash = hashPlan(document);
+  plan.kernelAbi = kernelAbiHash(plan);
   return plan;
 }
 

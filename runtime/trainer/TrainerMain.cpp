@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Runtime/Commands.h"
+#include "dream/Runtime/Plan.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -236,8 +237,13 @@ int main(int argc, char **argv) {
   }
   try {
     dream::rt::KernelLibrary kernels;
-    if (&dream_kernel_count != nullptr)
-      kernels = dream::rt::KernelLibrary(dream_kernel_table, dream_kernel_count);
+    if (&dream_kernel_count != nullptr && hasEmbeddedPlan())
+      kernels = dream::rt::KernelLibrary(
+          dream_kernel_table, dream_kernel_count,
+          dream::rt::parsePlan(std::string(dream_embedded_plan,
+                                           dream_embedded_plan_size),
+                               "embedded plan")
+              .kernelAbi);
     line.options.kernels = &kernels;
     return dream::rt::runTrainerCommand(text, origin, line.options);
   } catch (const std::exception &e) {

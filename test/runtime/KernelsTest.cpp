@@ -91,10 +91,11 @@ void scaleBackward(void **args) {
 TEST(KernelsTest, LibraryFindsEntriesByName) {
   DreamKernelEntry table[] = {{"k_forward", scaleWithStatistics},
                               {"k_backward", scaleBackward}};
-  KernelLibrary library(table, 2);
+  KernelLibrary library(table, 2, "0123456789abcdef");
   EXPECT_EQ(library.size(), 2u);
   EXPECT_EQ(library.find("k_backward"), &scaleBackward);
   EXPECT_EQ(library.find("k_forward_eval"), nullptr);
+  EXPECT_EQ(library.abi(), "0123456789abcdef");
 }
 
 TEST(KernelsTest, RepeatedNameIsRefused) {
@@ -103,7 +104,7 @@ TEST(KernelsTest, RepeatedNameIsRefused) {
   EXPECT_THROW(
       {
         try {
-          KernelLibrary(table, 2);
+          KernelLibrary(table, 2, "");
         } catch (const PlanError &e) {
           EXPECT_STREQ(e.what(), "the kernel table defines 'k_forward' twice");
           throw;

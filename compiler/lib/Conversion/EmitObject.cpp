@@ -107,6 +107,19 @@ llvm::Function *createPackedWrapper(llvm::Function &cInterface) {
   return wrapper;
 }
 
+/// Adds two external constants with C names: `array`, and its element
+/// count as a 64-bit integer.
+void addArrayWithSize(llvm::Module &module, llvm::Constant *array,
+                      llvm::StringRef name, llvm::StringRef sizeName,
+                      uint64_t size) {
+  auto *int64 = llvm::Type::getInt64Ty(module.getContext());
+  new llvm::GlobalVariable(module, array->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, array, name);
+  new llvm::GlobalVariable(module, int64, /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(int64, size), sizeName);
+}
+
 /// Adds `dream_kernel_table` (one {name, packed entry} per kernel function,
 /// named without the `_mlir_ciface_` prefix) and `dream_kernel_count`.
 LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule) {
@@ -135,32 +148,19 @@ LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule) {
         entryType, {name, createPackedWrapper(*function)}));
   }
   auto *tableType = llvm::ArrayType::get(entryType, entries.size());
-  new llvm::GlobalVariable(llvmModule, tableType, /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantArray::get(tableType, entries),
-                           "dream_kernel_table");
-  auto *int64 = llvm::Type::getInt64Ty(context);
-  new llvm::GlobalVariable(llvmModule, int64, /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantInt::get(int64, entries.size()),
-                           "dream_kernel_count");
+  addArrayWithSize(llvmModule, llvm::ConstantArray::get(tableType, entries),
+                   "dream_kernel_table", "dream_kernel_count", entries.size());
   return success();
 }
 
 /// Adds `dream_embedded_plan` (the bytes, no terminating NUL) and
 /// `dream_embedded_plan_size`, which a trainer's main() reads.
 void addEmbeddedPlan(llvm::Module &llvmModule, llvm::StringRef plan) {
-  llvm::LLVMContext &context = llvmModule.getContext();
-  llvm::Constant *bytes = llvm::ConstantDataArray::getString(
-      context, plan, /*AddNull=*/false);
-  new llvm::GlobalVariable(llvmModule, bytes->getType(), /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage, bytes,
-                           "dream_embedded_plan");
-  auto *int64 = llvm::Type::getInt64Ty(context);
-  new llvm::GlobalVariable(llvmModule, int64, /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage,
-                           llvm::ConstantInt::get(int64, plan.size()),
-                           "dream_embedded_plan_size");
+  addArrayWithSize(llvmModule,
+                   llvm::ConstantDataArray::getString(llvmModule.getContext(),
+                                                      plan, /*AddNull=*/false),
+                   "dream_embedded_plan", "dream_embedded_plan_size",
+                   plan.size());
 }
 
 /// A module translated to LLVM IR and optimised, with the machine it was

@@ -30,17 +30,21 @@ class KernelLibrary {
 public:
   /// No kernels: every fused step runs its reference steps.
   KernelLibrary() = default;
-  /// The `count` rows of a kernel table; a repeated name is an error
+  /// The `count` rows of a kernel table, compiled for plans whose
+  /// `kernelAbi` is `abi` (Plan.h); a repeated name is an error
   /// (PlanError), as two objects defining one kernel would be.
-  KernelLibrary(const DreamKernelEntry *table, int64_t count);
+  KernelLibrary(const DreamKernelEntry *table, int64_t count,
+                std::string abi);
 
   /// The entry point called `name`, or null.
   PackedKernel find(const std::string &name) const;
   size_t size() const { return entries.size(); }
   bool empty() const { return entries.empty(); }
+  const std::string &abi() const { return kernelAbi; }
 
 private:
   std::unordered_map<std::string, PackedKernel> entries;
+  std::string kernelAbi;
 };
 
 } // namespace dream::rt

@@ -203,6 +203,11 @@ struct Plan {
   /// Identifies the network (not its recipe): checkpoints carry it so that a
   /// checkpoint of another network is refused.
   std::string hash;
+  /// Identifies what compiled kernels depend on: each fused step's kernel
+  /// entry points and the shapes of its operands and result. Networks can
+  /// share kernel names (`SleepNet_fused0`) with other shapes; a trainer
+  /// calls its kernels only for a plan with the same `kernelAbi`.
+  std::string kernelAbi;
 
   const ParamSpec *findParam(const std::string &name) const;
   const KernelSpec *findKernel(const std::string &name) const;
