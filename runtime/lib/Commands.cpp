@@ -16,6 +16,8 @@
 #include "dream/Runtime/Idx.h"
 #include "dream/Runtime/Ops.h"
 #include "dream/Runtime/Png.h"
+#include "dream/Runtime/Pretrained.h"
+#include "dream/Runtime/Text.h"
 #include "dream/Runtime/Training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -107,15 +109,30 @@ TrainSettings pretrainSettings(const Recipe &recipe, const PretrainSpec &spec,
   return s;
 }
 
+/// The WordNet gloss set scripts/setup.sh builds (AG News layout).
+std::string wordnetGlossesDirectory() {
+  if (const char *data = std::getenv("DREAMC_DATA"))
+    return joinPath(data, "wordnet-glosses");
+  const char *home = std::getenv("HOME");
+  return std::string(home ? home : ".") +
+         "/.local/share/dreamc/data/wordnet-glosses";
+}
+
 std::string dataDirectory(const std::string &name) {
   if (name == "fashion_mnist" || name == "fashion-mnist")
     return fashionMnistDirectory();
+  if (name == "wordnet_glosses" || name == "wordnet-glosses")
+    return wordnetGlossesDirectory();
+  if (startsWith(name, "csv:"))
+    return name.substr(4);
   if (isDirectory(name))
     return name;
   throw UsageError("data set '" + name +
                    "' is not supported by this runtime: use fashion_mnist "
-                   "(IDX files in $DREAMC_FASHION_MNIST) or a directory "
-                   "holding Fashion-MNIST's four IDX files");
+                   "(IDX files in $DREAMC_FASHION_MNIST), a directory "
+                   "holding Fashion-MNIST's four IDX files, wordnet_glosses "
+                   "or csv:DIR (train.csv and test.csv: class from 1, "
+                   "title, text)");
 }
 
 void checkImageInput(const InputSpec &input, const std::string &what) {
@@ -148,19 +165,43 @@ struct Data {
   Dataset test;
 };
 
+/// A text set's split, tokenised for the network's token input.
+Dataset readTextSplit(const std::string &dir, const char *split,
+                      const Plan &plan, int64_t limit) {
+  WordPieceTokenizer tokenizer(joinPath(miniLMDirectory(), "vocab.txt"));
+  if (static_cast<int64_t>(tokenizer.size()) != plan.input.vocab)
+    throw DataError("the WordPiece vocabulary has " +
+                    std::to_string(tokenizer.size()) +
+                    " tokens, the network's input " +
+                    std::to_string(plan.input.vocab));
+  TextSet set = readTextCsv(joinPath(dir, std::string(split) + ".csv"),
+                            tokenizer, plan.input.shape.at(0), plan.classes,
+                            limit);
+  return {at::tensor(set.ids, at::kLong).view({set.count, set.length}),
+          at::tensor(set.labels, at::kLong)};
+}
+
 /// The training set (the last `validation` fraction held out) and the test
-/// set, each cut to --limit examples.
-Data loadData(const std::string &name, const TrainSettings &s, bool withTrain) {
+/// set, each cut to --limit examples: images for a network on [1, 28, 28]
+/// images, tokenised text for one on tokens.
+Data loadData(const Plan &plan, const std::string &name,
+              const TrainSettings &s, bool withTrain) {
   std::string dir = dataDirectory(name);
+  auto split = [&](const char *images, const char *text, int64_t limit) {
+    if (plan.input.tokens)
+      return readTextSplit(dir, text, plan, limit);
+    checkImageInput(plan.input, "network '" + plan.network + "'");
+    return toDataset(readFashionMnist(dir, images, limit));
+  };
   Data data;
   if (withTrain) {
-    Dataset all = toDataset(readFashionMnist(dir, "train", s.limit));
+    Dataset all = split("train", "train", s.limit);
     auto held =
         static_cast<int64_t>(static_cast<double>(all.size()) * s.validation);
     data.train = all.slice(0, all.size() - held);
     data.validation = all.slice(all.size() - held, all.size());
   }
-  data.test = toDataset(readFashionMnist(dir, "t10k", s.limit));
+  data.test = split("t10k", "test", s.limit);
   return data;
 }
 
@@ -246,10 +287,6 @@ std::string pretrainCheckpointPath(const TrainerOptions &o,
 /// `pretrain` stored under DIR; empty if neither exists.
 std::string encoderWeightsSource(const EncoderSpec &enc,
                                  const std::string &dir) {
-  if (startsWith(enc.weights, "pretrained:"))
-    throw UsageError("encoder '" + enc.name + "' asks for '" + enc.weights +
-                     "': named pre-trained weights are not available in this "
-                     "runtime yet; give a safetensors file in `weights`");
   if (!enc.weights.empty())
     return enc.weights;
   if (!dir.empty() && pathExists(encoderWeightsPath(dir, enc)))
@@ -259,6 +296,13 @@ std::string encoderWeightsSource(const EncoderSpec &enc,
 
 void loadEncoderWeights(Model &model, const TrainerOptions &o) {
   for (const EncoderSpec &enc : model.plan().encoders) {
+    if (startsWith(enc.weights, "pretrained:")) {
+      model.importTensors(pretrainedWeights(model.plan(), enc, enc.weights),
+                          enc.paramPrefix() + "encoder.", enc.weights);
+      std::cout << "encoder " << enc.name << ": weights " << enc.weights
+                << " from " << miniLMDirectory() << "\n";
+      continue;
+    }
     std::string source = encoderWeightsSource(enc, o.checkpointDir);
     if (!source.empty()) {
       model.importTensors(loadTensorFile(source), enc.paramPrefix(), source);
@@ -492,7 +536,7 @@ int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
     std::cout << plan.network << " has no encoder to pre-train\n";
     return 0;
   }
-  Data data = loadData(dataName(plan, o), s, /*withTrain=*/true);
+  Data data = loadData(plan, dataName(plan, o), s, /*withTrain=*/true);
   MetricsWriter metrics = openMetrics(o);
   ProgressReporter progress = ProgressReporter::forStderr();
   InterruptGuard interrupts;
@@ -545,14 +589,13 @@ void checkRecipeSupported(const Recipe &recipe) {
 
 int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
   checkRecipeSupported(plan.recipe);
-  checkImageInput(plan.input, "network '" + plan.network + "'");
   TrainSettings s = trainSettings(plan.recipe, o);
   Model model =
       makeModel(plan, static_cast<uint64_t>(s.seed), device, o);
   if (!o.resume)
     loadEncoderWeights(model, o);
   model.setTrainable([](const ParamSpec &p) { return p.trainable; });
-  Data data = loadData(dataName(plan, o), s, /*withTrain=*/true);
+  Data data = loadData(plan, dataName(plan, o), s, /*withTrain=*/true);
   MetricsWriter metrics = openMetrics(o);
   ProgressReporter progress = ProgressReporter::forStderr();
   Trainer::Options options = trainOptions(plan, o, metrics, progress);
@@ -618,7 +661,7 @@ int evaluateCommand(const Plan &plan, const TrainerOptions &o,
   TrainSettings s = trainSettings(plan.recipe, o);
   std::map<std::string, std::string> metadata;
   Model model = trainedModel(plan, o, device, metadata);
-  Data data = loadData(dataName(plan, o), s, /*withTrain=*/false);
+  Data data = loadData(plan, dataName(plan, o), s, /*withTrain=*/false);
   Evaluation result = evaluate(classificationLoss(model, 0.0), data.test,
                                s.batch, device, plan.classes);
   std::printf(
@@ -676,7 +719,7 @@ int dreamCommand(const Plan &plan, const TrainerOptions &o,
   TrainSettings s = trainSettings(plan.recipe, o);
   TrainSettings firstImages = s;
   firstImages.limit = std::min<int64_t>(o.limit ? o.limit : 8, 64);
-  Dataset batch = loadData(dataName(plan, o), firstImages, false).test;
+  Dataset batch = loadData(plan, dataName(plan, o), firstImages, false).test;
   std::map<std::string, at::Tensor> dreams;
   RunMode mode;
   mode.observed = &dreams;

