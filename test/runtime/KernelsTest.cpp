@@ -45,44 +45,44 @@ template <int R> Descriptor<R> allocateLike(const Descriptor<R> &shape) {
   return out;
 }
 
+/// The results of both test kernels: a matrix and two vectors.
+struct Results {
+  Descriptor<2> matrix;
+  Descriptor<1> first, second;
+};
+
 /// forward(x [N, C]) -> (3x, column means of x, column variances (biased)).
 void scaleWithStatistics(void **args) {
-  struct Results {
-    Descriptor<2> y;
-    Descriptor<1> mean, var;
-  } *results = static_cast<Results *>(args[0]);
+  auto *results = static_cast<Results *>(args[0]);
   auto *x = static_cast<Descriptor<2> *>(args[1]);
   int64_t n = x->sizes[0], c = x->sizes[1];
-  results->y = allocateLike(*x);
+  results->matrix = allocateLike(*x);
   Descriptor<1> column = {nullptr, nullptr, 0, {c}, {1}};
-  results->mean = allocateLike(column);
-  results->var = allocateLike(column);
+  results->first = allocateLike(column);
+  results->second = allocateLike(column);
   for (int64_t j = 0; j < c; ++j) {
     double sum = 0, squares = 0;
     for (int64_t i = 0; i < n; ++i) {
       float v = x->aligned[i * c + j];
-      results->y.aligned[i * c + j] = 3 * v;
+      results->matrix.aligned[i * c + j] = 3 * v;
       sum += v;
       squares += v * v;
     }
-    results->mean.aligned[j] = static_cast<float>(sum / n);
-    results->var.aligned[j] =
+    results->first.aligned[j] = static_cast<float>(sum / n);
+    results->second.aligned[j] =
         static_cast<float>(squares / n - (sum / n) * (sum / n));
   }
 }
 
 /// backward(x, running mean, running var, grad) -> (3 grad, 0, 0).
 void scaleBackward(void **args) {
-  struct Results {
-    Descriptor<2> dx;
-    Descriptor<1> dmean, dvar;
-  } *results = static_cast<Results *>(args[0]);
+  auto *results = static_cast<Results *>(args[0]);
   auto *mean = static_cast<Descriptor<1> *>(args[2]);
   auto *grad = static_cast<Descriptor<2> *>(args[4]);
-  results->dx = allocateLike(*grad);
+  results->matrix = allocateLike(*grad);
   for (int64_t i = 0; i < elements(*grad); ++i)
-    results->dx.aligned[i] = 3 * grad->aligned[i];
-  for (Descriptor<1> *zero : {&results->dmean, &results->dvar}) {
+    results->matrix.aligned[i] = 3 * grad->aligned[i];
+  for (Descriptor<1> *zero : {&results->first, &results->second}) {
     *zero = allocateLike(*mean);
     std::memset(zero->aligned, 0, elements(*mean) * 4);
   }
