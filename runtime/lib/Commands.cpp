@@ -167,18 +167,26 @@ struct Data {
 
 /// A text set's split, tokenised for the network's token input.
 Dataset readTextSplit(const std::string &dir, const char *split,
-                      const Plan &plan, int64_t limit) {
+                      const Plan &plan, const WordPieceTokenizer &tokenizer,
+                      int64_t limit) {
+  TextSet set = readTextCsv(joinPath(dir, std::string(split) + ".csv"),
+                            tokenizer, plan.input.shape.at(0), plan.classes,
+                            limit);
+  return {at::tensor(set.ids, at::kLong).view({set.count, set.length}),
+          at::tensor(set.labels, at::kLong)};
+}
+
+/// MiniLM's WordPiece vocabulary, which must be the network's.
+std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
+  if (!plan.input.tokens)
+    return std::nullopt;
   WordPieceTokenizer tokenizer(joinPath(miniLMDirectory(), "vocab.txt"));
   if (static_cast<int64_t>(tokenizer.size()) != plan.input.vocab)
     throw DataError("the WordPiece vocabulary has " +
                     std::to_string(tokenizer.size()) +
                     " tokens, the network's input " +
                     std::to_string(plan.input.vocab));
-  TextSet set = readTextCsv(joinPath(dir, std::string(split) + ".csv"),
-                            tokenizer, plan.input.shape.at(0), plan.classes,
-                            limit);
-  return {at::tensor(set.ids, at::kLong).view({set.count, set.length}),
-          at::tensor(set.labels, at::kLong)};
+  return tokenizer;
 }
 
 /// The training set (the last `validation` fraction held out) and the test
@@ -187,9 +195,10 @@ Dataset readTextSplit(const std::string &dir, const char *split,
 Data loadData(const Plan &plan, const std::string &name,
               const TrainSettings &s, bool withTrain) {
   std::string dir = dataDirectory(name);
+  std::optional<WordPieceTokenizer> tokenizer = tokenizerFor(plan);
   auto split = [&](const char *images, const char *text, int64_t limit) {
-    if (plan.input.tokens)
-      return readTextSplit(dir, text, plan, limit);
+    if (tokenizer)
+      return readTextSplit(dir, text, plan, *tokenizer, limit);
     checkImageInput(plan.input, "network '" + plan.network + "'");
     return toDataset(readFashionMnist(dir, images, limit));
   };

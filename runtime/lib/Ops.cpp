@@ -83,41 +83,48 @@ at::Tensor optionalParam(const OpArgs &a, size_t i) {
 
 //===--- Convolutions and dense layers ------------------------------------===//
 
+/// What every convolution reads: its attributes, and the check that its
+/// weight has `weightShape` and its optional bias `out` elements.
+struct Convolution {
+  int64_t out, k, stride, pad;
+
+  Convolution(const OpArgs &a, int64_t rank, const char *layout)
+      : out(intAttr(a.step, "out")), k(intAttr(a.step, "k")),
+        stride(intAttr(a.step, "stride", 1)), pad(intAttr(a.step, "pad")) {
+    expectRank(a, rank, layout);
+  }
+
+  void expectParams(const OpArgs &a, const char *inName, int64_t in,
+                    std::vector<int64_t> weightShape) const {
+    std::string why = because({{"out", out}, {inName, in}, {"k", k}});
+    expectParam(a, 0, weightShape, why);
+    expectParam(a, 1, {out}, why);
+  }
+};
+
 at::Tensor conv(const OpArgs &a) {
-  expectRank(a, 4, "[C, H, W]");
+  Convolution c(a, 4, "[C, H, W]");
   const at::Tensor &x = a.inputs[0];
-  int64_t out = intAttr(a.step, "out"), k = intAttr(a.step, "k");
-  int64_t stride = intAttr(a.step, "stride", 1), pad = intAttr(a.step, "pad");
-  std::string why = because({{"out", out}, {"in", x.size(1)}, {"k", k}});
-  expectParam(a, 0, {out, x.size(1), k, k}, why);
-  expectParam(a, 1, {out}, why);
-  return at::conv2d(x, a.params[0], optionalParam(a, 1), {stride, stride},
-                    {pad, pad});
+  c.expectParams(a, "in", x.size(1), {c.out, x.size(1), c.k, c.k});
+  return at::conv2d(x, a.params[0], optionalParam(a, 1), {c.stride, c.stride},
+                    {c.pad, c.pad});
 }
 
 at::Tensor deconv(const OpArgs &a) {
-  expectRank(a, 4, "[C, H, W]");
+  Convolution c(a, 4, "[C, H, W]");
   const at::Tensor &x = a.inputs[0];
-  int64_t out = intAttr(a.step, "out"), k = intAttr(a.step, "k");
-  int64_t stride = intAttr(a.step, "stride", 1), pad = intAttr(a.step, "pad");
-  std::string why = because({{"out", out}, {"in", x.size(1)}, {"k", k}});
-  expectParam(a, 0, {x.size(1), out, k, k}, why);
-  expectParam(a, 1, {out}, why);
+  c.expectParams(a, "in", x.size(1), {x.size(1), c.out, c.k, c.k});
   return at::conv_transpose2d(x, a.params[0], optionalParam(a, 1),
-                              {stride, stride}, {pad, pad});
+                              {c.stride, c.stride}, {c.pad, c.pad});
 }
 
 /// Convolution along the sequence of an [L, D] input.
 at::Tensor conv1d(const OpArgs &a) {
-  expectRank(a, 3, "[L, D]");
+  Convolution c(a, 3, "[L, D]");
   const at::Tensor &x = a.inputs[0];
-  int64_t out = intAttr(a.step, "out"), k = intAttr(a.step, "k");
-  int64_t stride = intAttr(a.step, "stride", 1), pad = intAttr(a.step, "pad");
-  std::string why = because({{"out", out}, {"D", x.size(2)}, {"k", k}});
-  expectParam(a, 0, {out, x.size(2), k}, why);
-  expectParam(a, 1, {out}, why);
+  c.expectParams(a, "D", x.size(2), {c.out, x.size(2), c.k});
   return at::conv1d(x.transpose(1, 2), a.params[0], optionalParam(a, 1),
-                    {stride}, {pad})
+                    {c.stride}, {c.pad})
       .transpose(1, 2);
 }
 
