@@ -3,7 +3,8 @@
 // The calling convention is docs/codegen.md's: every argument is a pointer
 // to a memref descriptor {allocated, aligned, offset, sizes[R],
 // strides[R]} of a contiguous float32 tensor, results come back as such
-// descriptors of buffers the kernel malloc'ed, which the caller frees. A
+// descriptors of buffers the kernel allocated (malloc on the CPU, device
+// memory through Cuda.cpp on a GPU), which the caller frees. A
 // descriptor is pointer, pointer, then int64s, all eight bytes wide, so an
 // array of int64 holds one without padding.
 //
@@ -11,6 +12,7 @@
 
 #include "dream/Runtime/Kernels.h"
 
+#include "dream/Runtime/Cuda.h"
 #include "dream/Runtime/Model.h"
 #include "dream/Runtime/Plan.h"
 
@@ -21,16 +23,22 @@
 
 namespace dream::rt {
 
-KernelLibrary::KernelLibrary(const DreamKernelEntry *table, int64_t count,
+KernelLibrary::KernelLibrary(KernelTable cpu, KernelTable gpu,
                              std::string abi)
-    : kernelAbi(std::move(abi)) {
-  for (int64_t i = 0; i < count; ++i)
-    if (!entries.emplace(table[i].name, table[i].packed).second)
+    : cpuEntries(index(cpu)), gpuEntries(index(gpu)),
+      kernelAbi(std::move(abi)) {}
+
+KernelLibrary::Entries KernelLibrary::index(KernelTable table) {
+  Entries entries;
+  for (int64_t i = 0; i < table.count; ++i)
+    if (!entries.emplace(table.rows[i].name, table.rows[i].packed).second)
       throw PlanError(std::string("the kernel table defines '") +
-                      table[i].name + "' twice");
+                      table.rows[i].name + "' twice");
+  return entries;
 }
 
-PackedKernel KernelLibrary::find(const std::string &name) const {
+PackedKernel KernelLibrary::find(const std::string &name, bool gpu) const {
+  const Entries &entries = gpu ? gpuEntries : cpuEntries;
   auto it = entries.find(name);
   return it == entries.end() ? nullptr : it->second;
 }
@@ -52,17 +60,48 @@ void describe(const at::Tensor &t, int64_t *words) {
   }
 }
 
-/// A tensor over a result descriptor; it frees the kernel's buffer.
-at::Tensor adopt(const int64_t *words, int64_t rank) {
-  void *allocated, *aligned;
+/// Frees a buffer a kernel allocated on `device`.
+void releaseBuffer(void *allocated, const at::Device &device) {
+  if (device.is_cuda())
+    cuda::Driver::instance().release(allocated);
+  else
+    std::free(allocated);
+}
+
+void *allocatedPointer(const int64_t *words) {
+  void *allocated;
   std::memcpy(&allocated, &words[0], sizeof allocated);
+  return allocated;
+}
+
+/// A tensor on `device` over a result descriptor; it frees the kernel's
+/// buffer.
+at::Tensor adopt(const int64_t *words, int64_t rank, at::Device device) {
+  void *allocated = allocatedPointer(words), *aligned;
   std::memcpy(&aligned, &words[1], sizeof aligned);
   std::vector<int64_t> sizes(words + 3, words + 3 + rank);
   std::vector<int64_t> strides(words + 3 + rank, words + 3 + 2 * rank);
   float *first = static_cast<float *>(aligned) + words[2];
   return at::from_blob(
-      first, sizes, strides, [allocated](void *) { std::free(allocated); },
-      at::TensorOptions().dtype(at::kFloat));
+      first, sizes, strides,
+      [allocated, device](void *) { releaseBuffer(allocated, device); },
+      at::TensorOptions().dtype(at::kFloat).device(device));
+}
+
+/// The one CPU or CUDA device all of a kernel's float32 operands are on;
+/// PlanError otherwise.
+at::Device operandDevice(const std::vector<at::Tensor> &args) {
+  at::Device device = args.empty() ? at::Device(at::kCPU) : args[0].device();
+  for (const at::Tensor &arg : args) {
+    if (arg.scalar_type() != at::kFloat)
+      throw PlanError("compiled kernels take float32 tensors, not " +
+                      std::string(at::toString(arg.scalar_type())));
+    if (arg.device() != device || !(device.is_cpu() || device.is_cuda()))
+      throw PlanError("compiled kernels take tensors on one CPU or CUDA "
+                      "device, not on " +
+                      device.str() + " and " + arg.device().str());
+  }
+  return device;
 }
 
 } // namespace
@@ -77,21 +116,28 @@ callPackedKernel(PackedKernel kernel, const std::vector<at::Tensor> &args,
   std::vector<int64_t> results(resultWords, 0);
   std::vector<std::vector<int64_t>> descriptors;
   std::vector<void *> pointers = {results.data()};
+  at::Device device = operandDevice(args);
   for (const at::Tensor &arg : args) {
-    if (arg.scalar_type() != at::kFloat || !arg.device().is_cpu())
-      throw PlanError("compiled kernels take float32 CPU tensors, not " +
-                      std::string(at::toString(arg.scalar_type())) + " on " +
-                      arg.device().str());
     held.push_back(arg.contiguous());
     descriptors.emplace_back(descriptorWords(arg.dim()));
     describe(held.back(), descriptors.back().data());
     pointers.push_back(descriptors.back().data());
   }
+  if (device.is_cuda())
+    cuda::Driver::instance().useDevice(device.index());
   kernel(pointers.data());
+  if (std::optional<std::string> error = cuda::takeError()) {
+    const int64_t *words = results.data();
+    for (int64_t rank : resultRanks) {
+      releaseBuffer(allocatedPointer(words), device);
+      words += descriptorWords(rank);
+    }
+    throw cuda::CudaError(*error);
+  }
   std::vector<at::Tensor> tensors;
   const int64_t *words = results.data();
   for (int64_t rank : resultRanks) {
-    tensors.push_back(adopt(words, rank));
+    tensors.push_back(adopt(words, rank, device));
     words += descriptorWords(rank);
   }
   return tensors;

@@ -252,11 +252,16 @@ void Model::useKernels(const KernelLibrary *library) {
                     spec.kernelAbi +
                     "); compile this network with dreamc, or run it with "
                     "--reference");
+  bool gpu = where.is_cuda();
+  if (library && gpu && !library->hasGpuKernels() && !spec.kernels.empty())
+    throw PlanError(spec.origin + ": this trainer has no GPU kernels (dreamc "
+                    "was given --gpu-chip=none); recompile it with a GPU "
+                    "chip, or run it with --reference");
   if (library)
     for (const KernelSpec &kernel : spec.kernels)
       for (const std::string *entry :
            {&kernel.forward, &kernel.forwardEval, &kernel.backward})
-        if (!entry->empty() && !library->find(*entry))
+        if (!entry->empty() && !library->find(*entry, gpu))
           throw PlanError(spec.origin + ": kernel " + kernel.name +
                           ": the trainer's kernel table has no entry point '" +
                           *entry + "'; recompile the network with dreamc");
@@ -291,10 +296,12 @@ at::Tensor Model::runFused(const Step &step,
   operands.insert(operands.end(), params.begin(), params.end());
   if (kernels && compiledKernelFits(kernel, mode)) {
     bool training = mode.training && !kernel.statistics.empty();
+    bool gpu = where.is_cuda();
     KernelCall call{kernels->find(training || kernel.forwardEval.empty()
                                       ? kernel.forward
-                                      : kernel.forwardEval),
-                    kernels->find(kernel.backward), operands,
+                                      : kernel.forwardEval,
+                                  gpu),
+                    kernels->find(kernel.backward, gpu), operands,
                     static_cast<int64_t>(step.shape.size()) + 1, {}};
     for (size_t index : training ? kernel.statistics : std::vector<size_t>{}) {
       const Step &bn = reference.steps[index];

@@ -25,6 +25,9 @@ extern "C" const char dream_embedded_plan[] __attribute__((weak));
 extern "C" const unsigned long dream_embedded_plan_size __attribute__((weak));
 extern "C" const DreamKernelEntry dream_kernel_table[] __attribute__((weak));
 extern "C" const long dream_kernel_count __attribute__((weak));
+extern "C" const DreamKernelEntry dream_gpu_kernel_table[]
+    __attribute__((weak));
+extern "C" const long dream_gpu_kernel_count __attribute__((weak));
 
 namespace {
 
@@ -239,7 +242,9 @@ int main(int argc, char **argv) {
     dream::rt::KernelLibrary kernels;
     if (&dream_kernel_count != nullptr && hasEmbeddedPlan())
       kernels = dream::rt::KernelLibrary(
-          dream_kernel_table, dream_kernel_count,
+          {dream_kernel_table, dream_kernel_count},
+          {dream_gpu_kernel_table,
+           &dream_gpu_kernel_count ? dream_gpu_kernel_count : 0},
           dream::rt::parsePlan(std::string(dream_embedded_plan,
                                            dream_embedded_plan_size),
                                "embedded plan")

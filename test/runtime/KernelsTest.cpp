@@ -91,10 +91,14 @@ void scaleBackward(void **args) {
 TEST(KernelsTest, LibraryFindsEntriesByName) {
   DreamKernelEntry table[] = {{"k_forward", scaleWithStatistics},
                               {"k_backward", scaleBackward}};
-  KernelLibrary library(table, 2, "0123456789abcdef");
+  DreamKernelEntry gpuTable[] = {{"k_forward", scaleBackward}};
+  KernelLibrary library({table, 2}, {gpuTable, 1}, "0123456789abcdef");
   EXPECT_EQ(library.size(), 2u);
   EXPECT_EQ(library.find("k_backward"), &scaleBackward);
   EXPECT_EQ(library.find("k_forward_eval"), nullptr);
+  EXPECT_EQ(library.find("k_forward", /*gpu=*/true), &scaleBackward);
+  EXPECT_EQ(library.find("k_backward", /*gpu=*/true), nullptr);
+  EXPECT_TRUE(library.hasGpuKernels());
   EXPECT_EQ(library.abi(), "0123456789abcdef");
 }
 
@@ -104,7 +108,7 @@ TEST(KernelsTest, RepeatedNameIsRefused) {
   EXPECT_THROW(
       {
         try {
-          KernelLibrary(table, 2, "");
+          KernelLibrary({table, 2}, {}, "");
         } catch (const PlanError &e) {
           EXPECT_STREQ(e.what(), "the kernel table defines 'k_forward' twice");
           throw;
@@ -130,8 +134,16 @@ TEST(KernelsTest, PackedCallRefusesOtherTensorTypes) {
     callPackedKernel(scaleWithStatistics, {tokens}, {2, 1, 1});
     FAIL() << "int64 arguments were accepted";
   } catch (const PlanError &e) {
-    EXPECT_STREQ(e.what(),
-                 "compiled kernels take float32 CPU tensors, not Long on cpu");
+    EXPECT_STREQ(e.what(), "compiled kernels take float32 tensors, not Long");
+  }
+  at::Tensor x = at::zeros({2, 3});
+  at::Tensor shapeOnly = at::zeros({2, 3}, at::TensorOptions().device(at::kMeta));
+  try {
+    callPackedKernel(scaleWithStatistics, {x, shapeOnly}, {2, 1, 1});
+    FAIL() << "operands on two devices were accepted";
+  } catch (const PlanError &e) {
+    EXPECT_STREQ(e.what(), "compiled kernels take tensors on one CPU or CUDA "
+                           "device, not on cpu and meta");
   }
 }
 

@@ -8,20 +8,20 @@
 //
 // Objects also carry what a trainer needs to find the kernels without
 // dlsym: a table of every C-interface entry point behind one uniform
-// "packed" signature, and optionally the execution plan (see
-// docs/codegen.md, "The kernel table").
+// "packed" signature, optionally a second table of the same kernels'
+// GPU host sides (which launch the embedded PTX), and optionally the
+// execution plan (see docs/codegen.md, "The kernel table").
 //
 //===----------------------------------------------------------------------===//
 
 #include "dream/Conversion/Lowering.h"
 
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -120,9 +120,18 @@ void addArrayWithSize(llvm::Module &module, llvm::Constant *array,
                            llvm::ConstantInt::get(int64, size), sizeName);
 }
 
-/// Adds `dream_kernel_table` (one {name, packed entry} per kernel function,
-/// named without the `_mlir_ciface_` prefix) and `dream_kernel_count`.
-LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule) {
+/// The names of a kernel table and of its row count.
+struct TableNames {
+  llvm::StringRef table, count;
+};
+constexpr TableNames kCpuTable = {"dream_kernel_table", "dream_kernel_count"};
+constexpr TableNames kGpuTable = {"dream_gpu_kernel_table",
+                                  "dream_gpu_kernel_count"};
+
+/// Adds a kernel table (one {name, packed entry} per kernel function, named
+/// without the `_mlir_ciface_` prefix) and its row count.
+LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule,
+                             TableNames names) {
   llvm::LLVMContext &context = llvmModule.getContext();
   auto *pointer = llvm::PointerType::getUnqual(context);
   llvm::SmallVector<llvm::Function *> cInterfaces;
@@ -149,7 +158,7 @@ LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule) {
   }
   auto *tableType = llvm::ArrayType::get(entryType, entries.size());
   addArrayWithSize(llvmModule, llvm::ConstantArray::get(tableType, entries),
-                   "dream_kernel_table", "dream_kernel_count", entries.size());
+                   names.table, names.count, entries.size());
   return success();
 }
 
@@ -170,24 +179,63 @@ struct OptimizedModule {
   std::unique_ptr<llvm::Module> module;
 };
 
-/// Translates `module` (LLVM dialect only) into `context` and optimises it
-/// for x86-64-v2; a diagnostic on `module` on failure.
-FailureOr<OptimizedModule>
-translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
-                     std::optional<llvm::StringRef> embeddedPlan) {
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(module);
-  if (!machine)
-    return failure();
-  registerBuiltinDialectTranslation(*module.getContext());
-  registerLLVMDialectTranslation(*module.getContext());
+/// `module` (LLVM dialect, and gpu.binary/launch_func on the GPU side)
+/// translated into `context` for `machine`, with a kernel table named
+/// `names`; a diagnostic on `module` on failure.
+FailureOr<std::unique_ptr<llvm::Module>>
+translateWithTable(ModuleOp module, llvm::LLVMContext &context,
+                   llvm::TargetMachine &machine, TableNames names) {
+  DialectRegistry registry;
+  dream::registerLoweringDialects(registry);
+  module.getContext()->appendDialectRegistry(registry);
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, context);
   if (!llvmModule)
     return module.emitError("cannot translate the module to LLVM IR; was it "
-                            "lowered with dream-lower-to-cpu?");
+                            "lowered with dream-lower-to-cpu or "
+                            "dream-lower-to-gpu?");
   llvmModule->setTargetTriple(kTargetTriple);
-  llvmModule->setDataLayout(machine->createDataLayout());
-  if (failed(addKernelTable(module, *llvmModule)))
+  llvmModule->setDataLayout(machine.createDataLayout());
+  if (failed(addKernelTable(module, *llvmModule, names)))
+    return failure();
+  return llvmModule;
+}
+
+/// Links the GPU host side into `object`. Both define the kernels under the
+/// same names, so everything the GPU side defines except its table becomes
+/// internal (the linker renames what then clashes).
+LogicalResult linkGpuSide(ModuleOp gpuModule, llvm::Module &object,
+                          llvm::TargetMachine &machine) {
+  FailureOr<std::unique_ptr<llvm::Module>> gpu = translateWithTable(
+      gpuModule, object.getContext(), machine, kGpuTable);
+  if (failed(gpu))
+    return failure();
+  for (llvm::GlobalValue &value : (*gpu)->global_values())
+    if (!value.isDeclaration() && value.getName() != kGpuTable.table &&
+        value.getName() != kGpuTable.count)
+      value.setLinkage(llvm::GlobalValue::InternalLinkage);
+  if (llvm::Linker::linkModules(object, std::move(*gpu)))
+    return gpuModule.emitError("cannot link the GPU host side with the CPU "
+                               "kernels");
+  return success();
+}
+
+/// Translates `module` (LLVM dialect only) into `context`, links the GPU
+/// host side if there is one, and optimises it for x86-64-v2; a diagnostic
+/// on `module` on failure.
+FailureOr<OptimizedModule>
+translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                     std::optional<llvm::StringRef> embeddedPlan,
+                     ModuleOp gpuModule = {}) {
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(module);
+  if (!machine)
+    return failure();
+  FailureOr<std::unique_ptr<llvm::Module>> translated =
+      translateWithTable(module, context, *machine, kCpuTable);
+  if (failed(translated))
+    return failure();
+  std::unique_ptr<llvm::Module> llvmModule = std::move(*translated);
+  if (gpuModule && failed(linkGpuSide(gpuModule, *llvmModule, *machine)))
     return failure();
   if (embeddedPlan)
     addEmbeddedPlan(*llvmModule, *embeddedPlan);
@@ -236,10 +284,11 @@ LogicalResult dream::emitLLVMIR(ModuleOp llvmDialectModule,
 
 LogicalResult
 dream::emitObjectFile(ModuleOp llvmDialectModule, llvm::StringRef path,
-                      std::optional<llvm::StringRef> embeddedPlan) {
+                      std::optional<llvm::StringRef> embeddedPlan,
+                      ModuleOp gpuModule) {
   llvm::LLVMContext context;
-  FailureOr<OptimizedModule> optimized =
-      translateAndOptimize(llvmDialectModule, context, embeddedPlan);
+  FailureOr<OptimizedModule> optimized = translateAndOptimize(
+      llvmDialectModule, context, embeddedPlan, gpuModule);
   if (failed(optimized))
     return failure();
   llvm::SmallVector<char, 0> object;

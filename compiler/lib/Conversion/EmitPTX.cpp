@@ -1,7 +1,7 @@
 //===- EmitPTX.cpp - Tensor kernels to PTX text ---------------------------===//
 //
-// Runs the GPU lowering pipeline and takes the PTX out of the gpu.binary it
-// ends with. The runtime embeds that text in the trainer and hands it to
+// Runs the GPU lowering pipeline for a supported chip and takes the PTX out
+// of the gpu.binary it ends with. The runtime embeds that text in the trainer and hands it to
 // the CUDA driver, which compiles it for the GPU it finds.
 //
 //===----------------------------------------------------------------------===//
@@ -27,16 +27,22 @@ bool isSupportedChip(llvm::StringRef chip) {
 
 } // namespace
 
-FailureOr<std::string> dream::emitPTX(ModuleOp module, llvm::StringRef chip) {
+LogicalResult dream::lowerToGpu(ModuleOp module, llvm::StringRef chip) {
   if (!isSupportedChip(chip))
     return module.emitError("unsupported GPU architecture '")
-           << chip << "'; expected sm_80, sm_86, sm_87, sm_89 or sm_90";
+           << chip
+           << "'; expected sm_80, sm_86, sm_87, sm_89 or sm_90 (or none "
+              "for CPU kernels only)";
   DialectRegistry registry;
   registerLoweringDialects(registry);
   module.getContext()->appendDialectRegistry(registry);
   PassManager pm(module.getContext());
   buildGpuLoweringPipeline(pm, chip);
-  if (failed(pm.run(module)))
+  return pm.run(module);
+}
+
+FailureOr<std::string> dream::emitPTX(ModuleOp module, llvm::StringRef chip) {
+  if (failed(lowerToGpu(module, chip)))
     return failure();
   auto binaries = module.getOps<gpu::BinaryOp>();
   if (binaries.empty())

@@ -139,4 +139,16 @@ def MergeGpuModules : Pass<"dream-merge-gpu-modules", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
 
+def CheckHostSide : Pass<"dream-check-host-side", "mlir::func::FuncOp"> {
+  let summary = "Checks that a GPU host function never touches buffer data";
+  let description = [{
+    After kernel outlining, the host side of a GPU kernel function may only
+    compute sizes, allocate and free buffers and launch kernels: its buffers
+    live in device memory, which the host cannot read or write. Any
+    `memref.load`, `memref.store`, `memref.copy` or linalg op left outside a
+    kernel (a fill of a 0-d buffer becomes a host store, for one) is an
+    error at that op, instead of a crash on the first GPU that runs it.
+  }];
+}
+
 #endif // DREAM_CONVERSION_PASSES_TD

@@ -66,12 +66,17 @@ void addBufferizationPasses(OpPassManager &pm) {
   pm.addPass(createBufferizationToMemRefPass());
 }
 
-/// Host code in scf/memref/arith/math to the LLVM dialect.
-void addHostToLLVMPasses(OpPassManager &pm) {
+/// Host code in scf/memref/arith/math to the LLVM dialect. With
+/// `deviceBuffers`, buffers are allocated and freed through
+/// `_mlir_memref_to_llvm_alloc`/`_free`, which the runtime implements with
+/// device memory, instead of malloc/free.
+void addHostToLLVMPasses(OpPassManager &pm, bool deviceBuffers) {
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = deviceBuffers;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   // Intrinsics (sqrt, fabs, ...) first; what has none and no polynomial
   // approximation becomes a libm call.
   pm.addPass(createConvertMathToLLVMPass());
@@ -98,7 +103,7 @@ void dream::buildCpuLoweringPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // x86-64-v2 has no FMA unit: a fused multiply-add is a libm call there.
   pm.addNestedPass<func::FuncOp>(createApproximateMath({/*expandFma=*/true}));
-  addHostToLLVMPasses(pm);
+  addHostToLLVMPasses(pm, /*deviceBuffers=*/false);
 }
 
 void dream::buildGpuLoweringPipeline(OpPassManager &pm, llvm::StringRef chip) {
@@ -116,6 +121,7 @@ void dream::buildGpuLoweringPipeline(OpPassManager &pm, llvm::StringRef chip) {
   // instead of becoming kernel parameters.
   pm.addPass(createGpuLauchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<func::FuncOp>(createCheckHostSide());
   pm.addPass(createMergeGpuModules());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
@@ -130,7 +136,11 @@ void dream::buildGpuLoweringPipeline(OpPassManager &pm, llvm::StringRef chip) {
   // gpu-to-nvvm leaves math.fma alone.
   kernels.addPass(createConvertMathToLLVMPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
+  // The host side: every buffer lives on the device, and the launches become
+  // calls of the mgpu* functions the runtime implements (runtime/lib/Cuda.cpp).
+  addHostToLLVMPasses(pm, /*deviceBuffers=*/true);
   pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa";
   pm.addPass(createGpuModuleToBinaryPass(binary));

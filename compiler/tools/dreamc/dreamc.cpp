@@ -109,8 +109,11 @@ cl::opt<std::string> networkName("network",
                                           "file declares several"),
                                  cl::value_desc("name"), cl::cat(category));
 cl::opt<std::string> gpuChip("gpu-chip",
-                            cl::desc("The GPU architecture of --emit=ptx "
-                                     "(sm_80 or sm_90)"),
+                            cl::desc("The GPU architecture of the PTX that "
+                                     "--emit=ptx prints and that objects "
+                                     "and trainers embed (sm_80, sm_86, "
+                                     "sm_87, sm_89, sm_90; none: CPU "
+                                     "kernels only)"),
                             cl::value_desc("chip"),
                             cl::init(dream::kDefaultGpuChip.str()),
                             cl::cat(category));
@@ -316,17 +319,29 @@ int main(int argc, char **argv) {
       return 1;
     plan = json->dump();
   }
-  // The kernel stages work on the kernel functions alone.
+  // The kernel stages work on the kernel functions alone. Objects carry
+  // them twice: for the CPU, and as GPU host code launching their PTX.
+  mlir::OwningOpRef<mlir::ModuleOp> gpuModule;
   if (emit >= EmitStage::Kernels && emit != EmitStage::Plan) {
     module = dream::extractKernels(*module);
     mlir::PassManager pm(&context);
     dream::buildKernelPipeline(pm);
-    if (emit == EmitStage::LLVM || emit == EmitStage::Obj ||
-        emit == EmitStage::Trainer)
-      dream::buildCpuLoweringPipeline(pm);
     if (mlir::failed(mlir::applyPassManagerCLOptions(pm)) ||
         mlir::failed(pm.run(*module)))
       return 1;
+    bool object = emit == EmitStage::Obj || emit == EmitStage::Trainer;
+    if (object && gpuChip != "none") {
+      gpuModule = module->clone();
+      if (mlir::failed(dream::lowerToGpu(*gpuModule, gpuChip)))
+        return 1;
+    }
+    if (object || emit == EmitStage::LLVM) {
+      mlir::PassManager lowering(&context);
+      dream::buildCpuLoweringPipeline(lowering);
+      if (mlir::failed(mlir::applyPassManagerCLOptions(lowering)) ||
+          mlir::failed(lowering.run(*module)))
+        return 1;
+    }
   }
   if (emit == EmitStage::Obj) {
     if (outputFile == "-") {
@@ -334,7 +349,10 @@ int main(int argc, char **argv) {
           << "--emit=obj writes an object file: give it with -o\n";
       return 1;
     }
-    return mlir::failed(dream::emitObjectFile(*module, outputFile)) ? 1 : 0;
+    return mlir::failed(dream::emitObjectFile(*module, outputFile,
+                                              std::nullopt, gpuModule.get()))
+               ? 1
+               : 0;
   }
   if (emit == EmitStage::Trainer) {
     llvm::SmallString<128> object;
@@ -346,7 +364,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     llvm::FileRemover removeObject(object);
-    if (mlir::failed(dream::emitObjectFile(*module, object, *plan)))
+    if (mlir::failed(
+            dream::emitObjectFile(*module, object, *plan, gpuModule.get())))
       return 1;
     return linkTrainer(object, trainerPath(), findRuntime(argv[0]));
   }

@@ -43,7 +43,9 @@ void buildCpuLoweringPipeline(mlir::OpPassManager &pm);
 /// Tensor kernels to GPU kernels for `chip` (sm_80 or sm_90): each linalg op
 /// becomes one kernel of 256-thread blocks over its parallel iterations,
 /// serialised to PTX in a single `gpu.binary` named `dream_kernels`; the host
-/// side is left in the LLVM dialect. Registered as `dream-lower-to-gpu`.
+/// side is lowered to the LLVM dialect, allocating buffers through
+/// `_mlir_memref_to_llvm_alloc`/`_free` (device memory, from the runtime).
+/// Registered as `dream-lower-to-gpu`.
 void buildGpuLoweringPipeline(mlir::OpPassManager &pm, llvm::StringRef chip);
 
 /// Registers `dream-lower-to-cpu`, `dream-lower-to-gpu` and the project
@@ -58,16 +60,23 @@ mlir::LogicalResult emitLLVMIR(mlir::ModuleOp llvmDialectModule,
 /// Like `emitLLVMIR`, but writes a position-independent relocatable ELF
 /// object to `path`. The object also defines `dream_kernel_table` and
 /// `dream_kernel_count` (every entry point behind a `void(void **)`
-/// wrapper) and, given a plan, `dream_embedded_plan` and
-/// `dream_embedded_plan_size`; docs/codegen.md has their C declarations.
-/// The file appears complete or not at all: it is written to a temporary
-/// name and renamed.
+/// wrapper); given the same kernels lowered by `buildGpuLoweringPipeline`,
+/// `dream_gpu_kernel_table` and `dream_gpu_kernel_count` (their host sides,
+/// which launch the embedded PTX through the runtime's mgpu* functions);
+/// given a plan, `dream_embedded_plan` and `dream_embedded_plan_size`.
+/// docs/codegen.md has their C declarations. The file appears complete or
+/// not at all: it is written to a temporary name and renamed.
 mlir::LogicalResult
 emitObjectFile(mlir::ModuleOp llvmDialectModule, llvm::StringRef path,
-               std::optional<llvm::StringRef> embeddedPlan = std::nullopt);
+               std::optional<llvm::StringRef> embeddedPlan = std::nullopt,
+               mlir::ModuleOp gpuModule = {});
 
 /// Lowers a module of tensor kernels with `buildGpuLoweringPipeline` (in
-/// place) and returns the PTX of its kernels: one module, one `.entry` per
+/// place) for `chip`, which must be one the PTX ISA version covers (an
+/// error on the module otherwise).
+mlir::LogicalResult lowerToGpu(mlir::ModuleOp module, llvm::StringRef chip);
+
+/// Lowers a module of tensor kernels with `lowerToGpu` and returns the PTX of its kernels: one module, one `.entry` per
 /// linalg op, named `<function>_kernel[_N]`. Errors go to the module's
 /// diagnostic handler.
 mlir::FailureOr<std::string> emitPTX(mlir::ModuleOp module,

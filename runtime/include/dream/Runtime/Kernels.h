@@ -1,9 +1,11 @@
 //===- Kernels.h - The compiled kernels a trainer links ---------*- C++ -*-===//
 //
 // dreamc's kernel object defines a table of every generated entry point
-// behind one "packed" signature (docs/codegen.md, "The kernel table"). A
-// KernelLibrary finds entries by name; callPackedKernel (Model.h) builds
-// the memref descriptors and takes ownership of the results.
+// behind one "packed" signature (docs/codegen.md, "The kernel table"), and
+// usually a second one of the same kernels' GPU host sides, which launch
+// the embedded PTX through the CUDA driver (Cuda.h). A KernelLibrary finds
+// entries by name and device; callPackedKernel (Model.h) builds the memref
+// descriptors and takes ownership of the results.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,24 +28,34 @@ namespace dream::rt {
 
 using PackedKernel = void (*)(void **args);
 
+/// The rows of one kernel table.
+struct KernelTable {
+  const DreamKernelEntry *rows = nullptr;
+  int64_t count = 0;
+};
+
 class KernelLibrary {
 public:
   /// No kernels: every fused step runs its reference steps.
   KernelLibrary() = default;
-  /// The `count` rows of a kernel table, compiled for plans whose
-  /// `kernelAbi` is `abi` (Plan.h); a repeated name is an error
+  /// The CPU and GPU tables of kernels compiled for plans whose `kernelAbi`
+  /// is `abi` (Plan.h); the GPU table is empty when dreamc was given
+  /// --gpu-chip=none. A name repeated in one table is an error
   /// (PlanError), as two objects defining one kernel would be.
-  KernelLibrary(const DreamKernelEntry *table, int64_t count,
-                std::string abi);
+  KernelLibrary(KernelTable cpu, KernelTable gpu, std::string abi);
 
-  /// The entry point called `name`, or null.
-  PackedKernel find(const std::string &name) const;
-  size_t size() const { return entries.size(); }
-  bool empty() const { return entries.empty(); }
+  /// The entry point called `name` for the CPU or the GPU, or null.
+  PackedKernel find(const std::string &name, bool gpu = false) const;
+  size_t size() const { return cpuEntries.size(); }
+  bool empty() const { return cpuEntries.empty(); }
+  bool hasGpuKernels() const { return !gpuEntries.empty(); }
   const std::string &abi() const { return kernelAbi; }
 
 private:
-  std::unordered_map<std::string, PackedKernel> entries;
+  using Entries = std::unordered_map<std::string, PackedKernel>;
+  static Entries index(KernelTable table);
+
+  Entries cpuEntries, gpuEntries;
   std::string kernelAbi;
 };
 

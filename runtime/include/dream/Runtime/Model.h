@@ -126,8 +126,11 @@ struct KernelCall {
 at::Tensor callFusedKernel(const KernelCall &call);
 
 /// Calls a packed entry point (docs/codegen.md's calling convention) on
-/// float32 CPU tensors; returns its results, of the given ranks, as tensors
-/// that free the kernel's buffers. Throws PlanError on other tensors.
+/// float32 tensors on one device: a CPU kernel on CPU tensors, a GPU host
+/// side on CUDA tensors (made current through Cuda.h). Returns its results,
+/// of the given ranks, as tensors on that device that free the kernel's
+/// buffers. Throws PlanError on other tensors, cuda::CudaError when the
+/// driver fails.
 std::vector<at::Tensor>
 callPackedKernel(PackedKernel kernel, const std::vector<at::Tensor> &args,
                  const std::vector<int64_t> &resultRanks);

@@ -1,0 +1,265 @@
+//===- Cuda.cpp - mgpu* and buffer allocation on the CUDA driver API ------===//
+//
+// The generated GPU host code (docs/codegen.md, "The GPU host side") calls,
+// per launch: mgpuModuleLoadJIT on the embedded PTX, mgpuModuleGetFunction,
+// mgpuStreamCreate, mgpuLaunchKernel, mgpuStreamSynchronize,
+// mgpuStreamDestroy and mgpuModuleUnload; and `_mlir_memref_to_llvm_alloc`
+// and `_free` for its buffers. Modules stay loaded (JIT-compiling the PTX
+// per launch would dominate), and every launch goes to the legacy default
+// stream, which LibTorch's default stream also is, so kernels and ATen ops
+// run in program order.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Runtime/Cuda.h"
+
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+namespace dream::rt::cuda {
+
+namespace {
+
+constexpr const char *kDefaultDriver = "libcuda.so.1";
+constexpr const char *kInstead =
+    "; --device cpu trains on the CPU, --reference runs without compiled "
+    "kernels";
+
+void *symbol(void *library, const std::string &path, const char *name) {
+  void *address = dlsym(library, name);
+  if (!address)
+    throw CudaError("the CUDA driver " + path + " has no " + name +
+                    "; it is older than this runtime needs (CUDA 12)");
+  return address;
+}
+
+template <typename F>
+void resolve(F &slot, void *library, const std::string &path,
+             const char *name) {
+  slot = reinterpret_cast<F>(symbol(library, path, name));
+}
+
+thread_local std::optional<std::string> pendingError;
+
+/// Runs `action` for generated code, which cannot take exceptions: the
+/// first error is kept for takeError(), and nothing runs until then.
+template <typename T, typename F> T guarded(T failed, F action) {
+  if (pendingError)
+    return failed;
+  try {
+    return action();
+  } catch (const std::exception &e) {
+    pendingError = e.what();
+    return failed;
+  }
+}
+
+} // namespace
+
+Driver::Driver(const std::string &path) {
+  library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    throw CudaError("no CUDA driver: cannot load " + path + " (" + dlerror() +
+                    "); running on a GPU needs an NVIDIA GPU and its driver" +
+                    kInstead);
+  resolve(api.init, library, path, "cuInit");
+  resolve(api.deviceGetCount, library, path, "cuDeviceGetCount");
+  resolve(api.deviceGet, library, path, "cuDeviceGet");
+  resolve(api.primaryCtxRetain, library, path, "cuDevicePrimaryCtxRetain");
+  resolve(api.ctxSetCurrent, library, path, "cuCtxSetCurrent");
+  resolve(api.moduleLoadDataEx, library, path, "cuModuleLoadDataEx");
+  resolve(api.moduleGetFunction, library, path, "cuModuleGetFunction");
+  resolve(api.launchKernel, library, path, "cuLaunchKernel");
+  resolve(api.memAlloc, library, path, "cuMemAlloc_v2");
+  resolve(api.memFree, library, path, "cuMemFree_v2");
+  resolve(api.streamSynchronize, library, path, "cuStreamSynchronize");
+  resolve(api.getErrorName, library, path, "cuGetErrorName");
+  CUresult status = api.init(0);
+  if (status == CUDA_ERROR_NO_DEVICE) {
+    devices = 0;
+  } else {
+    check(status, "cannot initialise the CUDA driver");
+    check(api.deviceGetCount(&devices), "cannot count the CUDA devices");
+  }
+  if (devices == 0)
+    throw CudaError(std::string("the CUDA driver finds no GPU here") +
+                    kInstead);
+}
+
+Driver::~Driver() {
+  // Modules and contexts go with the process; the library stays loaded
+  // because kernels may still be queued when static destructors run.
+}
+
+Driver &Driver::instance() {
+  static std::unique_ptr<Driver> driver;
+  static std::optional<std::string> failure;
+  static std::once_flag opened;
+  std::call_once(opened, [] {
+    const char *path = std::getenv("DREAMRT_CUDA_DRIVER");
+    try {
+      driver = std::make_unique<Driver>(path && *path ? path : kDefaultDriver);
+    } catch (const CudaError &e) {
+      failure = e.what();
+    }
+  });
+  if (failure)
+    throw CudaError(*failure);
+  return *driver;
+}
+
+void Driver::check(CUresult result, const std::string &what) const {
+  if (result == CUDA_SUCCESS)
+    return;
+  const char *name = nullptr;
+  if (api.getErrorName(result, &name) != CUDA_SUCCESS || !name)
+    name = "unknown CUDA error";
+  throw CudaError(what + ": " + name + " (" + std::to_string(result) + ")");
+}
+
+void Driver::useDevice(int ordinal) {
+  if (ordinal < 0 || ordinal >= devices)
+    throw CudaError("no CUDA device " + std::to_string(ordinal) + ": this " +
+                    "machine has " + std::to_string(devices) +
+                    " (cuda:0 to cuda:" + std::to_string(devices - 1) + ")");
+  if (ordinal == current)
+    return;
+  CUdevice device;
+  CUcontext context;
+  std::string which = "CUDA device " + std::to_string(ordinal);
+  check(api.deviceGet(&device, ordinal), "cannot open " + which);
+  check(api.primaryCtxRetain(&context, device),
+        "cannot create a context on " + which);
+  check(api.ctxSetCurrent(context), "cannot use " + which);
+  current = ordinal;
+}
+
+CUfunction Driver::function(const char *image, const char *name) {
+  if (current < 0)
+    useDevice(0);
+  CUmodule module;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto [slot, isNew] = modules.try_emplace({current, image}, nullptr);
+    if (isNew) {
+      char log[4096] = "";
+      CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                                CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+      void *values[] = {log, reinterpret_cast<void *>(sizeof log)};
+      CUresult status =
+          api.moduleLoadDataEx(&slot->second, image, 2, options, values);
+      if (status != CUDA_SUCCESS) {
+        modules.erase(slot);
+        check(status, std::string("the CUDA driver cannot compile the "
+                                  "trainer's PTX") +
+                          (*log ? std::string(" (") + log + ")" : ""));
+      }
+    }
+    module = slot->second;
+  }
+  CUfunction function;
+  check(api.moduleGetFunction(&function, module, name),
+        std::string("the trainer's PTX has no kernel ") + name);
+  return function;
+}
+
+void Driver::launch(CUfunction function, const unsigned grid[3],
+                    const unsigned block[3], unsigned sharedBytes,
+                    CUstream stream, void **params) {
+  check(api.launchKernel(function, grid[0], grid[1], grid[2], block[0],
+                         block[1], block[2], sharedBytes, stream, params,
+                         nullptr),
+        "cannot launch a kernel");
+}
+
+void *Driver::allocate(size_t bytes) {
+  CUdeviceptr pointer = 0;
+  check(api.memAlloc(&pointer, bytes == 0 ? 1 : bytes),
+        "cannot allocate " + std::to_string(bytes) + " bytes on CUDA device " +
+            std::to_string(current));
+  return reinterpret_cast<void *>(pointer);
+}
+
+void Driver::release(void *pointer) {
+  if (pointer)
+    check(api.memFree(reinterpret_cast<CUdeviceptr>(pointer)),
+          "cannot free device memory");
+}
+
+void Driver::synchronize(CUstream stream) {
+  check(api.streamSynchronize(stream), "a kernel failed on the GPU");
+}
+
+std::optional<std::string> takeError() {
+  return std::exchange(pendingError, std::nullopt);
+}
+
+} // namespace dream::rt::cuda
+
+//===--- The interface generated code calls -------------------------------===//
+
+using dream::rt::cuda::Driver;
+using dream::rt::cuda::guarded;
+
+extern "C" {
+
+// A module is the embedded image itself; Driver::function loads it once.
+void *mgpuModuleLoad(void *data, size_t) { return data; }
+void *mgpuModuleLoadJIT(void *data, int) { return data; }
+void mgpuModuleUnload(void *) {}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  return guarded<void *>(nullptr, [&] {
+    return static_cast<void *>(Driver::instance().function(
+        static_cast<const char *>(module), name));
+  });
+}
+
+// The legacy default stream (null): see the file comment.
+void *mgpuStreamCreate() { return nullptr; }
+void mgpuStreamDestroy(void *) {}
+
+void mgpuStreamSynchronize(void *stream) {
+  guarded(0, [&] {
+    Driver::instance().synchronize(static_cast<CUstream>(stream));
+    return 0;
+  });
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t sharedBytes, void *stream,
+                      void **params, void **, size_t) {
+  guarded(0, [&] {
+    unsigned grid[3] = {static_cast<unsigned>(gridX),
+                        static_cast<unsigned>(gridY),
+                        static_cast<unsigned>(gridZ)};
+    unsigned block[3] = {static_cast<unsigned>(blockX),
+                         static_cast<unsigned>(blockY),
+                         static_cast<unsigned>(blockZ)};
+    Driver::instance().launch(static_cast<CUfunction>(function), grid, block,
+                              static_cast<unsigned>(sharedBytes),
+                              static_cast<CUstream>(stream), params);
+    return 0;
+  });
+}
+
+void *_mlir_memref_to_llvm_alloc(size_t bytes) {
+  return guarded<void *>(nullptr,
+                         [&] { return Driver::instance().allocate(bytes); });
+}
+
+void _mlir_memref_to_llvm_free(void *pointer) {
+  // Frees even after an error, so that a failed call leaks nothing.
+  try {
+    Driver::instance().release(pointer);
+  } catch (const std::exception &e) {
+    if (!dream::rt::cuda::pendingError)
+      dream::rt::cuda::pendingError = e.what();
+  }
+}
+
+} // extern "C"
