@@ -401,7 +401,9 @@ Model makeModel(const Plan &plan, uint64_t seed, at::Device device,
 /// How fused steps run, for `info` and the training header.
 std::string kernelMode(const Model &model, const TrainerOptions &o) {
   if (model.usesKernels())
-    return "compiled kernels";
+    return o.kernels->hasGpuKernels()
+               ? "compiled kernels (CPU; GPU through the embedded PTX)"
+               : "compiled kernels (CPU only: compiled with --gpu-chip=none)";
   return o.reference ? "reference steps (--reference)"
                      : "reference steps (no compiled kernels are linked)";
 }
@@ -887,9 +889,10 @@ bool checkObjective(Model &model, const std::string &what,
   return ok;
 }
 
-/// A batch of seeded random inputs and labels of the plan's types.
+/// A batch of seeded random inputs and labels of the plan's types, on
+/// `device`.
 Dataset randomBatch(const InputSpec &input, int64_t classes, int64_t size,
-                    at::Generator generator) {
+                    at::Generator generator, at::Device device) {
   std::vector<int64_t> shape = {size};
   shape.insert(shape.end(), input.shape.begin(), input.shape.end());
   Dataset batch;
@@ -897,17 +900,19 @@ Dataset randomBatch(const InputSpec &input, int64_t classes, int64_t size,
                               : at::randn(shape, generator);
   batch.labels = at::randint(0, std::max<int64_t>(classes, 1), {size},
                              generator);
+  batch.inputs = batch.inputs.to(device);
+  batch.labels = batch.labels.to(device);
   return batch;
 }
 
-int check(const Plan &plan, const TrainerOptions &o) {
+int check(const Plan &plan, const TrainerOptions &o, at::Device device) {
   if (!o.kernels || o.kernels->empty() || o.reference)
     throw UsageError("check compares the compiled kernels with their "
                      "reference steps, so it needs a trainer compiled by "
                      "dreamc and no --reference");
   TrainSettings s = trainSettings(plan.recipe, o);
   uint64_t seed = static_cast<uint64_t>(s.seed);
-  Model model(plan, seed, at::kCPU);
+  Model model(plan, seed, device);
   model.useKernels(o.kernels); // Refuses a table that misses an entry point.
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
   int64_t size = o.batch.value_or(16);
@@ -917,7 +922,7 @@ int check(const Plan &plan, const TrainerOptions &o) {
               static_cast<unsigned long long>(seed));
   bool ok = checkObjective(
       model, "network", classificationLoss(model, 0.0),
-      randomBatch(plan.input, plan.classes, size, generator),
+      randomBatch(plan.input, plan.classes, size, generator, device),
       /*honourFrozen=*/true, o, seed);
   for (const EncoderSpec &enc : plan.encoders) {
     if (!enc.decode || enc.input.tokens || !enc.pretrain)
@@ -927,7 +932,7 @@ int check(const Plan &plan, const TrainerOptions &o) {
     });
     ok &= checkObjective(model, "pre-training " + enc.name,
                          reconstructionLoss(model, enc),
-                         randomBatch(enc.input, 0, size, generator),
+                         randomBatch(enc.input, 0, size, generator, device),
                          /*honourFrozen=*/false, o, seed);
   }
   std::cout << (ok ? "the compiled kernels agree with the reference steps\n"
@@ -940,9 +945,9 @@ int dispatch(const std::string &planText, const std::string &planOrigin,
   Plan plan = parsePlan(planText, planOrigin);
   if (o.command == "info")
     return info(plan, o);
-  if (o.command == "check")
-    return check(plan, o);
   at::Device device = parseDevice(o.device);
+  if (o.command == "check")
+    return check(plan, o, device);
   if (o.command == "pretrain")
     return pretrain(plan, o, device);
   if (o.command == "train")
