@@ -17,6 +17,7 @@
 #include "dream/Runtime/Ops.h"
 #include "dream/Runtime/Png.h"
 #include "dream/Runtime/Pretrained.h"
+#include "dream/Runtime/Safetensors.h"
 #include "dream/Runtime/Text.h"
 #include "dream/Runtime/Training.h"
 
@@ -24,7 +25,9 @@
 #include <ATen/Parallel.h>
 
 #include <csignal>
+#include <functional>
 #include <iostream>
+#include <numeric>
 #include <thread>
 
 namespace dream::rt {
@@ -280,6 +283,23 @@ LossFunction reconstructionLoss(const Model &model, const EncoderSpec &enc) {
   };
 }
 
+/// Cross-entropy of the decoder's scores over the vocabulary against the
+/// tokens the encoder read, padding left out: `decode` pre-training, which
+/// teaches a text autoencoder's decoder to reconstruct its input from the
+/// (frozen, pre-trained) encoder's latents.
+LossFunction tokenReconstructionLoss(const Model &model,
+                                     const EncoderSpec &enc, int64_t padId) {
+  return [&model, &enc, padId](const at::Tensor &ids, const at::Tensor &,
+                               const RunMode &mode) {
+    at::Tensor latent = model.run(enc.encode, {ids}, mode)[0];
+    at::Tensor scores = model.run(*enc.decode, {latent}, mode)[0];
+    at::Tensor loss = at::cross_entropy_loss(
+        scores.reshape({-1, scores.size(-1)}), ids.reshape({-1}), {},
+        at::Reduction::Mean, padId);
+    return BatchOutput{loss, {}};
+  };
+}
+
 //===--- Encoder weights
 //---------------------------------------------------===//
 
@@ -292,42 +312,60 @@ std::string pretrainCheckpointPath(const TrainerOptions &o,
   return joinPath(o.checkpointDir, "pretrain-" + enc.name + ".safetensors");
 }
 
-/// The weights an encoder starts from: its `weights` file, else what
-/// `pretrain` stored under DIR; empty if neither exists.
-std::string encoderWeightsSource(const EncoderSpec &enc,
-                                 const std::string &dir) {
-  if (!enc.weights.empty())
-    return enc.weights;
-  if (!dir.empty() && pathExists(encoderWeightsPath(dir, enc)))
-    return encoderWeightsPath(dir, enc);
-  return "";
+/// What `pretrain` trains and stores of an encoder: the decoder alone for
+/// `decode` (on top of given encoder weights), else everything.
+std::string pretrainedPrefix(const EncoderSpec &enc) {
+  bool decoderOnly = enc.pretrain && enc.pretrain->kind == "decode";
+  return enc.paramPrefix() + (decoderOnly ? "decoder." : "");
 }
 
+/// Loads the weights an encoder declares (`weights`): a pre-trained model
+/// of the runtime's, or a safetensors file; false if it declares none.
+bool loadDeclaredWeights(Model &model, const EncoderSpec &enc) {
+  if (enc.weights.empty())
+    return false;
+  if (startsWith(enc.weights, "pretrained:")) {
+    model.importTensors(pretrainedWeights(model.plan(), enc, enc.weights),
+                        enc.paramPrefix() + "encoder.", enc.weights);
+    std::cout << "encoder " << enc.name << ": weights " << enc.weights
+              << " from " << miniLMDirectory() << "\n";
+  } else {
+    model.importTensors(loadTensorFile(enc.weights), enc.paramPrefix(),
+                        enc.weights);
+    std::cout << "encoder " << enc.name << ": weights from " << enc.weights
+              << "\n";
+  }
+  return true;
+}
+
+/// Every encoder's weights for supervised training: those it declares,
+/// and what `pretrain` stored in --checkpoint DIR. A frozen encoder that
+/// needs pre-training and has not had it is an error that says how to get
+/// the weights; training never runs against a random "pre-trained" one.
 void loadEncoderWeights(Model &model, const TrainerOptions &o) {
   for (const EncoderSpec &enc : model.plan().encoders) {
-    if (startsWith(enc.weights, "pretrained:")) {
-      model.importTensors(pretrainedWeights(model.plan(), enc, enc.weights),
-                          enc.paramPrefix() + "encoder.", enc.weights);
-      std::cout << "encoder " << enc.name << ": weights " << enc.weights
-                << " from " << miniLMDirectory() << "\n";
-      continue;
-    }
-    std::string source = encoderWeightsSource(enc, o.checkpointDir);
-    if (!source.empty()) {
-      model.importTensors(loadTensorFile(source), enc.paramPrefix(), source);
-      std::cout << "encoder " << enc.name << ": weights from " << source
-                << "\n";
-    } else if (enc.frozen && enc.pretrain) {
+    bool declared = loadDeclaredWeights(model, enc);
+    bool needsPretraining =
+        enc.pretrain && (!declared || enc.pretrain->kind == "decode");
+    std::string stored = o.checkpointDir.empty()
+                             ? ""
+                             : encoderWeightsPath(o.checkpointDir, enc);
+    if ((needsPretraining || !declared) && !stored.empty() &&
+        pathExists(stored)) {
+      model.importTensors(loadTensorFile(stored), pretrainedPrefix(enc),
+                          stored);
+      std::cout << "encoder " << enc.name << ": pre-trained weights from "
+                << stored << "\n";
+    } else if (needsPretraining && enc.frozen) {
       throw FileError(
           "encoder '" + enc.name +
           "' is frozen and needs its pre-trained weights, but " +
-          (o.checkpointDir.empty()
-               ? std::string("no --checkpoint DIR was given")
-               : encoderWeightsPath(o.checkpointDir, enc) + " does not exist") +
+          (stored.empty() ? std::string("no --checkpoint DIR was given")
+                          : stored + " does not exist") +
           ": run `" + o.program +
           " pretrain --checkpoint DIR` first, then train with the same "
           "--checkpoint DIR");
-    } else if (enc.frozen) {
+    } else if (!declared && enc.frozen) {
       std::cerr << o.program << ": warning: encoder '" << enc.name
                 << "' is frozen but has no weights and no pre-training: it "
                    "keeps its random initialisation\n";
@@ -449,7 +487,39 @@ void printRecipe(const Plan &plan, const TrainSettings &s,
             << plan.recipe.augment << ", preset " << plan.recipe.preset << "\n";
 }
 
+/// `info --weights FILE`: reads the file with every check of the
+/// safetensors reader (a damaged file is a FileError naming the problem)
+/// and summarises it against the plan.
+int weightsInfo(const Plan &plan, const std::string &path) {
+  SafetensorsFile file = SafetensorsFile::read(path);
+  std::map<std::string, std::pair<int64_t, int64_t>> byType;
+  int64_t elements = 0, matching = 0, sameShape = 0;
+  for (const RawTensor &t : file.tensors()) {
+    int64_t n = std::accumulate(t.shape.begin(), t.shape.end(), int64_t{1},
+                                std::multiplies<int64_t>());
+    byType[t.dtype].first += 1;
+    byType[t.dtype].second += n;
+    elements += n;
+    const ParamSpec *param = plan.findParam(t.name);
+    matching += param != nullptr;
+    sameShape += param && param->shape == t.shape;
+  }
+  std::cout << "weights " << path << ": " << file.tensors().size()
+            << " tensors, " << withCommas(elements) << " elements\n";
+  for (const auto &[dtype, counts] : byType)
+    std::cout << "  " << dtype << ": " << counts.first << " tensors, "
+              << withCommas(counts.second) << " elements\n";
+  for (const auto &[key, value] : file.metadata())
+    std::cout << "  metadata " << key << " = " << value << "\n";
+  std::cout << "  " << matching << " tensors are parameters of "
+            << plan.network << " by name, " << sameShape
+            << " of them with the plan's shape\n";
+  return 0;
+}
+
 int info(const Plan &plan, const TrainerOptions &o) {
+  if (!o.weights.empty())
+    return weightsInfo(plan, o.weights);
   Model model = makeModel(plan, 0, at::kCPU, o); // Checks shapes and kernels.
   std::cout << "network " << plan.network
             << (plan.source.empty() ? "" : " (" + plan.source + ")")
@@ -479,32 +549,42 @@ int reportInterrupt(const std::string &checkpoint) {
   return 130;
 }
 
-void checkPretrainable(const EncoderSpec &enc) {
+/// The objective of an encoder's pre-training; UsageError for kinds this
+/// runtime cannot run, PlanError for an encoder that does not fit its kind.
+LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc) {
   const std::string &kind = enc.pretrain->kind;
-  if (kind != "reconstruct" && kind != "masked")
-    throw UsageError("encoder '" + enc.name + "': pre-training of kind '" +
-                     kind +
+  std::string what = "encoder '" + enc.name + "'";
+  if (kind != "reconstruct" && kind != "masked" && kind != "decode")
+    throw UsageError(what + ": pre-training of kind '" + kind +
                      "' is not implemented in this runtime yet "
-                     "(reconstruct and masked are)");
+                     "(reconstruct, masked and decode are)");
   if (!enc.decode)
-    throw PlanError("encoder '" + enc.name + "': " + kind +
-                    " pre-training needs a decoder");
-  checkImageInput(enc.input, "encoder '" + enc.name + "'");
+    throw PlanError(what + ": " + kind + " pre-training needs a decoder");
+  if (kind == "decode" && enc.input.tokens) {
+    std::vector<int64_t> scores = {enc.input.shape.at(0), enc.input.vocab};
+    if (enc.output != scores)
+      throw PlanError(what + "'s decoder gives " + formatShape(enc.output) +
+                      ", not scores over its vocabulary " +
+                      formatShape(scores));
+    return tokenReconstructionLoss(model, enc,
+                                   tokenizerFor(model.plan())->padId());
+  }
+  checkImageInput(enc.input, what);
   if (!enc.output.empty() && enc.output != enc.input.shape)
-    throw PlanError("encoder '" + enc.name + "' reconstructs " +
-                    formatShape(enc.output) + " from " +
-                    formatShape(enc.input.shape) + " inputs");
+    throw PlanError(what + " reconstructs " + formatShape(enc.output) +
+                    " from " + formatShape(enc.input.shape) + " inputs");
+  return reconstructionLoss(model, enc);
 }
 
 /// Pre-trains one encoder; false if interrupted.
 bool pretrainEncoder(Model &model, const EncoderSpec &enc, const Data &data,
                      const TrainerOptions &o, MetricsWriter &metrics,
                      ProgressReporter &progress) {
-  checkPretrainable(enc);
+  LossFunction loss = pretrainingLoss(model, enc);
   TrainSettings s = pretrainSettings(model.plan().recipe, *enc.pretrain, o);
-  model.setTrainable([&](const ParamSpec &p) {
-    return startsWith(p.name, enc.paramPrefix());
-  });
+  std::string trained = pretrainedPrefix(enc);
+  model.setTrainable(
+      [&](const ParamSpec &p) { return startsWith(p.name, trained); });
   Trainer::Options options;
   options.phase = "pretrain:" + enc.name;
   options.trainSplit = "pretrain";
@@ -515,16 +595,16 @@ bool pretrainEncoder(Model &model, const EncoderSpec &enc, const Data &data,
   options.log = &std::cout;
   options.honourFrozen = false;
   options.stopRequested = InterruptGuard::requested;
-  Trainer trainer(model, s, reconstructionLoss(model, enc), options);
+  Trainer trainer(model, s, loss, options);
   if (o.resume && pathExists(options.checkpointPath))
     trainer.resume(options.checkpointPath);
   std::cout << "pre-training encoder " << enc.name << " (" << enc.pretrain->kind
             << "): epochs " << s.epochs << ", batch " << s.batch << ", adam lr "
-            << s.optimizer.lr << ", " << data.train.size() << " images\n";
+            << s.optimizer.lr << ", " << data.train.size() << " examples\n";
   if (!trainer.run(data.train, {{"test", data.test}}))
     return false;
   std::string weights = encoderWeightsPath(o.checkpointDir, enc);
-  saveTensorFile(weights, model.tensorsWithPrefix(enc.paramPrefix()),
+  saveTensorFile(weights, model.tensorsWithPrefix(trained),
                  {{"format", "dreamc-encoder"},
                   {"encoder", enc.name},
                   {"network", model.plan().network},
@@ -547,6 +627,10 @@ int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
     std::cout << plan.network << " has no encoder to pre-train\n";
     return 0;
   }
+  // `decode` trains a decoder on top of the encoder weights given.
+  for (const EncoderSpec &enc : plan.encoders)
+    if (enc.pretrain)
+      loadDeclaredWeights(model, enc);
   Data data = loadData(plan, dataName(plan, o), s, /*withTrain=*/true);
   MetricsWriter metrics = openMetrics(o);
   ProgressReporter progress = ProgressReporter::forStderr();
@@ -715,65 +799,107 @@ void drawColumn(std::vector<uint8_t> &grid, int64_t gridWidth,
                       border + column * (w + border));
 }
 
-int dreamCommand(const Plan &plan, const TrainerOptions &o,
-                 at::Device device) {
+/// What `dream` shows: the first test inputs and, per dream connection,
+/// what it reconstructed from them.
+struct Dreams {
   std::vector<std::string> names;
-  for (const Step &step : plan.graph.steps)
-    if (step.op == "observe")
-      names.push_back(stringAttr(step, "name", ""));
-  if (names.empty())
-    throw UsageError(plan.network +
-                     " has no dream connection, so it has no dreams to show");
-  checkImageInput(plan.input, "network '" + plan.network + "'");
-  std::map<std::string, std::string> metadata;
-  Model model = trainedModel(plan, o, device, metadata);
-  TrainSettings s = trainSettings(plan.recipe, o);
-  TrainSettings firstImages = s;
-  firstImages.limit = std::min<int64_t>(o.limit ? o.limit : 8, 64);
-  Dataset batch = loadData(plan, dataName(plan, o), firstImages, false).test;
+  at::Tensor inputs, labels, predictions; ///< On the CPU.
   std::map<std::string, at::Tensor> dreams;
-  RunMode mode;
-  mode.observed = &dreams;
-  at::NoGradGuard noGrad;
-  at::Tensor inputs = batch.inputs.to(device);
-  at::Tensor predictions = model.logits(inputs, mode).argmax(-1).cpu();
-  const int64_t border = 2, h = inputs.size(2), w = inputs.size(3);
-  int64_t rows = inputs.size(0), columns = 1 + names.size();
+};
+
+/// Draws the inputs and each connection's dreams as a PNG grid, one row
+/// per input (the paper's figure 6).
+void drawImageDreams(const Dreams &d, const std::string &path) {
+  const int64_t border = 2, h = d.inputs.size(2), w = d.inputs.size(3);
+  int64_t rows = d.inputs.size(0);
+  int64_t columns = 1 + static_cast<int64_t>(d.names.size());
   int64_t gridWidth = border + columns * (w + border);
   std::vector<uint8_t> grid(gridWidth * (border + rows * (h + border)), 128);
-  drawColumn(grid, gridWidth, inputs.cpu(), 0);
-  std::cout << "dreams of " << plan.network << " on the first " << rows
-            << " test images; columns: input";
-  for (const std::string &name : names)
-    std::cout << ", " << name;
-  std::cout << "\n";
-  for (size_t i = 0; i < names.size(); ++i) {
-    at::Tensor dream = dreams.at(names[i]).cpu();
-    if (dream.sizes() != inputs.sizes())
-      throw UsageError("dream " + names[i] + " is " +
+  drawColumn(grid, gridWidth, d.inputs, 0);
+  for (size_t i = 0; i < d.names.size(); ++i) {
+    const at::Tensor &dream = d.dreams.at(d.names[i]);
+    if (dream.sizes() != d.inputs.sizes())
+      throw UsageError("dream " + d.names[i] + " is " +
                        formatShape(dream.sizes().vec()) +
                        ", not an image like the input; only image dreams "
                        "are drawn");
     drawColumn(grid, gridWidth, dream, static_cast<int64_t>(i) + 1);
     std::printf("  %-28s mean squared difference from the input %.4f\n",
-                names[i].c_str(),
-                at::mse_loss(dream, inputs.cpu()).item<double>());
+                d.names[i].c_str(),
+                at::mse_loss(dream, d.inputs).item<double>());
   }
-  std::printf("  predictions %s, labels %s\n",
-              formatShape(std::vector<int64_t>(
-                              predictions.const_data_ptr<int64_t>(),
-                              predictions.const_data_ptr<int64_t>() + rows))
-                  .c_str(),
-              formatShape(std::vector<int64_t>(
-                              batch.labels.const_data_ptr<int64_t>(),
-                              batch.labels.const_data_ptr<int64_t>() + rows))
-                  .c_str());
-  std::string path =
-      o.out.empty() ? joinPath(o.checkpointDir, "dreams.png") : o.out;
   std::string png = encodePng(grid, static_cast<int>(gridWidth),
                               static_cast<int>(grid.size() / gridWidth), 1);
   writeFileAtomically(path, {{png.data(), png.size()}});
   std::cout << "written to " << path << "\n";
+}
+
+std::vector<int64_t> row(const at::Tensor &ids, int64_t i) {
+  at::Tensor r = ids[i].contiguous();
+  return {r.const_data_ptr<int64_t>(), r.const_data_ptr<int64_t>() + r.numel()};
+}
+
+/// Prints each input text and the tokens each dream connection decoded
+/// from it (the most likely token per position; the paper's table 1).
+void printTextDreams(const Plan &plan, const Dreams &d) {
+  WordPieceTokenizer tokenizer = *tokenizerFor(plan);
+  for (int64_t i = 0; i < d.inputs.size(0); ++i) {
+    std::cout << "[" << i << "] label " << d.labels[i].item<int64_t>()
+              << ", predicted " << d.predictions[i].item<int64_t>() << "\n"
+              << "  input: " << tokenizer.decode(row(d.inputs, i)) << "\n";
+    for (const std::string &name : d.names) {
+      const at::Tensor &dream = d.dreams.at(name);
+      if (dream.dim() != 3 || dream.size(2) != plan.input.vocab)
+        throw UsageError("dream " + name + " is " +
+                         formatShape(dream.sizes().vec()) +
+                         ", not scores over the vocabulary; only token "
+                         "dreams are printed");
+      std::cout << "  " << name << ": "
+                << tokenizer.decode(row(dream.argmax(-1), i)) << "\n";
+    }
+  }
+}
+
+int dreamCommand(const Plan &plan, const TrainerOptions &o,
+                 at::Device device) {
+  Dreams d;
+  for (const Step &step : plan.graph.steps)
+    if (step.op == "observe")
+      d.names.push_back(stringAttr(step, "name", ""));
+  if (d.names.empty())
+    throw UsageError(plan.network +
+                     " has no dream connection, so it has no dreams to show");
+  if (!plan.input.tokens)
+    checkImageInput(plan.input, "network '" + plan.network + "'");
+  std::map<std::string, std::string> metadata;
+  Model model = trainedModel(plan, o, device, metadata);
+  TrainSettings firstInputs = trainSettings(plan.recipe, o);
+  firstInputs.limit = std::min<int64_t>(o.limit ? o.limit : 8, 64);
+  Dataset batch = loadData(plan, dataName(plan, o), firstInputs, false).test;
+  RunMode mode;
+  mode.observed = &d.dreams;
+  at::NoGradGuard noGrad;
+  d.predictions = model.logits(batch.inputs.to(device), mode).argmax(-1).cpu();
+  d.inputs = batch.inputs;
+  d.labels = batch.labels;
+  for (auto &[name, dream] : d.dreams)
+    dream = dream.cpu();
+  std::cout << "dreams of " << plan.network << " on the first "
+            << d.inputs.size(0) << " test "
+            << (plan.input.tokens ? "texts" : "images") << "; ";
+  std::cout << (plan.input.tokens ? "dream connections: " : "columns: input, ");
+  for (size_t i = 0; i < d.names.size(); ++i)
+    std::cout << (i ? ", " : "") << d.names[i];
+  std::cout << "\n";
+  if (plan.input.tokens) {
+    printTextDreams(plan, d);
+    return 0;
+  }
+  drawImageDreams(d, o.out.empty() ? joinPath(o.checkpointDir, "dreams.png")
+                                   : o.out);
+  std::cout << "  predictions "
+            << formatShape(row(d.predictions.unsqueeze(0), 0)) << ", labels "
+            << formatShape(row(d.labels.unsqueeze(0), 0)) << "\n";
   return 0;
 }
 

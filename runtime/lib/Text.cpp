@@ -181,6 +181,22 @@ std::vector<int64_t> WordPieceTokenizer::encode(const std::string &text,
   return ids;
 }
 
+std::string WordPieceTokenizer::decode(const std::vector<int64_t> &ids) const {
+  std::string text;
+  for (int64_t id : ids) {
+    if (id == pad || id == cls || id == sep)
+      continue;
+    const std::string &token =
+        id >= 0 && id < static_cast<int64_t>(tokens.size()) ? tokens[id]
+                                                            : tokens[unknown];
+    if (token.rfind("##", 0) == 0 && !text.empty())
+      text += token.substr(2);
+    else
+      text += (text.empty() ? "" : " ") + token;
+  }
+  return text;
+}
+
 TextSet readTextCsv(const std::string &path,
                     const WordPieceTokenizer &tokenizer, int64_t length,
                     int64_t classes, int64_t limit) {

@@ -62,6 +62,8 @@ options (the recipe of the .dream file gives the defaults):
   --resume           continue the run saved in --checkpoint DIR
   --metrics FILE     write JSON lines, one object per epoch and split
   --out FILE         dream: the PNG to write (default DIR/dreams.png)
+  --weights FILE     info: check a safetensors file and summarise it (its
+                     tensors, and which of the network's parameters it holds)
   --reference        run fused kernels as their plain LibTorch steps
   --device cpu|cuda  where to train (default cpu)
   -h, --help         show this help
@@ -136,6 +138,8 @@ void applyValue(CommandLine &line, const std::string &flag,
     o.metricsPath = value;
   else if (flag == "--out")
     o.out = value;
+  else if (flag == "--weights")
+    o.weights = value;
   else if (flag == "--device")
     o.device = value;
   else if (flag == "--plan")

@@ -175,7 +175,7 @@ TEST(EndToEndTest, FrozenEncoderNeedsPretrainingThenTrains) {
 
   Result train = trainer("train" + plan + " --epochs 1");
   ASSERT_EQ(train.status, 0) << train.output;
-  EXPECT_THAT(train.output, HasSubstr("encoder ae: weights from"));
+  EXPECT_THAT(train.output, HasSubstr("encoder ae: pre-trained weights from"));
   EXPECT_THAT(train.output, HasSubstr("test accuracy: "));
 
   // Another epoch on top of the first.

@@ -70,6 +70,16 @@ TEST(TextTest, WordPieceSplitsGreedilyAndLowerCases) {
               ElementsAre(2, 9, 7, 3));
 }
 
+TEST(TextTest, DecodingGluesContinuationsAndDropsSpecials) {
+  TempDir dir;
+  WordPieceTokenizer tokenizer(smallVocab(dir));
+  EXPECT_EQ(tokenizer.padId(), 0);
+  EXPECT_EQ(tokenizer.decode(tokenizer.encode("Unaffable dogs!", 10)),
+            "unaffable dogs !");
+  // An id outside the vocabulary (a corrupt file) reads as [UNK].
+  EXPECT_EQ(tokenizer.decode({2, 9, 10, 3}), "the [UNK]");
+}
+
 TEST(TextTest, VocabularyNeedsItsSpecialTokens) {
   TempDir dir;
   write(dir / "vocab.txt", "[PAD]\n[CLS]\n[SEP]\nword\n");

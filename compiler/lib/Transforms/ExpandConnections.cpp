@@ -128,6 +128,14 @@ TensorType languageType(mlir::Type type, std::optional<int64_t> vocab) {
   return result;
 }
 
+/// Whether `type` is [L, V] scores over the vocabulary of a token encoder.
+bool isScoresOverVocabulary(mlir::Type type, EncoderOp encoder) {
+  std::optional<int64_t> vocab = encoder.getVocab();
+  auto scores = mlir::dyn_cast<mlir::RankedTensorType>(type);
+  return vocab && scores && scores.getRank() == 3 &&
+         scores.getShape().back() == *vocab;
+}
+
 template <typename ConnectionOp>
 mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
   ConnectionOp op = connection;
@@ -175,6 +183,12 @@ mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
   if (isDream)
     y = builder.create<ObserveOp>(
         loc, y, scopeAttr ? scopeAttr : builder.getStringAttr(kind));
+  // A text decoder's scores over the vocabulary enter the chain as a
+  // distribution: summed by the dense out adapter, raw scores over 30,522
+  // tokens give activations in the hundreds (a soft embedding of the
+  // dreamed tokens instead).
+  if (isScoresOverVocabulary(yType, encoder))
+    y = builder.create<SoftmaxOp>(loc, y).getResult();
   if (op.getGrad() == "detach")
     y = builder.create<StopGradientOp>(loc, y).getResult();
   mlir::Value out =

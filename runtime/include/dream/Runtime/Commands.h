@@ -32,6 +32,7 @@ struct TrainerOptions {
   bool resume = false;
   std::string metricsPath;
   std::string out; ///< `dream`: the PNG to write; empty: DIR/dreams.png.
+  std::string weights; ///< `info`: a safetensors file to check and summarise.
   bool reference = false;
   std::string device = "cpu";
   /// Not a flag: the kernels linked into the trainer (null: none).

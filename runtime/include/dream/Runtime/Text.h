@@ -45,6 +45,10 @@ public:
   /// The pieces of `text` without special tokens, for tests and messages.
   std::vector<std::string> pieces(const std::string &text) const;
   size_t size() const { return vocab.size(); }
+  int64_t padId() const { return pad; }
+  /// The text of `ids`: pieces joined by spaces, `##` continuations glued
+  /// to the piece before, [PAD], [CLS] and [SEP] left out.
+  std::string decode(const std::vector<int64_t> &ids) const;
 
 private:
   std::unordered_map<std::string, int64_t> vocab;
