@@ -33,6 +33,7 @@ minilm = os.environ.get("DREAMC_MINILM_DIR", os.path.join(
 if os.path.exists(os.path.join(minilm, "model.safetensors")):
     config.available_features.add("minilm")
 
+config.substitutions.append(("%minilm", minilm))
 config.substitutions.append(("%models", os.path.join(config.dreamc_src_root, "models")))
 config.substitutions.append(("%stdlib", os.path.join(config.dreamc_src_root, "stdlib")))
 config.substitutions.append(("%unit", config.dreamc_unit_dir))

@@ -52,6 +52,7 @@ enum class EmitStage {
   Obj,
   PTX,
   Plan,
+  PyTorch,
   Trainer
 };
 enum class InputKind { Dream, MLIR };
@@ -84,6 +85,8 @@ cl::opt<EmitStage> emit(
                           "the kernels as an x86-64 object file (needs -o)"),
                clEnumValN(EmitStage::PTX, "ptx",
                           "the kernels as PTX for --gpu-chip"),
+               clEnumValN(EmitStage::PyTorch, "pytorch",
+                          "an equivalent PyTorch module (Python source)"),
                clEnumValN(EmitStage::Plan, "plan",
                           "the execution plan (JSON, docs/plan.md)"),
                clEnumValN(EmitStage::Trainer, "trainer",
@@ -322,7 +325,8 @@ int main(int argc, char **argv) {
   // The kernel stages work on the kernel functions alone. Objects carry
   // them twice: for the CPU, and as GPU host code launching their PTX.
   mlir::OwningOpRef<mlir::ModuleOp> gpuModule;
-  if (emit >= EmitStage::Kernels && emit != EmitStage::Plan) {
+  bool planOnly = emit == EmitStage::Plan || emit == EmitStage::PyTorch;
+  if (emit >= EmitStage::Kernels && !planOnly) {
     module = dream::extractKernels(*module);
     mlir::PassManager pm(&context);
     dream::buildKernelPipeline(pm);
@@ -376,6 +380,17 @@ int main(int argc, char **argv) {
     if (mlir::failed(plan))
       return 1;
     os << plan->dump(2) << "\n";
+  } else if (emit == EmitStage::PyTorch) {
+    auto plan = dream::emitPlan(*module);
+    if (mlir::failed(plan))
+      return 1;
+    llvm::Expected<std::string> python = dream::emitPyTorch(*plan);
+    if (!python) {
+      llvm::WithColor::error(llvm::errs(), "dreamc")
+          << llvm::toString(python.takeError()) << "\n";
+      return 1;
+    }
+    os << *python;
   } else if (emit == EmitStage::LLVM) {
     if (mlir::failed(dream::emitLLVMIR(*module, os)))
       return 1;

@@ -11,6 +11,8 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include "llvm/Support/Error.h"
+
 #include <nlohmann/json.hpp>
 
 namespace dream {
@@ -21,6 +23,11 @@ constexpr int kPlanVersion = 1;
 /// Builds the plan. Emits an error on the offending op and fails if the
 /// module still holds what the pipeline should have removed.
 mlir::FailureOr<nlohmann::ordered_json> emitPlan(mlir::ModuleOp module);
+
+/// Python source of a plain torch.nn module that computes what `plan`
+/// does (`dreamc --emit=pytorch`, docs/plan.md "PyTorch export"): class
+/// `Model`, with the plan's parameter names, and `load_checkpoint`.
+llvm::Expected<std::string> emitPyTorch(const nlohmann::ordered_json &plan);
 
 } // namespace dream
 

@@ -1,0 +1,389 @@
+//===- PyTorchEmitter.cpp - The plan as a plain torch.nn module -----------===//
+//
+// `dreamc --emit=pytorch` writes Python source for a `Model(nn.Module)`
+// that computes what the plan says: the plan is the one description of the
+// network that the runtime also executes, so the export follows its op
+// table (docs/plan.md) step by step, fused steps through their reference
+// steps. Parameters carry the plan's names (nested modules, so that
+// `state_dict()` keys are the trainer's checkpoint names), frozen ones
+// `requires_grad=False`. Steps the plan marks frozen run in evaluation mode
+// whatever the module's mode, as in the trainer.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dream/Plan/PlanEmitter.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <string>
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+/// What every exported module shares: parameter creation and
+/// initialisation like the trainer's, the helpers of ops that are more than
+/// one call, and the checkpoint loader.
+constexpr const char *kPrelude = R"py(
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _init(tensor, init, fan_in, fan_out):
+    with torch.no_grad():
+        if init == "uniform":
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            tensor.uniform_(-bound, bound)
+        elif init == "normal":
+            tensor.normal_(0, 1)
+        elif init == "normal_0.02":
+            tensor.normal_(0, 0.02)
+        elif init == "xavier_uniform":
+            bound = math.sqrt(6 / (fan_in + fan_out))
+            tensor.uniform_(-bound, bound)
+        elif init == "ones":
+            tensor.fill_(1)
+        else:
+            tensor.zero_()
+
+
+def _keep_mask(batch, positions, ratio, generator):
+    kept = int(positions * (1 - ratio))
+    order = torch.rand(batch, positions, generator=generator).argsort(
+        dim=1, stable=True)
+    return torch.ones(batch, positions).scatter_(
+        1, order[:, :positions - kept], 0.0)
+
+
+def _mask(x, ratio, masking, training):
+    if masking == "off" or (masking == "train" and not training):
+        return x
+    # `always` in evaluation masks the same positions on every call.
+    generator = None if training else torch.Generator().manual_seed(0)
+    keep = _keep_mask(x.shape[0], x.shape[1], ratio, generator)
+    shape = [x.shape[0], x.shape[1]] + [1] * (x.dim() - 2)
+    return x * keep.view(shape).to(x.device, x.dtype)
+
+
+def _pool(x, kind):
+    positions = x.transpose(1, 2) if x.dim() == 3 else x.flatten(2)
+    return positions.amax(-1) if kind == "max" else positions.mean(-1)
+
+
+def _patchify(x, p):
+    b, c, h, w = x.shape
+    return (x.reshape(b, c, h // p, p, w // p, p).permute(0, 2, 4, 1, 3, 5)
+            .reshape(b, (h // p) * (w // p), c * p * p))
+
+
+def _unpatchify(x, p, c, h, w):
+    return (x.reshape(x.shape[0], h // p, w // p, c, p, p)
+            .permute(0, 3, 1, 4, 2, 5).reshape(x.shape[0], c, h, w))
+
+
+def _transformer(x, p, heads, dropout, training):
+    # nn.TransformerEncoderLayer(batch_first=True, norm_first=False,
+    # activation="gelu") without masks.
+    dropout = dropout if training else 0.0
+    b, length, width = x.shape
+    qkv = F.linear(x, p[0], p[1]).view(b, length, 3, heads, width // heads)
+    q, k, v = qkv.permute(2, 0, 3, 1, 4)
+    weights = F.dropout(torch.softmax(q @ k.transpose(-2, -1)
+                                      / math.sqrt(width // heads), -1),
+                        dropout, training)
+    attended = F.linear((weights @ v).transpose(1, 2).reshape(b, length, width),
+                        p[2], p[3])
+    h = F.layer_norm(x + F.dropout(attended, dropout, training), (width,),
+                     p[8], p[9], 1e-5)
+    inner = F.dropout(F.gelu(F.linear(h, p[4], p[5])), dropout, training)
+    fed = F.dropout(F.linear(inner, p[6], p[7]), dropout, training)
+    return F.layer_norm(h + fed, (width,), p[10], p[11], 1e-5)
+
+
+def _lstm(x, params, hidden, layers, bidirectional, training):
+    directions = 2 if bidirectional else 1
+    zeros = x.new_zeros(layers * directions, x.shape[0], hidden)
+    return torch.lstm(x, (zeros, zeros), params, True, layers, 0.0, training,
+                      bidirectional, True)[0]
+
+
+class _Parameters(nn.Module):
+    """Creates the plan's parameters under their dotted names."""
+
+    def __init__(self):
+        super().__init__()
+        for name, shape, init, fan_in, fan_out, trainable, buffer in PARAMETERS:
+            owner = self
+            *path, leaf = name.split(".")
+            for part in path:
+                if part not in owner._modules:
+                    owner.add_module(part, nn.Module())
+                owner = owner._modules[part]
+            tensor = torch.empty(shape)
+            _init(tensor, init, fan_in, fan_out)
+            if buffer:
+                owner.register_buffer(leaf, tensor)
+            else:
+                owner.register_parameter(
+                    leaf, nn.Parameter(tensor, requires_grad=trainable))
+
+    def tensors(self):
+        found = dict(self.named_parameters())
+        found.update(self.named_buffers())
+        return found
+
+
+def load_checkpoint(model, path):
+    """Loads a trainer's safetensors file into `model`: a checkpoint
+    (train.safetensors: the model's tensors under "model/", beside the
+    optimizer's) or encoder weights (plain names). Returns the names
+    loaded."""
+    from safetensors.torch import load_file
+    state = model.state_dict()
+    loaded = []
+    for name, value in load_file(path).items():
+        name = name[len("model/"):] if name.startswith("model/") else name
+        if name in state:
+            if tuple(value.shape) != tuple(state[name].shape):
+                raise ValueError(f"{path}: '{name}' has shape "
+                                 f"{tuple(value.shape)}, the model's is "
+                                 f"{tuple(state[name].shape)}")
+            state[name].copy_(value)
+            loaded.append(name)
+    return loaded
+)py";
+
+std::string pyString(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string pyTuple(const Json &list) {
+  std::string out = "(";
+  for (const Json &v : list)
+    out += std::to_string(v.get<int64_t>()) + ", ";
+  return out + ")";
+}
+
+std::string pyNumber(const Json &v) {
+  if (v.is_boolean())
+    return v.get<bool>() ? "True" : "False";
+  return v.dump();
+}
+
+/// Python for the steps of one graph, with value numbers mapped to
+/// variable names.
+class GraphWriter {
+public:
+  GraphWriter(const Json &plan, llvm::raw_ostream &os) : plan(plan), os(os) {}
+
+  /// Writes `graph`'s steps; `names` maps its input values to variables.
+  /// Returns the variables of its outputs.
+  std::vector<std::string> write(const Json &graph,
+                                 std::map<int64_t, std::string> names) {
+    for (const Json &step : graph["steps"])
+      names[step["output"].get<int64_t>()] = writeStep(step, names);
+    std::vector<std::string> outputs;
+    for (const Json &v : graph["outputs"])
+      outputs.push_back(names.at(v.get<int64_t>()));
+    return outputs;
+  }
+
+private:
+  std::string attr(const Json &step, const char *name,
+                   const std::string &fallback) {
+    if (!step.contains("attrs") || !step["attrs"].contains(name))
+      return fallback;
+    return pyNumber(step["attrs"][name]);
+  }
+
+  std::string param(const Json &step, size_t i) {
+    if (!step.contains("params") || i >= step["params"].size())
+      return "None";
+    return "t[" + pyString(step["params"][i].get<std::string>()) + "]";
+  }
+
+  std::string params(const Json &step) {
+    std::string out = "[";
+    for (size_t i = 0; i < step["params"].size(); ++i)
+      out += param(step, i) + ", ";
+    return out + "]";
+  }
+
+  std::string writeStep(const Json &step,
+                        const std::map<int64_t, std::string> &names) {
+    std::vector<std::string> in;
+    for (const Json &v : step["inputs"])
+      in.push_back(names.at(v.get<int64_t>()));
+    std::string op = step["op"];
+    if (op == "fused") {
+      const Json *kernel = nullptr;
+      for (const Json &k : plan["kernels"])
+        if (k["name"] == step["kernel"])
+          kernel = &k;
+      std::map<int64_t, std::string> inner;
+      const Json &reference = (*kernel)["reference"];
+      for (size_t i = 0; i < reference["inputs"].size(); ++i)
+        inner[reference["inputs"][i].get<int64_t>()] = in[i];
+      return write(reference, inner)[0];
+    }
+    std::string out = "v" + std::to_string(counter++);
+    // Steps of frozen encoders run in evaluation mode, as in the trainer.
+    bool frozen = step.value("frozen", false);
+    std::string training = frozen ? "False" : "self.training";
+    std::string x = in.empty() ? "" : in[0];
+    std::string e;
+    if (op == "conv" || op == "deconv")
+      e = llvm::formatv("F.{0}({1}, {2}, {3}, stride={4}, padding={5})",
+                        op == "conv" ? "conv2d" : "conv_transpose2d", x,
+                        param(step, 0), param(step, 1),
+                        attr(step, "stride", "1"), attr(step, "pad", "0"));
+    else if (op == "conv1d")
+      e = llvm::formatv("F.conv1d({0}.transpose(1, 2), {1}, {2}, stride={3}, "
+                        "padding={4}).transpose(1, 2)",
+                        x, param(step, 0), param(step, 1),
+                        attr(step, "stride", "1"), attr(step, "pad", "0"));
+    else if (op == "dense")
+      e = llvm::formatv("F.linear({0}, {1}, {2})", x, param(step, 0),
+                        param(step, 1));
+    else if (op == "embed")
+      e = llvm::formatv("F.embedding({0}, {1})", x, param(step, 0));
+    else if (op == "posembed")
+      e = x + " + " + param(step, 0);
+    else if (op == "lstm")
+      e = llvm::formatv("_lstm({0}, {1}, {2}, {3}, {4}, {5})", x,
+                        params(step), attr(step, "hidden", "0"),
+                        attr(step, "layers", "1"),
+                        attr(step, "bidirectional", "False"), training);
+    else if (op == "transformer")
+      e = llvm::formatv("_transformer({0}, {1}, {2}, {3}, {4})", x,
+                        params(step), attr(step, "heads", "1"),
+                        attr(step, "dropout", "0.1"), training);
+    else if (op == "batchnorm")
+      e = llvm::formatv("F.batch_norm({0}, {3}, {4}, {1}, {2}, {5}, {6}, {7})",
+                        x, param(step, 0), param(step, 1), param(step, 2),
+                        param(step, 3), training, attr(step, "momentum", "0.1"),
+                        attr(step, "eps", "1e-05"));
+    else if (op == "layernorm")
+      e = llvm::formatv("F.layer_norm({0}, ({0}.shape[-1],), {1}, {2}, {3})",
+                        x, param(step, 0), param(step, 1),
+                        attr(step, "eps", "1e-05"));
+    else if (op == "softmax")
+      e = "torch.softmax(" + x + ", -1)";
+    else if (op == "relu" || op == "gelu" || op == "silu")
+      e = "F." + op + "(" + x + ")";
+    else if (op == "tanh" || op == "sigmoid")
+      e = "torch." + op + "(" + x + ")";
+    else if (op == "add") {
+      e = x;
+      for (size_t i = 1; i < in.size(); ++i)
+        e += " + " + in[i];
+    } else if (op == "dropout")
+      e = llvm::formatv("F.dropout({0}, {1}, {2})", x, attr(step, "p", "0.1"),
+                        training);
+    else if (op == "mask")
+      e = llvm::formatv("_mask({0}, {1}, {2}, {3})", x,
+                        attr(step, "ratio", "0.75"),
+                        attr(step, "masking", "\"train\""), training);
+    else if (op == "maxpool" || op == "avgpool")
+      e = llvm::formatv("F.{0}_pool2d({1}, {2}, {3}, {4})",
+                        op == "maxpool" ? "max" : "avg", x, attr(step, "k", "2"),
+                        attr(step, "stride", attr(step, "k", "2")),
+                        attr(step, "pad", "0"));
+    else if (op == "pool")
+      e = llvm::formatv("_pool({0}, {1})", x, attr(step, "kind", "\"avg\""));
+    else if (op == "last")
+      e = x + "[:, -1]";
+    else if (op == "flatten")
+      e = x + ".flatten(1)";
+    else if (op == "reshape")
+      e = llvm::formatv("{0}.reshape((-1,) + {1})", x,
+                        pyTuple(step["attrs"]["shape"]));
+    else if (op == "upsample")
+      e = llvm::formatv("F.interpolate({0}, scale_factor={1}, mode=\"nearest\")",
+                        x, attr(step, "factor", "2"));
+    else if (op == "patchify")
+      e = llvm::formatv("_patchify({0}, {1})", x, attr(step, "patch", "1"));
+    else if (op == "unpatchify")
+      e = llvm::formatv("_unpatchify({0}, {1}, {2}, {3}, {4})", x,
+                        attr(step, "patch", "1"), attr(step, "ch", "1"),
+                        step["shape"][1].dump(), step["shape"][2].dump());
+    else if (op == "argmax")
+      e = x + ".argmax(-1)";
+    else if (op == "concat") {
+      e = "torch.cat([";
+      for (const std::string &v : in)
+        e += v + ", ";
+      e += "], " + std::to_string(std::stoi(attr(step, "dim", "0")) + 1) + ")";
+    } else if (op == "stop_gradient")
+      e = x + ".detach()";
+    else if (op == "observe")
+      e = x;
+    else if (unknown.empty())
+      unknown = op;
+    os << "        " << out << " = " << e << "\n";
+    return out;
+  }
+
+public:
+  /// The first op without a translation, if any.
+  std::string unknown;
+
+private:
+  const Json &plan;
+  llvm::raw_ostream &os;
+  int counter = 1;
+};
+
+} // namespace
+
+llvm::Expected<std::string> dream::emitPyTorch(const Json &plan) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "\"\"\"" << plan["network"].get<std::string>() << " from "
+     << plan.value("source", std::string("?"))
+     << ", exported by `dreamc --emit=pytorch`.\n\n"
+        "Model() has the trainer's parameter names and shapes (frozen ones "
+        "with\nrequires_grad=False); load_checkpoint(model, path) reads a "
+        "trainer's\nsafetensors files. forward(x) returns the logits.\n"
+        "\"\"\"\n";
+  os << kPrelude << "\n\n";
+  os << "# (name, shape, init, fan_in, fan_out, trainable, buffer)\n"
+     << "PARAMETERS = [\n";
+  for (const Json &p : plan["params"]) {
+    const Json &shape = p["shape"];
+    int64_t fanOut = shape.size() == 2 ? shape[0].get<int64_t>() : 0;
+    os << "    (" << pyString(p["name"]) << ", " << pyTuple(shape) << ", "
+       << pyString(p["init"]) << ", " << p.value("fan_in", 0) << ", "
+       << fanOut << ", " << (p["trainable"].get<bool>() ? "True" : "False")
+       << ", " << (p["buffer"].get<bool>() ? "True" : "False") << "),\n";
+  }
+  os << "]\n";
+  os << "INPUT_SHAPE = " << pyTuple(plan["input"]["shape"]) << "\n"
+     << "CLASSES = " << plan["classes"].get<int64_t>() << "\n";
+
+  os << "\n\nclass Model(_Parameters):\n"
+     << "    def forward(self, x):\n"
+     << "        t = self.tensors()\n";
+  GraphWriter writer(plan, os);
+  const Json &graph = plan["graph"];
+  std::vector<std::string> outputs =
+      writer.write(graph, {{graph["inputs"][0].get<int64_t>(), "x"}});
+  os << "        return " << outputs[0] << "\n";
+  if (!writer.unknown.empty())
+    return llvm::createStringError(
+        "the plan's op '" + writer.unknown +
+        "' has no PyTorch translation; please report this with the input file");
+  return text;
+}
