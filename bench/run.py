@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""The benchmark: dreamc's trainers against PyTorch on the same networks,
+side by side in one run on this machine.
+
+For vision SleepNet-3 and DreamNet-3 (Fashion-MNIST, batch 128) and text
+DreamNet-3 (WordNet glosses, batch 64), each as (a) the compiled trainer,
+(b) the trainer with --reference, (c) the exported module
+(`dreamc --emit=pytorch`) in PyTorch eager and (d) under torch.compile, all
+with the same thread count and starting from the same weights: training
+and inference samples/s and peak RSS; plus dreamc's compile time per model
+and the machine's matrix-multiply GFLOP/s, against which the achieved
+fraction of peak is shown. Writes bench/results.json and regenerates
+docs/PERFORMANCE.md from it.
+
+usage: bench/run.py [--samples N] [--threads N] [--models a,b]
+(run after `source scripts/env.sh` and a build; the README says how)
+"""
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("DREAMC_BUILD", os.path.join(ROOT, "build"))
+DREAMC = os.path.join(BUILD, "compiler", "dreamc")
+
+# name: (model file, data set, batch)
+MODELS = {
+    "vision-sleepnet3": ("models/vision/sleepnet3.dream", "fashion-mnist", 128),
+    "vision-dreamnet3": ("models/vision/dreamnet3.dream", "fashion-mnist", 128),
+    "text-dreamnet3": ("models/text/dreamnet3.dream", "wordnet-glosses", 64),
+}
+VARIANTS = ["compiled", "reference", "eager", "compile"]
+
+
+def run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        sys.exit(f"bench: {' '.join(command)} failed:\n{result.stderr}")
+    return result
+
+
+def matmul_gflops(threads):
+    """Best of 20 float32 1024x1024 matrix products, in GFLOP/s."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    best = float("inf")
+    for _ in range(20):
+        start = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * 1024 ** 3 / best / 1e9
+
+
+def trainer_run(trainer, work, args, samples, batch, reference):
+    """Trains one epoch on `samples` examples and evaluates on as many."""
+    metrics = os.path.join(work, "reference.jsonl" if reference else "compiled.jsonl")
+    command = ["/usr/bin/time", "-f", "%M", trainer, "train", "--checkpoint",
+               os.path.join(work, "ck"), "--limit", str(samples), "--epochs", "1",
+               "--batch", str(batch), "--threads", str(args.threads), "--metrics", metrics]
+    result = run(command + (["--reference"] if reference else []),
+                 env=dict(os.environ, OMP_WAIT_POLICY="passive"))
+    lines = [json.loads(line) for line in open(metrics)]
+    split = {line["split"]: line for line in lines}
+    return {"train_samples_per_s": split["train"]["samples_per_s"],
+            "infer_samples_per_s": split["test"]["samples_per_s"],
+            "peak_rss_mb": int(result.stderr.strip().splitlines()[-1]) / 1024}
+
+
+def bench_model(name, args):
+    source, data, batch = MODELS[name]
+    work = tempfile.mkdtemp(prefix=f"dreamc-bench-{name}-")
+    trainer = os.path.join(work, "trainer")
+    start = time.perf_counter()
+    run([DREAMC, os.path.join(ROOT, source), "-o", trainer])
+    compile_s = time.perf_counter() - start
+    run([DREAMC, os.path.join(ROOT, source), "--emit=pytorch", "-o",
+         os.path.join(work, "model.py")])
+    info = run([trainer, "info"]).stdout
+    flops = int(next(line.split()[-1] for line in info.splitlines()
+                     if "flops_per_sample" in line).replace(",", ""))
+    # The frozen encoders' weights (not timed); the compiled run's
+    # checkpoint then seeds the other three, so all start alike.
+    run([trainer, "pretrain", "--checkpoint", os.path.join(work, "ck"), "--limit", "128",
+         "--epochs", "1", "--threads", str(args.threads)])
+    results = {"compiled": trainer_run(trainer, work, args, args.samples, batch, False)}
+    checkpoint = os.path.join(work, "ck", "train.safetensors")
+    results["reference"] = trainer_run(trainer, work, args, args.samples, batch, True)
+    for mode in ["eager", "compile"]:
+        command = [sys.executable, os.path.join(ROOT, "bench", "pytorch_run.py"),
+                   os.path.join(work, "model.py"), checkpoint, data, str(args.samples),
+                   str(batch), str(args.threads), mode]
+        if data == "wordnet-glosses":
+            command.append(os.environ["DREAMC_MINILM_DIR"])
+        results[mode] = json.loads(run(command).stdout.strip().splitlines()[-1])
+    print(f"bench: {name} done", file=sys.stderr)
+    return {"source": source, "data": data, "batch": batch, "dreamc_s": compile_s,
+            "flops_per_sample": flops, "results": results}
+
+
+def fraction_of_peak(model, variant, key, gflops):
+    # A training step costs about three forward passes.
+    passes = 3 if key == "train_samples_per_s" else 1
+    achieved = model["results"][variant][key] * model["flops_per_sample"] * passes
+    return 100 * achieved / (gflops * 1e9)
+
+
+def write_doc(report, path):
+    gflops = report["machine"]["matmul_gflops"]
+    lines = [
+        "# Performance",
+        "",
+        "Generated by `bench/run.py` from `bench/results.json` "
+        f"({report['date']}, commit {report['commit']}); do not edit by hand.",
+        "",
+        f"Machine: {report['machine']['cores']} cores, {report['threads']} threads "
+        f"for every variant, torch {report['machine']['torch']}; float32 matrix "
+        f"multiply {gflops:.1f} GFLOP/s (1024x1024, best of 20). Each variant "
+        f"trains one epoch on the first {report['samples']} training examples and "
+        f"evaluates {report['samples']} test examples, from the same weights. "
+        "Ratios are against PyTorch eager on the exported module (higher is "
+        "better for samples/s, lower for memory). `% peak`: FLOPs per sample "
+        "(the compiler's count; training counted as three forward passes) times "
+        "samples/s, over the matrix-multiply rate.",
+        "",
+        "| model | variant | train samples/s | vs eager | infer samples/s | vs eager "
+        "| peak RSS MB | vs eager | % peak (train) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, model in report["models"].items():
+        eager = model["results"]["eager"]
+        for variant in VARIANTS:
+            r = model["results"][variant]
+            lines.append(
+                f"| {name} | {variant} | {r['train_samples_per_s']:.1f} | "
+                f"{r['train_samples_per_s'] / eager['train_samples_per_s']:.2f}x | "
+                f"{r['infer_samples_per_s']:.1f} | "
+                f"{r['infer_samples_per_s'] / eager['infer_samples_per_s']:.2f}x | "
+                f"{r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] / eager['peak_rss_mb']:.2f}x | "
+                f"{fraction_of_peak(model, variant, 'train_samples_per_s', gflops):.1f} |")
+    lines += ["", "| model | dreamc to trainer (s) | torch.compile warm-up (s) | FLOPs/sample |",
+              "| --- | --- | --- | --- |"]
+    for name, model in report["models"].items():
+        lines.append(f"| {name} | {model['dreamc_s']:.1f} | "
+                     f"{model['results']['compile']['compile_s']:.1f} | "
+                     f"{model['flops_per_sample']:,} |")
+    lines += ["", open(os.path.join(ROOT, "bench", "ANALYSIS.md")).read().rstrip(), ""]
+    with open(path + ".tmp", "w") as f:
+        f.write("\n".join(lines))
+    os.replace(path + ".tmp", path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=512)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results.json"))
+    parser.add_argument("--doc", default=os.path.join(ROOT, "docs", "PERFORMANCE.md"))
+    args = parser.parse_args()
+    report = {
+        "date": datetime.date.today().isoformat(),
+        "commit": run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.strip(),
+        "samples": args.samples, "threads": args.threads,
+        "machine": {"cores": os.cpu_count(), "torch": torch.__version__,
+                    "matmul_gflops": matmul_gflops(args.threads)},
+        "models": {name: bench_model(name, args) for name in args.models.split(",")},
+    }
+    with open(args.out + ".tmp", "w") as f:
+        json.dump(report, f, indent=2)
+    os.replace(args.out + ".tmp", args.out)
+    write_doc(report, args.doc)
+    print(f"bench: wrote {args.out} and {args.doc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
