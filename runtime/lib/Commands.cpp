@@ -198,6 +198,11 @@ std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
 Data loadData(const Plan &plan, const std::string &name,
               const TrainSettings &s, bool withTrain) {
   std::string dir = dataDirectory(name);
+  if (plan.input.tokens && dir == fashionMnistDirectory())
+    throw UsageError("network '" + plan.network +
+                     "' reads token ids, but the data set is Fashion-MNIST's "
+                     "images (the recipe's `data`, or its default); give "
+                     "--data wordnet_glosses or --data csv:DIR");
   std::optional<WordPieceTokenizer> tokenizer = tokenizerFor(plan);
   auto split = [&](const char *images, const char *text, int64_t limit) {
     if (tokenizer)

@@ -11,12 +11,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "FakeCuda.h"
+#include "TestSupport.h"
 
 #include "dream/Runtime/Cuda.h"
 #include "dream/Runtime/Kernels.h"
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <dlfcn.h>
 
@@ -29,6 +27,7 @@ extern "C" const DreamKernelEntry dream_gpu_kernel_table[];
 extern "C" const long dream_gpu_kernel_count;
 
 using namespace dream::rt;
+using dream::rt::test::errorOf;
 using ::testing::HasSubstr;
 
 namespace {
@@ -40,16 +39,6 @@ FakeCudaState &fake() {
   auto *state = reinterpret_cast<FakeCudaState *(*)()>(
       dlsym(library, "fake_cuda_state"))();
   return *state;
-}
-
-/// The message of the CudaError that `action` throws ("" if none).
-template <typename F> std::string cudaError(F action) {
-  try {
-    action();
-  } catch (const cuda::CudaError &e) {
-    return e.what();
-  }
-  return "";
 }
 
 /// Runs with $FAKE_CUDA_DEVICES set to `count`.
@@ -66,7 +55,7 @@ const char *const validPtx = ".version 8.0\n.target sm_80\n"
 
 TEST(CudaTest, MissingDriverSaysWhatToDoInstead) {
   std::string message =
-      cudaError([] { cuda::Driver("/nonexistent/libcuda.so.1"); });
+      errorOf([] { cuda::Driver("/nonexistent/libcuda.so.1"); });
   EXPECT_THAT(message, HasSubstr("no CUDA driver: cannot load "
                                  "/nonexistent/libcuda.so.1"));
   EXPECT_THAT(message, HasSubstr("--device cpu"));
@@ -74,7 +63,7 @@ TEST(CudaTest, MissingDriverSaysWhatToDoInstead) {
 
 TEST(CudaTest, NoDeviceIsAClearError) {
   Devices none(0);
-  EXPECT_THAT(cudaError([] { cuda::Driver driver(FAKE_CUDA_DRIVER); }),
+  EXPECT_THAT(errorOf([] { cuda::Driver driver(FAKE_CUDA_DRIVER); }),
               HasSubstr("the CUDA driver finds no GPU here; --device cpu"));
 }
 
@@ -84,17 +73,17 @@ TEST(CudaTest, SelectsTheRequestedDevice) {
   EXPECT_EQ(driver.deviceCount(), 2);
   driver.useDevice(1);
   EXPECT_EQ(fake().currentDevice, 1);
-  EXPECT_EQ(cudaError([&] { driver.useDevice(2); }),
+  EXPECT_EQ(errorOf([&] { driver.useDevice(2); }),
             "no CUDA device 2: this machine has 2 (cuda:0 to cuda:1)");
 }
 
 TEST(CudaTest, RefusedPtxCarriesTheCompilerLog) {
   cuda::Driver driver(FAKE_CUDA_DRIVER);
-  EXPECT_EQ(cudaError([&] { driver.function("not ptx", "k"); }),
+  EXPECT_EQ(errorOf([&] { driver.function("not ptx", "k"); }),
             "the CUDA driver cannot compile the trainer's PTX (ptxas fatal: "
             "no .version directive): CUDA_ERROR_INVALID_PTX (218)");
   EXPECT_NE(driver.function(validPtx, "k"), nullptr);
-  EXPECT_EQ(cudaError([&] { driver.function(validPtx, "missing"); }),
+  EXPECT_EQ(errorOf([&] { driver.function(validPtx, "missing"); }),
             "the trainer's PTX has no kernel missing: CUDA_ERROR_NOT_FOUND "
             "(500)");
 }
