@@ -208,6 +208,13 @@ Data loadData(const Plan &plan, const std::string &name,
     if (tokenizer)
       return readTextSplit(dir, text, plan, *tokenizer, limit);
     checkImageInput(plan.input, "network '" + plan.network + "'");
+    if (plan.classes < kFashionMnistClasses)
+      throw DataError("Fashion-MNIST has " +
+                      std::to_string(kFashionMnistClasses) +
+                      " classes, but network '" + plan.network + "' has " +
+                      std::to_string(plan.classes) +
+                      " outputs; compile it with `dreamc -D classes=" +
+                      std::to_string(kFashionMnistClasses) + "`");
     return toDataset(readFashionMnist(dir, images, limit));
   };
   Data data;

@@ -97,9 +97,10 @@ ImageSet readFashionMnist(const std::string &dir, const std::string &split,
                             std::to_string(images.dims[2]) +
                             ", Fashion-MNIST's are 28x28");
   for (uint8_t label : labels.data)
-    if (label >= 10)
+    if (label >= kFashionMnistClasses)
       dataFail(labelPath,
-               "label " + std::to_string(label) + " outside the 10 classes");
+               "label " + std::to_string(label) + " outside the " +
+                   std::to_string(kFashionMnistClasses) + " classes");
   ImageSet set;
   set.count = limit > 0 ? std::min(limit, images.dims[0]) : images.dims[0];
   set.height = images.dims[1];

@@ -44,6 +44,9 @@ struct ImageSet {
   std::vector<uint8_t> labels; ///< count, each below `classes`.
 };
 
+/// Fashion-MNIST's labels are 0 to 9.
+constexpr int64_t kFashionMnistClasses = 10;
+
 /// Reads a Fashion-MNIST split from `dir` ("train" or "t10k" files, gzipped
 /// or not): images and labels must agree in number, images must be 28x28
 /// and labels below 10. Keeps the first `limit` examples (all if 0).
