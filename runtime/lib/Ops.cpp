@@ -145,15 +145,20 @@ at::Tensor dense(const OpArgs &a) {
 //===--- Sequences
 //---------------------------------------------------------===//
 
+/// Token ids [B, L] look up rows of the table; a distribution [B, L, V]
+/// over the vocabulary (a differentiable bridge's) gives their expectation.
 at::Tensor embed(const OpArgs &a) {
-  const at::Tensor &ids = a.inputs[0];
-  if (ids.scalar_type() != at::kLong)
-    fail("expects token ids (int64)");
+  const at::Tensor &x = a.inputs[0];
   const at::Tensor &weight = a.params[0];
   int64_t vocab = intAttr(a.step, "vocab", weight.size(0));
   int64_t dim = intAttr(a.step, "dim", weight.size(-1));
   expectParam(a, 0, {vocab, dim}, because({{"vocab", vocab}, {"dim", dim}}));
-  return at::embedding(weight, ids);
+  if (x.scalar_type() == at::kLong)
+    return at::embedding(weight, x);
+  if (!x.is_floating_point() || x.dim() != 3 || x.size(2) != vocab)
+    fail("expects token ids (int64) or a distribution [L, " +
+         std::to_string(vocab) + "] over the vocabulary");
+  return at::matmul(x, weight);
 }
 
 at::Tensor posembed(const OpArgs &a) {
@@ -407,6 +412,16 @@ at::Tensor unpatchify(const OpArgs &a) {
 
 at::Tensor argmax(const OpArgs &a) { return a.inputs[0].argmax(-1); }
 
+/// One-hot of the argmax forward; backward, the gradient of the softmax
+/// (the straight-through estimator).
+at::Tensor straightThrough(const OpArgs &a) {
+  const at::Tensor &scores = a.inputs[0];
+  at::Tensor soft = at::softmax(scores, -1);
+  at::Tensor hard =
+      at::one_hot(scores.argmax(-1), scores.size(-1)).to(soft.scalar_type());
+  return hard + (soft - soft.detach());
+}
+
 at::Tensor concat(const OpArgs &a) {
   return at::cat(a.inputs, intAttr(a.step, "dim") + 1);
 }
@@ -493,6 +508,7 @@ const std::vector<OpDef> &opTable() {
        {{"patch", K::Int, true}, {"ch", K::Int, true}},
        unpatchify},
       {"argmax", 1, 1, 0, 0, {}, argmax},
+      {"straight_through", 1, 1, 0, 0, {}, straightThrough},
       {"concat", 1, -1, 0, 0, {{"dim", K::Int, true}}, concat},
       {"stop_gradient", 1, 1, 0, 0, {}, stopGradient},
       {"observe", 1, 1, 0, 0, {{"name", K::String, true}}, observe},

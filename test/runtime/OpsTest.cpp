@@ -145,6 +145,48 @@ TEST(OpsTest, TextOpsMatchTorchModules) {
   expectClose(out[8], out[4].mean(1)); // pool over the sequence
 }
 
+/// Runs the reference op `op` on `inputs` (and `params`) in evaluation.
+at::Tensor runOp(const std::string &op, std::vector<at::Tensor> inputs,
+                 std::vector<at::Tensor> params = {},
+                 nlohmann::json attrs = nlohmann::json::object()) {
+  Step step;
+  step.op = op;
+  step.attrs = std::move(attrs);
+  return runReferenceOp(
+      {step, inputs, params, false, at::make_generator<at::CPUGeneratorImpl>(1)});
+}
+
+// The differentiable token bridges: embed takes a distribution over the
+// vocabulary as its expectation (so a one-hot row is a lookup), and
+// straight_through is one-hot forward with softmax's gradient.
+TEST(OpsTest, EmbedOfADistributionIsItsExpectation) {
+  at::Tensor table = fixedInput({5, 3});
+  at::Tensor ids = at::tensor({4, 0, 2}, at::kLong).view({1, 3});
+  nlohmann::json attrs = {{"dim", 3}, {"vocab", 5}};
+  at::Tensor oneHot = at::one_hot(ids, 5).to(at::kFloat);
+  expectClose(runOp("embed", {oneHot}, {table}, attrs),
+              runOp("embed", {ids}, {table}, attrs));
+  at::Tensor p = at::softmax(fixedInput({1, 3, 5}), -1);
+  expectClose(runOp("embed", {p}, {table}, attrs)[0][1],
+              (p[0][1].unsqueeze(1) * table).sum(0));
+  EXPECT_THROW(runOp("embed", {fixedInput({1, 3, 4})}, {table}, attrs),
+               std::exception);
+}
+
+TEST(OpsTest, StraightThroughIsOneHotWithSoftmaxGradient) {
+  at::Tensor scores = fixedInput({2, 3, 5}).requires_grad_();
+  at::Tensor out = runOp("straight_through", {scores});
+  EXPECT_TRUE(out.detach().equal(
+      at::one_hot(scores.argmax(-1), 5).to(at::kFloat)));
+  at::Tensor weights = fixedInput({5}) + 3.0;
+  (out * weights).sum().backward();
+  at::Tensor soft = scores.detach().clone().requires_grad_();
+  (at::softmax(soft, -1) * weights).sum().backward();
+  at::Tensor grad = scores.grad();
+  expectClose(grad, soft.grad());
+  EXPECT_GT(grad.abs().max().item<double>(), 1e-3);
+}
+
 TEST(OpsTest, TransformerDropoutDrawsFromTheRunsGenerator) {
   Model model(loadTestPlan("text_ops.json"), 5);
   at::Tensor tokens = at::arange(12, at::kLong).reshape({2, 6});

@@ -74,7 +74,7 @@ static ArgMap explicitArguments(llvm::StringRef name, ArgMap args,
   if (name == "transformer" && args.at("ff").intValue == 0)
     args["ff"] = ConstValue::ofInt(4 * input.shape.back());
   if (name == "embed")
-    args["vocab"] = ConstValue::ofInt(input.vocab);
+    args["vocab"] = ConstValue::ofInt(input.embeddingVocabulary());
   return args;
 }
 

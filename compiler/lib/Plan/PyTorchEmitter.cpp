@@ -106,6 +106,18 @@ def _transformer(x, p, heads, dropout, training):
     return F.layer_norm(h + fed, (width,), p[10], p[11], 1e-5)
 
 
+def _embed(x, table):
+    # A distribution over the vocabulary (a differentiable bridge's) embeds
+    # as its expectation.
+    return x @ table if x.is_floating_point() else F.embedding(x, table)
+
+
+def _straight_through(scores):
+    soft = torch.softmax(scores, -1)
+    hard = F.one_hot(scores.argmax(-1), scores.shape[-1]).to(soft.dtype)
+    return hard + (soft - soft.detach())
+
+
 def _lstm(x, params, hidden, layers, bidirectional, training):
     directions = 2 if bidirectional else 1
     zeros = x.new_zeros(layers * directions, x.shape[0], hidden)
@@ -258,7 +270,7 @@ private:
       e = llvm::formatv("F.linear({0}, {1}, {2})", x, param(step, 0),
                         param(step, 1));
     else if (op == "embed")
-      e = llvm::formatv("F.embedding({0}, {1})", x, param(step, 0));
+      e = llvm::formatv("_embed({0}, {1})", x, param(step, 0));
     else if (op == "posembed")
       e = x + " + " + param(step, 0);
     else if (op == "lstm")
@@ -321,6 +333,8 @@ private:
                         step["shape"][1].dump(), step["shape"][2].dump());
     else if (op == "argmax")
       e = x + ".argmax(-1)";
+    else if (op == "straight_through")
+      e = "_straight_through(" + x + ")";
     else if (op == "concat") {
       e = "torch.cat([";
       for (const std::string &v : in)

@@ -253,6 +253,11 @@ static std::string expectedKind(const ParamSpec &spec) {
 
 bool dream::checkValue(const ParamSpec &spec, ConstValue &value,
                        llvm::StringRef subject, DiagnosticEngine &diag) {
+  // A `string` parameter can carry an option's word, so that a network
+  // can expose a choice (`bridge: b`, then `dreamc -D b=soft`).
+  if (spec.kind == ParamKind::Word && !spec.choices.empty() &&
+      value.kind == ConstValue::Kind::String)
+    value.kind = ConstValue::Kind::Word;
   if (!fitsKind(spec.kind, value)) {
     reportValue(diag, value,
                 subject.str() + " must be " + expectedKind(spec) + ", not " +
@@ -522,10 +527,16 @@ ShapeResult inferDense(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
   return ShapeResult::ok(out);
 }
 
+/// Token ids [L], or a distribution [L, V] over the vocabulary (what a
+/// differentiable bridge feeds an encoder) -> [L, dim].
 ShapeResult inferEmbed(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
-  if (!inputs[0].isTokens())
-    return ShapeResult::fail("expects tokens, but its input is " +
-                             inputs[0].str());
+  const TensorType &in = inputs[0];
+  bool distribution = !in.isTokens() && in.rank() == 2 &&
+                      (in.vocab == 0 || in.shape[1] == in.vocab);
+  if (!in.isTokens() && !distribution)
+    return ShapeResult::fail(
+        "expects tokens or a distribution [L, V] over a vocabulary, but its "
+        "input is " + in.str());
   return ShapeResult::ok(
       TensorType::floats({inputs[0].shape[0], intArg(args, "dim")}));
 }
@@ -563,6 +574,12 @@ ShapeResult inferArgmax(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
     return *error;
   return ShapeResult::ok(
       TensorType::tokens(inputs[0].shape[0], inputs[0].shape[1]));
+}
+
+ShapeResult inferScores(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "scores [L, V] over a vocabulary"))
+    return *error;
+  return ShapeResult::ok(inputs[0]);
 }
 
 ShapeResult inferUpsample(const ArgMap &args,
@@ -718,7 +735,8 @@ std::vector<ParamInfo> denseParams(const ArgMap &args, const TensorType &in) {
 }
 
 std::vector<ParamInfo> embedParams(const ArgMap &args, const TensorType &in) {
-  return {{"weight", {in.vocab, intArg(args, "dim")}, "normal", 0, false}};
+  return {{"weight", {in.embeddingVocabulary(), intArg(args, "dim")},
+           "normal", 0, false}};
 }
 
 std::vector<ParamInfo> posembedParams(const ArgMap &, const TensorType &in) {
@@ -845,7 +863,8 @@ std::vector<OpSpec> makeOps() {
          OpClass::Heavy, inferDense, "affine map of the last dimension", 1,
          denseParams),
       op("embed", {sizeParam("dim")}, OpClass::Heavy, inferEmbed,
-         "token ids to vectors", 1, embedParams),
+         "token ids (or distributions over the vocabulary) to vectors", 1,
+         embedParams),
       op("posembed", {}, OpClass::Pointwise, inferSequenceSame,
          "adds a learned position embedding", 1, posembedParams),
       op("lstm",
@@ -863,6 +882,9 @@ std::vector<OpSpec> makeOps() {
       op("argmax", {}, OpClass::Reduction, inferArgmax,
          "the index of the largest score at each position; passes no "
          "gradient"),
+      op("straight_through", {}, OpClass::Reduction, inferScores,
+         "one-hot of the largest score at each position; its gradient is "
+         "softmax's (the straight-through estimator)"),
       op("upsample", {sizeParam("factor", 2)}, OpClass::Layout, inferUpsample,
          "nearest-neighbour upsampling"),
       op("patchify", {sizeParam("patch")}, OpClass::Layout, inferPatchify,

@@ -74,17 +74,19 @@ public:
     }
     if (kind == "dense")
       return dense(value, from, to, build);
-    if (kind == "bridge_argmax") {
-      // The paper's bridge: scores over the encoder's vocabulary, then the
-      // most likely token at each position (no gradient passes).
+    if (llvm::StringRef(kind).starts_with("bridge_")) {
+      // Scores over the encoder's vocabulary, then per position the most
+      // likely token (the paper's argmax: no gradient passes), the softmax
+      // distribution, or the one-hot token with softmax's gradient. The
+      // last two reach the encoder as distributions (softInputVariant).
       TensorType scores = TensorType::floats({from.shape[0], to.vocab});
       mlir::Value logits =
           build("dense", ints({{"out", to.vocab}}), value, from, "");
-      return build("argmax", {}, logits, scores, ".argmax");
+      llvm::StringRef choice = llvm::StringRef(kind).drop_front(7);
+      return build(choice == "soft" ? "softmax" : choice, {}, logits, scores,
+                   "." + choice.str());
     }
-    mlir::emitError(loc) << "adapter '" << kind
-                         << "' cannot be generated yet; use the argmax "
-                            "bridge or a convolutional/dense adapter";
+    mlir::emitError(loc) << "adapter '" << kind << "' has no expansion";
     return nullptr;
   }
 
@@ -136,6 +138,60 @@ bool isScoresOverVocabulary(mlir::Type type, EncoderOp encoder) {
          scores.getShape().back() == *vocab;
 }
 
+/// A copy of `function` whose token argument `index` is a distribution
+/// [L, V] over the vocabulary instead, created once next to it: what the
+/// differentiable bridges call. The tokens' embed ops then take the
+/// expectation of their table, so gradients reach the bridge; block calls
+/// that receive the tokens get such copies too. Null (with an error at
+/// `loc`) if the tokens go anywhere else.
+mlir::func::FuncOp softInputVariant(mlir::func::FuncOp function,
+                                    unsigned index, mlir::Type distribution,
+                                    mlir::Location loc) {
+  std::string name = function.getSymName().str() + ".soft_input" +
+                     (index ? std::to_string(index) : "");
+  auto module = function->getParentOfType<mlir::ModuleOp>();
+  if (auto existing = module.lookupSymbol<mlir::func::FuncOp>(name))
+    return existing;
+  mlir::OpBuilder builder(function);
+  builder.setInsertionPointAfter(function);
+  auto variant = mlir::cast<mlir::func::FuncOp>(builder.clone(*function));
+  variant.setSymName(name);
+  variant->setAttr(kSoftInputOfAttr, mlir::FlatSymbolRefAttr::get(function));
+  mlir::BlockArgument tokens = variant.getArgument(index);
+  tokens.setType(distribution);
+  llvm::SmallVector<mlir::Type> inputs(function.getArgumentTypes());
+  inputs[index] = distribution;
+  variant.setFunctionType(builder.getFunctionType(
+      inputs, function.getFunctionType().getResults()));
+  for (mlir::OpOperand &use : tokens.getUses()) {
+    mlir::Operation *user = use.getOwner();
+    if (mlir::isa<EmbedOp>(user))
+      continue;
+    auto call = mlir::dyn_cast<mlir::func::CallOp>(user);
+    mlir::func::FuncOp inner =
+        call ? softInputVariant(
+                   module.lookupSymbol<mlir::func::FuncOp>(call.getCallee()),
+                   use.getOperandNumber(), distribution, loc)
+             : nullptr;
+    if (!inner) {
+      if (!call)
+        mlir::emitError(loc)
+            << "a differentiable bridge feeds a distribution over the "
+               "vocabulary into block '"
+            << function.getSymName().split('.').first << "', which "
+            << (mlir::isa<mlir::func::ReturnOp>(user)
+                    ? std::string("returns its tokens")
+                    : "passes its tokens to '" +
+                          user->getName().getStringRef().str() + "'")
+            << " instead of embedding them; use bridge: argmax";
+      variant.erase();
+      return nullptr;
+    }
+    call.setCallee(inner.getSymName());
+  }
+  return variant;
+}
+
 template <typename ConnectionOp>
 mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
   ConnectionOp op = connection;
@@ -172,8 +228,17 @@ mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
     op->setAttr(kMaskingAttr, connection.getMaskingAttr());
     return op.getResult(0);
   };
-  mlir::Value y = call(encoder.getEncodeAttr(), x, encoder.getLatent(),
-                       "encoder");
+  mlir::FlatSymbolRefAttr encode = encoder.getEncodeAttr();
+  if (input.isTokens() && !fromMLIRType(x.getType())->isTokens()) {
+    auto variant = softInputVariant(
+        mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
+            encoder, encode),
+        0, x.getType(), loc);
+    if (!variant)
+      return mlir::failure();
+    encode = mlir::FlatSymbolRefAttr::get(variant);
+  }
+  mlir::Value y = call(encode, x, encoder.getLatent(), "encoder");
   mlir::Type yType = encoder.getLatent();
   if (isDream || op.getDecoded()) {
     y = call(encoder.getDecodeAttr(), y, encoder.getOutput(), "decoder");

@@ -95,6 +95,8 @@ struct InlineBlocksPass : public impl::InlineBlocksBase<InlineBlocksPass> {
   }
 
   bool isEncodeFunction(mlir::func::FuncOp function) {
+    if (function && function->hasAttr(kSoftInputOfAttr))
+      return true;
     for (auto encoder : getOperation().getOps<EncoderOp>())
       if (function && encoder.getEncode() == function.getSymName())
         return true;

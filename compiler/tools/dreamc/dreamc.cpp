@@ -265,14 +265,16 @@ int main(int argc, char **argv) {
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
   mlir::OwningOpRef<mlir::ModuleOp> module;
+  // Errors of the passes show the line of the .dream or .mlir file they
+  // point at (the handler opens files that locations name).
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   if (inputKind == InputKind::MLIR) {
     if (emit < EmitStage::MLIR) {
       llvm::WithColor::error(llvm::errs(), "dreamc")
           << "-x=mlir starts after MLIRGen: choose --emit=mlir or later\n";
       return 1;
     }
-    llvm::SourceMgr sourceMgr;
-    mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
     std::string error;
     auto file = mlir::openInputFile(inputFile, &error);
     if (!file) {

@@ -194,12 +194,15 @@ def Dream_DenseOp : Dream_HeavyOp<"dense"> {
 }
 
 def Dream_EmbedOp : Dream_HeavyOp<"embed"> {
-  let summary = "token ids to vectors";
+  let summary = "token ids (or distributions over them) to vectors";
   let description = [{
     `vocab` is the size of the token vocabulary, which the token tensor type
-    does not carry.
+    does not carry. A float input [L, vocab] is a distribution over the
+    vocabulary at each position and embeds as its expectation (input x
+    table), the entry of a differentiable token bridge.
   }];
-  let arguments = (ins Dream_TokenTensor:$input, Dream_FloatTensor:$table,
+  let arguments = (ins AnyTypeOf<[Dream_TokenTensor, Dream_FloatTensor]>:$input,
+                   Dream_FloatTensor:$table,
                    I64Attr:$dim, I64Attr:$vocab);
   let results = (outs Dream_FloatTensor:$result);
   let assemblyFormat = [{
@@ -366,6 +369,9 @@ def Dream_UnpatchifyOp : Dream_UnaryRuleOp<"unpatchify",
     "patches back into an image", (ins I64Attr:$patch, I64Attr:$ch)>;
 def Dream_ArgmaxOp : Dream_UnaryRuleOp<"argmax",
     "the index of the largest score at each position (no gradient)", (ins)>;
+def Dream_StraightThroughOp : Dream_UnaryRuleOp<"straight_through",
+    "one-hot of the largest score forward, softmax's gradient backward",
+    (ins)>;
 
 def Dream_ConcatOp : Dream_RuleOp<"concat", [Pure]> {
   let summary = "joins tensors along a per-sample dimension";

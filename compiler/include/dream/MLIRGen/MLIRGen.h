@@ -46,6 +46,10 @@ inline bool usesBatchStatistics(mlir::Operation *batchNorm) {
 }
 /// On encoder calls: the connection's masking mode for the masks inside.
 constexpr llvm::StringLiteral kMaskingAttr = "dream.masking";
+/// On the copy of an encoder function that dream-expand-connections makes
+/// for differentiable token bridges (input: a distribution over the
+/// vocabulary): the function it copies.
+constexpr llvm::StringLiteral kSoftInputOfAttr = "dream.soft_input_of";
 
 mlir::OwningOpRef<mlir::ModuleOp> mlirGen(mlir::MLIRContext &context,
                                           const Program &program);

@@ -38,6 +38,11 @@ struct TensorType {
     return {Element::Token, {length}, vocab};
   }
   bool isTokens() const { return element == Element::Token; }
+  /// The vocabulary an embedding of this tensor looks up: a token tensor's,
+  /// or the last dimension of a distribution [L, V] over it.
+  int64_t embeddingVocabulary() const {
+    return isTokens() ? vocab : shape.back();
+  }
   size_t rank() const { return shape.size(); }
   int64_t elementCount() const;
   /// "[64, 28, 28]" or "tokens[64, vocab: 30522]".
