@@ -37,6 +37,10 @@ config.substitutions.append(("%minilm", minilm))
 config.substitutions.append(("%models", os.path.join(config.dreamc_src_root, "models")))
 config.substitutions.append(("%stdlib", os.path.join(config.dreamc_src_root, "stdlib")))
 config.substitutions.append(("%unit", config.dreamc_unit_dir))
+# Native-op libraries for dreamc --load (test/runtime/CMakeLists.txt).
+for name in ["gate_op", "bad_native_ops", "fakecuda"]:
+    config.substitutions.append(
+        ("%lib" + name, os.path.join(config.dreamc_runtime_test_dir, "lib" + name + ".so")))
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%builddir", config.dreamc_obj_root))
 config.substitutions.append(("%trainer", os.path.join(config.dreamc_obj_root, "runtime", "dream-trainer")))

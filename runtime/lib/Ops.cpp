@@ -10,6 +10,8 @@
 
 #include "dream/Runtime/Ops.h"
 
+#include "dream/NativeOp.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
@@ -422,6 +424,28 @@ at::Tensor straightThrough(const OpArgs &a) {
   return hard + (soft - soft.detach());
 }
 
+/// An op a library registered (dream/NativeOp.h); its result must have the
+/// shape its shape function promised dreamc.
+at::Tensor native(const OpArgs &a) {
+  std::string name = a.step.attrs.at("callee").get<std::string>();
+  const NativeForward *forward = findNativeForward(name);
+  if (!forward)
+    fail("native op '" + name +
+         "' is not registered by any library this trainer loaded; compile "
+         "the network with `dreamc --load LIBRARY` so that the trainer links "
+         "the library that defines it");
+  if (!*forward)
+    fail("native op '" + name + "' was registered without a forward function");
+  at::Tensor out = (*forward)(a.inputs);
+  if (!out.defined() || out.dim() == 0 || out.size(0) != a.inputs[0].size(0) ||
+      perSample(out) != a.step.shape)
+    fail("native op '" + name + "' returned " +
+         (out.defined() ? formatShape(out.sizes().vec()) : "no tensor") +
+         ", but its shape function promised [N] + " +
+         formatShape(a.step.shape));
+  return out;
+}
+
 at::Tensor concat(const OpArgs &a) {
   return at::cat(a.inputs, intAttr(a.step, "dim") + 1);
 }
@@ -510,6 +534,7 @@ const std::vector<OpDef> &opTable() {
       {"argmax", 1, 1, 0, 0, {}, argmax},
       {"straight_through", 1, 1, 0, 0, {}, straightThrough},
       {"concat", 1, -1, 0, 0, {{"dim", K::Int, true}}, concat},
+      {"native", 1, -1, 0, 0, {{"callee", K::String, true}}, native},
       {"stop_gradient", 1, 1, 0, 0, {}, stopGradient},
       {"observe", 1, 1, 0, 0, {{"name", K::String, true}}, observe},
       // dreamc repeats the kernel's name among the attributes.

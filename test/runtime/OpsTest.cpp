@@ -10,6 +10,7 @@
 
 #include "TestSupport.h"
 
+#include "dream/NativeOp.h"
 #include "dream/Runtime/Ops.h"
 #include "dream/Runtime/Training.h"
 
@@ -148,10 +149,12 @@ TEST(OpsTest, TextOpsMatchTorchModules) {
 /// Runs the reference op `op` on `inputs` (and `params`) in evaluation.
 at::Tensor runOp(const std::string &op, std::vector<at::Tensor> inputs,
                  std::vector<at::Tensor> params = {},
-                 nlohmann::json attrs = nlohmann::json::object()) {
+                 nlohmann::json attrs = nlohmann::json::object(),
+                 std::vector<int64_t> shape = {}) {
   Step step;
   step.op = op;
   step.attrs = std::move(attrs);
+  step.shape = std::move(shape);
   return runReferenceOp(
       {step, inputs, params, false, at::make_generator<at::CPUGeneratorImpl>(1)});
 }
@@ -185,6 +188,55 @@ TEST(OpsTest, StraightThroughIsOneHotWithSoftmaxGradient) {
   at::Tensor grad = scores.grad();
   expectClose(grad, soft.grad());
   EXPECT_GT(grad.abs().max().item<double>(), 1e-3);
+}
+
+} // namespace
+
+// A native op, registered as a user's library registers it.
+static dream::ShapeOrError mixShape(const std::vector<dream::Shape> &in) {
+  if (in[0] != in[1])
+    return {{}, "needs two inputs of one shape"};
+  return {in[0], ""};
+}
+DREAM_NATIVE_OP(mix, 2, mixShape,
+                [](const std::vector<at::Tensor> &in) {
+                  return in[0] * in[1] + in[0];
+                },
+                "a * b + a");
+
+namespace {
+
+TEST(OpsTest, NativeOpsRunTheirForwardWithAutograd) {
+  const auto &signatures = *dream_native_op_signatures();
+  auto mix = std::find_if(signatures.begin(), signatures.end(),
+                          [](const auto &s) { return s.name == "mix"; });
+  ASSERT_NE(mix, signatures.end());
+  EXPECT_EQ(mix->arity, 2u);
+  EXPECT_EQ(mix->shape({{3, 4}, {3, 4}}).shape, (dream::Shape{3, 4}));
+  EXPECT_EQ(mix->shape({{3, 4}, {4, 3}}).error,
+            "needs two inputs of one shape");
+
+  at::Tensor a = fixedInput({2, 3, 4}).requires_grad_();
+  at::Tensor b = fixedInput({2, 3, 4}).cos();
+  nlohmann::json callee = {{"callee", "mix"}};
+  at::Tensor out = runOp("native", {a, b}, {}, callee, {3, 4});
+  expectClose(out, a * b + a);
+  out.sum().backward();
+  expectClose(a.grad(), b + 1);
+}
+
+TEST(OpsTest, NativeOpErrorsNameTheOp) {
+  at::Tensor a = fixedInput({2, 3});
+  EXPECT_THAT(errorOf([&] {
+                runOp("native", {a}, {}, {{"callee", "nowhere"}}, {3});
+              }),
+              testing::HasSubstr("native op 'nowhere' is not registered by "
+                                 "any library this trainer loaded"));
+  EXPECT_THAT(errorOf([&] {
+                runOp("native", {a, a}, {}, {{"callee", "mix"}}, {4});
+              }),
+              testing::HasSubstr("native op 'mix' returned [2, 3], but its "
+                                 "shape function promised [N] + [4]"));
 }
 
 TEST(OpsTest, TransformerDropoutDrawsFromTheRunsGenerator) {

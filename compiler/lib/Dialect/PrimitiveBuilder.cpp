@@ -12,6 +12,8 @@ std::string dream::dialectOpName(llvm::StringRef primitive,
     return input.rank() == 3 ? "batchnorm" : "layernorm";
   if (primitive == "sum")
     return "add";
+  if (const OpSpec *spec = lookupOp(primitive); spec && spec->native)
+    return "native";
   return primitive.str();
 }
 
@@ -78,6 +80,15 @@ static ArgMap explicitArguments(llvm::StringRef name, ArgMap args,
   return args;
 }
 
+/// The attributes of a primitive's op: its explicit arguments, and for a
+/// native op the op it calls.
+static ArgMap opArguments(llvm::StringRef primitive, llvm::StringRef name,
+                          ArgMap args, const TensorType &input) {
+  if (name == "native")
+    args["callee"] = ConstValue::ofWord(primitive.str());
+  return explicitArguments(name, std::move(args), input);
+}
+
 mlir::Value dream::buildPrimitive(mlir::OpBuilder &builder, mlir::Location loc,
                                   llvm::StringRef primitive, ArgMap args,
                                   mlir::ValueRange inputs,
@@ -105,7 +116,8 @@ mlir::Value dream::buildPrimitive(mlir::OpBuilder &builder, mlir::Location loc,
                              .getResult());
     }
   }
-  state.addAttributes(toAttributes(builder, explicitArguments(name, args, first)));
+  state.addAttributes(
+      toAttributes(builder, opArguments(primitive, name, args, first)));
   state.addTypes(toMLIRType(builder.getContext(), *result.type));
   return builder.create(state)->getResult(0);
 }

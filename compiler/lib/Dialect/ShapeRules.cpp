@@ -69,9 +69,15 @@ static std::vector<ArgumentValue> attributesAsArguments(
 
 mlir::FailureOr<mlir::Type> dream::inferFromRule(mlir::Operation *op) {
   llvm::StringRef name = op->getName().stripDialect();
+  auto native = mlir::dyn_cast<NativeOp>(op);
+  if (native)
+    name = native.getCallee();
   const OpSpec *spec = lookupOp(name);
   if (!spec)
-    return op->emitOpError("has no shape rule");
+    return native ? op->emitOpError("calls '")
+                        << name
+                        << "', which no library loaded with --load registers"
+                  : op->emitOpError("has no shape rule");
   // Errors of the binder go to a throwaway engine: the op's own message
   // below names the problem at the op's location.
   SourceManager noSources;
@@ -86,7 +92,7 @@ mlir::FailureOr<mlir::Type> dream::inferFromRule(mlir::Operation *op) {
            << spec->signature.str() << ": " << sink.str();
 
   // Only the data operands count: parameters follow them.
-  size_t dataOperands = spec->arity == kVariadic ? op->getNumOperands() : 1;
+  size_t dataOperands = spec->arity == 1 ? 1 : op->getNumOperands();
   std::vector<TensorType> inputs;
   for (mlir::Value operand : op->getOperands().take_front(dataOperands)) {
     auto type = fromMLIRType(operand.getType());

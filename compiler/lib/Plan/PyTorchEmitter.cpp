@@ -395,6 +395,10 @@ llvm::Expected<std::string> dream::emitPyTorch(const Json &plan) {
   std::vector<std::string> outputs =
       writer.write(graph, {{graph["inputs"][0].get<int64_t>(), "x"}});
   os << "        return " << outputs[0] << "\n";
+  if (writer.unknown == "native")
+    return llvm::createStringError(
+        "the network uses a native op (dreamc --load), whose C++ forward "
+        "function has no PyTorch translation; export a network without it");
   if (!writer.unknown.empty())
     return llvm::createStringError(
         "the plan's op '" + writer.unknown +

@@ -924,5 +924,5 @@ const OpSpec *dream::lookupOp(llvm::StringRef name) {
   for (const OpSpec &spec : allOps())
     if (spec.signature.name == name)
       return &spec;
-  return nullptr;
+  return lookupNativeOp(name);
 }

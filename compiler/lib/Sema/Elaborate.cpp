@@ -672,10 +672,17 @@ std::optional<ValueType> Elaborator::applyCall(const Call &call,
                                input.str());
       return std::nullopt;
     }
-    if (spec->arity != kVariadic && input.isTuple) {
+    if (spec->arity == 1 && input.isTuple) {
       diag.error(call.loc, quote(call.callee) + " takes one tensor, not the "
                                                 "tuple " +
                                input.str());
+      return std::nullopt;
+    }
+    if (spec->arity != 1 && spec->arity != kVariadic &&
+        input.elements.size() != spec->arity) {
+      diag.error(call.loc, quote(call.callee) + " takes a tuple of " +
+                               std::to_string(spec->arity) +
+                               " tensors, not " + input.str());
       return std::nullopt;
     }
     ShapeResult result = spec->infer(*bound, input.elements);

@@ -14,6 +14,7 @@
 #include "dream/InitAll.h"
 #include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Plan/PlanEmitter.h"
+#include "dream/Sema/Builtins.h"
 #include "dream/Sema/Sema.h"
 #include "dream/Transforms/Passes.h"
 
@@ -120,6 +121,11 @@ cl::opt<std::string> gpuChip("gpu-chip",
                             cl::value_desc("chip"),
                             cl::init(dream::kDefaultGpuChip.str()),
                             cl::cat(category));
+cl::list<std::string> opLibraries(
+    "load",
+    cl::desc("Load a library of native ops (dream/NativeOp.h) and link it "
+             "into the trainer; repeatable"),
+    cl::value_desc("library"), cl::cat(category));
 cl::opt<std::string> stdlibDir("stdlib",
                                cl::desc("The standard library directory "
                                         "(default: found next to dreamc)"),
@@ -181,9 +187,23 @@ int linkTrainer(llvm::StringRef object, llvm::StringRef output,
   std::string rpath = ("-Wl,-rpath," + runtime).str();
   std::string mainLibrary = (runtime + "/libdreamrt_main.a").str();
   std::string runtimeLibrary = (runtime + "/libdreamrt.so").str();
-  llvm::SmallVector<llvm::StringRef> args = {
-      *program, object,      mainLibrary, runtimeLibrary,
-      rpath,    "-o",        temporary};
+  llvm::SmallVector<std::string> libraryArgs;
+  if (!opLibraries.empty()) {
+    // Nothing refers to an op library's symbols: it registers its ops when
+    // loaded, so it must stay needed.
+    libraryArgs.push_back("-Wl,--no-as-needed");
+    for (const std::string &library : opLibraries) {
+      llvm::SmallString<256> path(library);
+      llvm::sys::fs::make_absolute(path);
+      libraryArgs.push_back(path.str().str());
+      libraryArgs.push_back(
+          ("-Wl,-rpath," + llvm::sys::path::parent_path(path)).str());
+    }
+  }
+  llvm::SmallVector<llvm::StringRef> args = {*program, object, mainLibrary,
+                                             runtimeLibrary};
+  args.append(libraryArgs.begin(), libraryArgs.end());
+  args.append({rpath, "-o", temporary});
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*program, args, std::nullopt, {}, 0,
                                          0, &message);
@@ -245,6 +265,13 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "dreamc: compiles SleepNet and DreamNet networks written in .dream\n");
+
+  for (const std::string &library : opLibraries)
+    if (llvm::Error error = dream::loadOpLibrary(library)) {
+      llvm::WithColor::error(llvm::errs(), "dreamc")
+          << llvm::toString(std::move(error)) << "\n";
+      return 1;
+    }
 
   SemaOptions options;
   options.stdlibDir = findStdlib(argv[0]);

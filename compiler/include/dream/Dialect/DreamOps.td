@@ -210,6 +210,20 @@ def Dream_EmbedOp : Dream_HeavyOp<"embed"> {
   }];
 }
 
+def Dream_NativeOp : Dream_HeavyOp<"native"> {
+  let summary = "an op a library registered in C++ (dreamc --load)";
+  let description = [{
+    `callee` names an op of a library loaded with `dreamc --load`
+    (dream/NativeOp.h); its shape function gives the result type, and the
+    trainer runs its LibTorch forward function. Never fused.
+  }];
+  let arguments = (ins Variadic<Dream_FloatTensor>:$inputs, StrAttr:$callee);
+  let results = (outs Dream_FloatTensor:$result);
+  let assemblyFormat = [{
+    $callee `(` $inputs `)` attr-dict `:` functional-type($inputs, results)
+  }];
+}
+
 def Dream_LstmOp : Dream_HeavyOp<"lstm"> {
   let summary = "LSTM over a sequence";
   let description = [{

@@ -19,6 +19,7 @@
 #include "dream/Sema/Types.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
 
 #include <cmath>
 #include <functional>
@@ -161,12 +162,22 @@ struct OpSpec {
   std::string summary;
   /// The parameters the op owns, in operand order (none when empty).
   ParamRule params;
+  /// Registered by a library (dreamc --load): the dialect's `dream.native`.
+  bool native = false;
 };
 
-/// The primitive op called `name`, or nullptr.
+/// The primitive op called `name` (builtin or native), or nullptr.
 const OpSpec *lookupOp(llvm::StringRef name);
-/// Every primitive op, for listings and suggestions.
+/// Every builtin primitive op, for listings and suggestions.
 llvm::ArrayRef<OpSpec> allOps();
+
+/// Loads a shared library that registers native ops (dream/NativeOp.h)
+/// and makes them primitives. Fails, naming the library, if it cannot be
+/// loaded or registers an op without a name, arity or shape function, a
+/// second op of one name, or an op named like a builtin.
+llvm::Error loadOpLibrary(const std::string &path);
+/// The native op called `name`, or nullptr.
+const OpSpec *lookupNativeOp(llvm::StringRef name);
 
 /// The rule for `a + b + ...`: all operands have one type.
 ShapeResult inferAdd(llvm::ArrayRef<TensorType> operands);
