@@ -107,6 +107,8 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string &vocabPath) {
   unknown = special("[UNK]");
   cls = special("[CLS]");
   sep = special("[SEP]");
+  if (auto it = vocab.find("[MASK]"); it != vocab.end())
+    mask = it->second;
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #define DREAM_RUNTIME_TEXT_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,6 +47,12 @@ public:
   std::vector<std::string> pieces(const std::string &text) const;
   size_t size() const { return vocab.size(); }
   int64_t padId() const { return pad; }
+  /// [MASK], which masked-token pre-training needs, if the vocabulary has it.
+  std::optional<int64_t> maskId() const { return mask; }
+  /// [PAD], [CLS] or [SEP]: positions that hold no word.
+  bool isStructural(int64_t id) const {
+    return id == pad || id == cls || id == sep;
+  }
   /// The text of `ids`: pieces joined by spaces, `##` continuations glued
   /// to the piece before, [PAD], [CLS] and [SEP] left out.
   std::string decode(const std::vector<int64_t> &ids) const;
@@ -54,6 +61,7 @@ private:
   std::unordered_map<std::string, int64_t> vocab;
   std::vector<std::string> tokens;
   int64_t pad, unknown, cls, sep;
+  std::optional<int64_t> mask;
 };
 
 /// A tokenised text set: `ids` holds `count` rows of `length` ids, and
