@@ -7,6 +7,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 #include <set>
 
 using namespace dream;
@@ -103,15 +105,28 @@ int64_t flopsOf(mlir::Operation *op) {
   return outElements;
 }
 
+/// What a step's result occupies per sample: fp32, or int64 token ids.
+int64_t bytesPerSample(mlir::Type type) {
+  TensorType tensor = *fromMLIRType(type);
+  return tensor.elementCount() * (tensor.isTokens() ? 8 : 4);
+}
+
+/// The public function that is the network (kernel functions are public
+/// too, and marked).
+mlir::func::FuncOp networkFunction(mlir::ModuleOp module) {
+  mlir::func::FuncOp network;
+  for (auto function : module.getOps<mlir::func::FuncOp>())
+    if (function.isPublic() && !function->hasAttr(kKernelAttr))
+      network = function;
+  return network;
+}
+
 class Emitter {
 public:
   explicit Emitter(mlir::ModuleOp module) : module(module) {}
 
   mlir::FailureOr<json> run() {
-    mlir::func::FuncOp network;
-    for (auto function : module.getOps<mlir::func::FuncOp>())
-      if (function.isPublic() && !function->hasAttr(kKernelAttr))
-        network = function;
+    mlir::func::FuncOp network = networkFunction(module);
     if (!network)
       return module.emitError("no public network function to plan");
 
@@ -278,7 +293,7 @@ private:
         step["loc"] = where;
       steps.push_back(step);
       flopsPerSample += mlir::isa<FusedOp>(op) ? 0 : flopsOf(&op);
-      activationBytes += type.elementCount() * (type.isTokens() ? 8 : 4);
+      activationBytes += bytesPerSample(result.getType());
     }
     json outputs = json::array();
     for (mlir::Value value : block.getTerminator()->getOperands())
@@ -371,4 +386,55 @@ private:
 
 mlir::FailureOr<json> dream::emitPlan(mlir::ModuleOp module) {
   return Emitter(module).run();
+}
+
+/// "1.5 GiB", "12.0 MiB".
+static std::string formatBytes(double bytes) {
+  const char *units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 4) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return llvm::formatv(unit ? "{0:f1} {1}" : "{0:f0} {1}", bytes, units[unit]);
+}
+
+mlir::LogicalResult dream::checkMemoryBudget(mlir::ModuleOp module,
+                                             const json &plan,
+                                             uint64_t budget) {
+  const json &cost = plan["cost"];
+  int64_t batch = plan.contains("recipe") && plan["recipe"].contains("batch")
+                      ? plan["recipe"]["batch"].get<int64_t>()
+                      : 1;
+  double weights = 4.0 * (4 * cost["params_trainable"].get<double>() +
+                          cost["params_frozen"].get<double>());
+  double activations =
+      2.0 * batch * cost["activation_bytes_per_sample"].get<double>();
+  if (weights + activations <= static_cast<double>(budget))
+    return mlir::success();
+  mlir::func::FuncOp network = networkFunction(module);
+  mlir::Operation *largest = nullptr;
+  int64_t largestBytes = 0;
+  network.walk([&](mlir::Operation *op) {
+    if (op->getNumResults() == 1 && !mlir::isa<ParamOp>(op) &&
+        op->getParentOp() == network &&
+        bytesPerSample(op->getResult(0).getType()) > largestBytes) {
+      largest = op;
+      largestBytes = bytesPerSample(op->getResult(0).getType());
+    }
+  });
+  mlir::InFlightDiagnostic error = mlir::emitError(network.getLoc())
+      << "network '" << network.getSymName() << "' needs about "
+      << formatBytes(weights + activations) << " to train at batch " << batch
+      << " (" << formatBytes(weights)
+      << " of parameters, gradients and Adam state; "
+      << formatBytes(activations)
+      << " of activations and their gradients), more than the budget of "
+      << formatBytes(static_cast<double>(budget))
+      << "; lower the batch or the widths, or raise --memory-budget";
+  if (largest)
+    error.attachNote(largest->getLoc())
+        << "the largest activation, " << formatBytes(largestBytes)
+        << " per sample, is made here";
+  return error;
 }

@@ -26,6 +26,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -126,6 +127,12 @@ cl::list<std::string> opLibraries(
     cl::desc("Load a library of native ops (dream/NativeOp.h) and link it "
              "into the trainer; repeatable"),
     cl::value_desc("library"), cl::cat(category));
+cl::opt<std::string> memoryBudget(
+    "memory-budget",
+    cl::desc("Refuse networks whose training would need more memory, by the "
+             "estimate of docs/plan.md (e.g. 512MiB, 16GiB, bytes; default "
+             "16GiB)"),
+    cl::value_desc("size"), cl::init("16GiB"), cl::cat(category));
 cl::opt<std::string> stdlibDir("stdlib",
                                cl::desc("The standard library directory "
                                         "(default: found next to dreamc)"),
@@ -221,6 +228,27 @@ int linkTrainer(llvm::StringRef object, llvm::StringRef output,
   return 0;
 }
 
+/// --memory-budget in bytes: a number with an optional K, M, G or T (powers
+/// of 1024; "iB" or "B" may follow).
+std::optional<uint64_t> parseSize(llvm::StringRef text) {
+  uint64_t number;
+  llvm::StringRef unit = text.ltrim("0123456789");
+  if (text.drop_back(unit.size()).getAsInteger(10, number))
+    return std::nullopt;
+  unit.consume_back("B");
+  unit.consume_back("i");
+  int shift = llvm::StringSwitch<int>(unit)
+                  .Case("", 0)
+                  .Case("K", 10)
+                  .Case("M", 20)
+                  .Case("G", 30)
+                  .Case("T", 40)
+                  .Default(-1);
+  if (shift < 0 || number > (UINT64_MAX >> shift))
+    return std::nullopt;
+  return number << shift;
+}
+
 /// The trainer's file: -o, or the input's name without its extension.
 std::string trainerPath() {
   if (outputFile != "-")
@@ -266,6 +294,13 @@ int main(int argc, char **argv) {
       argc, argv,
       "dreamc: compiles SleepNet and DreamNet networks written in .dream\n");
 
+  std::optional<uint64_t> budget = parseSize(memoryBudget);
+  if (!budget) {
+    llvm::WithColor::error(llvm::errs(), "dreamc")
+        << "--memory-budget=" << memoryBudget
+        << ": expected a size such as 512MiB, 16GiB or a number of bytes\n";
+    return 1;
+  }
   for (const std::string &library : opLibraries)
     if (llvm::Error error = dream::loadOpLibrary(library)) {
       llvm::WithColor::error(llvm::errs(), "dreamc")
@@ -343,18 +378,20 @@ int main(int argc, char **argv) {
     if (mlir::failed(pm.run(*module)))
       return 1;
   }
-  // A trainer embeds the plan of the whole network.
-  std::optional<std::string> plan;
-  if (emit == EmitStage::Trainer) {
+  // The plan of the whole network, which a trainer embeds, --emit=plan
+  // prints and --emit=pytorch translates, once it fits the memory budget.
+  std::optional<nlohmann::ordered_json> plan;
+  bool planOnly = emit == EmitStage::Plan || emit == EmitStage::PyTorch;
+  if (emit == EmitStage::Trainer || planOnly) {
     auto json = dream::emitPlan(*module);
-    if (mlir::failed(json))
+    if (mlir::failed(json) ||
+        mlir::failed(dream::checkMemoryBudget(*module, *json, *budget)))
       return 1;
-    plan = json->dump();
+    plan = std::move(*json);
   }
   // The kernel stages work on the kernel functions alone. Objects carry
   // them twice: for the CPU, and as GPU host code launching their PTX.
   mlir::OwningOpRef<mlir::ModuleOp> gpuModule;
-  bool planOnly = emit == EmitStage::Plan || emit == EmitStage::PyTorch;
   if (emit >= EmitStage::Kernels && !planOnly) {
     module = dream::extractKernels(*module);
     mlir::PassManager pm(&context);
@@ -398,21 +435,16 @@ int main(int argc, char **argv) {
     }
     llvm::FileRemover removeObject(object);
     if (mlir::failed(
-            dream::emitObjectFile(*module, object, *plan, gpuModule.get())))
+            dream::emitObjectFile(*module, object, plan->dump(),
+                                  gpuModule.get())))
       return 1;
     return linkTrainer(object, trainerPath(), findRuntime(argv[0]));
   }
   std::string text;
   llvm::raw_string_ostream os(text);
   if (emit == EmitStage::Plan) {
-    auto plan = dream::emitPlan(*module);
-    if (mlir::failed(plan))
-      return 1;
     os << plan->dump(2) << "\n";
   } else if (emit == EmitStage::PyTorch) {
-    auto plan = dream::emitPlan(*module);
-    if (mlir::failed(plan))
-      return 1;
     llvm::Expected<std::string> python = dream::emitPyTorch(*plan);
     if (!python) {
       llvm::WithColor::error(llvm::errs(), "dreamc")

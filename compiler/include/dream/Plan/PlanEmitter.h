@@ -24,6 +24,15 @@ constexpr int kPlanVersion = 1;
 /// module still holds what the pipeline should have removed.
 mlir::FailureOr<nlohmann::ordered_json> emitPlan(mlir::ModuleOp module);
 
+/// Fails, with an error at the network and a note at its largest
+/// activation, if training `plan`'s network at its recipe's batch needs more
+/// than `budget` bytes by the estimate of docs/plan.md (fp32: trainable
+/// parameters four times, for values, gradients and Adam's two moments,
+/// frozen ones once; the steps' per-sample outputs twice per example).
+mlir::LogicalResult checkMemoryBudget(mlir::ModuleOp module,
+                                      const nlohmann::ordered_json &plan,
+                                      uint64_t budget);
+
 /// Python source of a plain torch.nn module that computes what `plan`
 /// does (`dreamc --emit=pytorch`, docs/plan.md "PyTorch export"): class
 /// `Model`, with the plan's parameter names, and `load_checkpoint`.
