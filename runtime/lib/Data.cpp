@@ -100,22 +100,23 @@ void channelStatistics(const ImageSet &set, DataSplits &out) {
 Dataset imageDataset(const ImageSet &set, const DataSplits &stats,
                      int64_t limit) {
   int64_t n = limit > 0 ? std::min(limit, set.count) : set.count;
+  auto perChannel = [&](const std::vector<double> &values) {
+    return at::tensor(values, at::kDouble)
+        .to(at::kFloat)
+        .view({1, set.channels, 1, 1});
+  };
   auto *pixels = const_cast<uint8_t *>(set.pixels.data());
   auto *labels = const_cast<int64_t *>(set.labels.data());
-  std::vector<int64_t> channelShape = {1, set.channels, 1, 1};
-  at::Tensor mean = at::tensor(stats.mean, at::kDouble).view(channelShape);
-  at::Tensor std = at::tensor(stats.std, at::kDouble).view(channelShape);
   at::Tensor images =
       at::from_blob(pixels, {set.count, set.channels, set.height, set.width},
                     at::kByte)
           .slice(0, 0, n)
           .to(at::kFloat)
           .div_(255.0)
-          .sub_(mean.to(at::kFloat))
-          .div_(std.to(at::kFloat));
-  return {images, at::from_blob(labels, {set.count}, at::kLong)
-                      .slice(0, 0, n)
-                      .clone()};
+          .sub_(perChannel(stats.mean))
+          .div_(perChannel(stats.std));
+  return {images,
+          at::from_blob(labels, {set.count}, at::kLong).slice(0, 0, n).clone()};
 }
 
 ImageSplits readImages(const Source &source, const Plan &plan) {
@@ -129,9 +130,8 @@ ImageSplits readImages(const Source &source, const Plan &plan) {
     return readCifar(source.dir, 100);
   // Image files take the network's channels (stb_image converts).
   const std::vector<int64_t> &shape = plan.input.shape;
-  int64_t channels = shape.size() == 3 && shape[0] >= 1 && shape[0] <= 4
-                         ? shape[0]
-                         : 3;
+  int64_t channels =
+      shape.size() == 3 && shape[0] >= 1 && shape[0] <= 4 ? shape[0] : 3;
   return readImageFolders(source.dir, channels);
 }
 
@@ -206,10 +206,9 @@ DataSplits loadDataSource(const std::string &name, const Plan &plan,
   Source source = parseSource(name);
   std::string given = " (--data, or the recipe's `data`)";
   if (plan.input.tokens && !source.isText())
-    throw UsageError("network '" + plan.network +
-                     "' reads token ids, but " + source.title +
-                     " holds images" + given + "; give texts: " +
-                     kTextSources);
+    throw UsageError("network '" + plan.network + "' reads token ids, but " +
+                     source.title + " holds images" + given +
+                     "; give texts: " + kTextSources);
   if (!plan.input.tokens && source.isText())
     throw UsageError("network '" + plan.network + "' reads images, but " +
                      source.title + " holds texts" + given +
@@ -223,10 +222,9 @@ std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
     return std::nullopt;
   WordPieceTokenizer tokenizer(joinPath(miniLMDirectory(), "vocab.txt"));
   if (static_cast<int64_t>(tokenizer.size()) != plan.input.vocab)
-    throw DataError("the WordPiece vocabulary has " +
-                    std::to_string(tokenizer.size()) +
-                    " tokens, the network's input " +
-                    std::to_string(plan.input.vocab));
+    throw DataError(
+        "the WordPiece vocabulary has " + std::to_string(tokenizer.size()) +
+        " tokens, the network's input " + std::to_string(plan.input.vocab));
   return tokenizer;
 }
 

@@ -89,23 +89,22 @@ bool hasExtension(const std::string &name,
   std::string lower = name;
   for (char &c : lower)
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return std::any_of(extensions.begin(), extensions.end(),
-                     [&](const std::string &ext) {
-                       return lower.size() > ext.size() &&
-                              lower.compare(lower.size() - ext.size(),
-                                            ext.size(), ext) == 0;
-                     });
+  return std::any_of(
+      extensions.begin(), extensions.end(), [&](const std::string &ext) {
+        return lower.size() > ext.size() &&
+               lower.compare(lower.size() - ext.size(), ext.size(), ext) == 0;
+      });
 }
 
 ClassFolders listClassFolders(const std::string &dir, const FileFilter &keep,
                               std::vector<std::string> classes) {
-  std::string trainDir = joinPath(dir, "train"), testDir = joinPath(dir, "test");
+  std::string trainDir = joinPath(dir, "train"),
+              testDir = joinPath(dir, "test");
   bool splitByFolders = isDirectory(trainDir) && isDirectory(testDir);
   bool named = !classes.empty();
   ClassFolders set;
-  set.classes = !named
-                    ? subfolders(splitByFolders ? trainDir : dir)
-                    : std::move(classes);
+  set.classes =
+      !named ? subfolders(splitByFolders ? trainDir : dir) : std::move(classes);
   if (set.classes.empty())
     throw DataError(dir + ": no class folders (one folder per class, "
                           "optionally inside train/ and test/)");
@@ -127,8 +126,9 @@ ClassFolders listClassFolders(const std::string &dir, const FileFilter &keep,
   set.train = roundRobin(train);
   set.test = roundRobin(test);
   if (set.test.empty())
-    throw DataError(dir + ": too few files for a test set: without train/ "
-                          "and test/ folders, every " +
+    throw DataError(dir +
+                    ": too few files for a test set: without train/ "
+                    "and test/ folders, every " +
                     std::to_string(kTestFraction) +
                     "th file of each class is held out for testing");
   return set;

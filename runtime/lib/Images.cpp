@@ -91,11 +91,11 @@ ImageSplits readCifar(const std::string &dir, int64_t classes) {
     set.train = cifarSplit(dir, {"train.bin"}, classes);
     set.test = cifarSplit(dir, {"test.bin"}, classes);
   } else {
-    set.train = cifarSplit(dir,
-                           {"data_batch_1.bin", "data_batch_2.bin",
-                            "data_batch_3.bin", "data_batch_4.bin",
-                            "data_batch_5.bin"},
-                           classes);
+    set.train =
+        cifarSplit(dir,
+                   {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+                    "data_batch_4.bin", "data_batch_5.bin"},
+                   classes);
     set.test = cifarSplit(dir, {"test_batch.bin"}, classes);
   }
   return set;
@@ -127,10 +127,9 @@ ImageSet readImage(const std::string &path, int64_t channels) {
 }
 
 ImageSplits readImageFolders(const std::string &dir, int64_t channels) {
-  ClassFolders folders =
-      listClassFolders(dir, [](const std::string &name) {
-        return hasExtension(name, {".png", ".jpg", ".jpeg"});
-      });
+  ClassFolders folders = listClassFolders(dir, [](const std::string &name) {
+    return hasExtension(name, {".png", ".jpg", ".jpeg"});
+  });
   ImageSplits set;
   set.classes = static_cast<int64_t>(folders.classes.size());
   set.train = readImages(folders.train, channels);

@@ -125,8 +125,8 @@ std::string decodeQuotedPrintable(const std::string &text) {
       i += 2;
     } else if (i + 2 < text.size() && hexDigit(text[i + 1]) >= 0 &&
                hexDigit(text[i + 2]) >= 0) {
-      out += static_cast<char>(hexDigit(text[i + 1]) * 16 +
-                               hexDigit(text[i + 2]));
+      out +=
+          static_cast<char>(hexDigit(text[i + 1]) * 16 + hexDigit(text[i + 2]));
       i += 2;
     } else {
       out += '=';
@@ -160,7 +160,8 @@ std::string decodeBase64(const std::string &text, const std::string &where) {
 }
 
 std::string decodeBody(const Entity &entity, const std::string &where) {
-  std::string encoding = headerValue(entity.header("content-transfer-encoding"));
+  std::string encoding =
+      headerValue(entity.header("content-transfer-encoding"));
   if (encoding == "quoted-printable")
     return decodeQuotedPrintable(entity.body);
   if (encoding == "base64")
@@ -267,7 +268,7 @@ std::string utf8(unsigned long code) {
 /// unknown.
 std::string entityText(const std::string &name) {
   static const std::map<std::string, std::string> named = {
-      {"amp", "&"}, {"lt", "<"},   {"gt", ">"},
+      {"amp", "&"},   {"lt", "<"},   {"gt", ">"},
       {"quot", "\""}, {"apos", "'"}, {"nbsp", " "}};
   if (name.size() > 1 && name[0] == '#') {
     bool hex = name[1] == 'x' || name[1] == 'X';
@@ -284,9 +285,9 @@ std::string entityText(const std::string &name) {
 }
 
 bool isBlockTag(const std::string &name) {
-  static const char *blocks[] = {"br", "p",  "div", "li", "tr", "h1", "h2",
-                                 "h3", "h4", "h5",  "h6", "table", "ul",
-                                 "ol", "blockquote"};
+  static const char *blocks[] = {"br", "p",     "div", "li", "tr",
+                                 "h1", "h2",    "h3",  "h4", "h5",
+                                 "h6", "table", "ul",  "ol", "blockquote"};
   for (const char *block : blocks)
     if (name == block)
       return true;
@@ -311,8 +312,7 @@ std::string htmlToText(const std::string &html) {
       name = name.substr(0, name.find_first_of(" \t\r\n/"));
       if ((name == "script" || name == "style") && tag[0] != '/') {
         size_t close = lower(html).find("</" + name, end);
-        end = close == std::string::npos ? html.size()
-                                         : html.find('>', close);
+        end = close == std::string::npos ? html.size() : html.find('>', close);
         if (end == std::string::npos)
           end = html.size();
       }

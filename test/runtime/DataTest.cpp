@@ -55,9 +55,8 @@ TEST(FoldersTest, EveryFifthFileOfEachClassIsHeldOutRoundRobin) {
     write(dir / "a/cur/" + std::to_string(i), "x"); // Maildir's cur/.
   write(dir / "a/.hidden", "x");
   write(dir / "a/skip.me", "x");
-  ClassFolders set = listClassFolders(dir.path(), [](const std::string &n) {
-    return n != "skip.me";
-  });
+  ClassFolders set = listClassFolders(
+      dir.path(), [](const std::string &n) { return n != "skip.me"; });
   EXPECT_THAT(set.classes, ElementsAre("a", "b"));
   EXPECT_THAT(paths(set.test, dir.path()), ElementsAre("a/cur/5:0", "b/5:1"));
   EXPECT_THAT(paths(set.train, dir.path()),
@@ -144,12 +143,16 @@ TEST(CifarTest, TruncatedRecordsAndBadLabels) {
   write(dir / "train.bin", cifarRecords({{0, 1}, {0, 100}}));
   EXPECT_EQ(errorOf([&] { readCifar(dir.path(), 100); }),
             dir / "train.bin: record 2: label 100 is not below 100");
+  createDirectories(dir / "train.bin.d");
+  EXPECT_EQ(errorOf([&] { readImage(dir / "train.bin.d", 3); }),
+            dir / "train.bin.d: cannot read: Is a directory");
   EXPECT_EQ(errorOf([&] { readCifar(dir / "none", 10); }),
             dir / "none/data_batch_1.bin: cannot open: No such file or "
                   "directory");
 }
 
-//===--- Image folders -----------------------------------------------------===//
+//===--- Image folders
+//-----------------------------------------------------===//
 
 std::string jpeg(const std::vector<uint8_t> &rgb, int width, int height) {
   std::string bytes;
@@ -175,9 +178,9 @@ TEST(ImagesTest, ReadsPngAndJpegAsPlanes) {
   EXPECT_EQ(rgb.train.count, 2);
   EXPECT_EQ(rgb.train.width, 2);
   EXPECT_EQ(rgb.train.height, 1);
-  EXPECT_THAT(std::vector<int>(rgb.train.pixels.begin(),
-                               rgb.train.pixels.begin() + 6),
-              ElementsAre(255, 0, 0, 255, 0, 0)); // R plane, G, B.
+  EXPECT_THAT(
+      std::vector<int>(rgb.train.pixels.begin(), rgb.train.pixels.begin() + 6),
+      ElementsAre(255, 0, 0, 255, 0, 0)); // R plane, G, B.
   EXPECT_THAT(rgb.train.labels, ElementsAre(0, 1));
   EXPECT_NEAR(rgb.test.pixels[0], 128, 2); // JPEG is lossy.
   ImageSplits grey = readImageFolders(dir.path(), 1);
@@ -203,7 +206,8 @@ TEST(ImagesTest, BrokenAndMismatchedImages) {
             dir / "a/2.png: the file is empty");
 }
 
-//===--- IMDB reviews -------------------------------------------------------===//
+//===--- IMDB reviews
+//-------------------------------------------------------===//
 
 TEST(ImdbTest, ReadsTheAclImdbLayout) {
   TempDir dir;
@@ -215,7 +219,8 @@ TEST(ImdbTest, ReadsTheAclImdbLayout) {
   write(dir / "test/neg/1_2.txt", "Bad.");
   TextSplits set = readImdb(dir.path());
   EXPECT_EQ(set.classes, 2);
-  EXPECT_THAT(set.train.texts, ElementsAre("Dull.", "Great film.\n\nLoved it."));
+  EXPECT_THAT(set.train.texts,
+              ElementsAre("Dull.", "Great film.\n\nLoved it."));
   EXPECT_THAT(set.train.labels, ElementsAre(0, 1));
   EXPECT_THAT(set.test.texts, ElementsAre("Bad.", "Fine."));
   write(dir / "test/neg/1_2.txt", std::string("Bad\nreally\0bad", 14));
@@ -228,11 +233,11 @@ TEST(ImdbTest, ReadsTheAclImdbLayout) {
               HasSubstr(flat / "train: missing; IMDB reviews"));
 }
 
-//===--- Mails --------------------------------------------------------------===//
+//===--- Mails
+//--------------------------------------------------------------===//
 
 TEST(MailTest, BodiesWithoutHeadersAndDecoded) {
-  EXPECT_EQ(mailText("From: a@b\r\nSubject: hi\r\n\r\nHello\r\nthere\r\n",
-                     "m"),
+  EXPECT_EQ(mailText("From: a@b\r\nSubject: hi\r\n\r\nHello\r\nthere\r\n", "m"),
             "Hello\r\nthere\r\n\n");
   EXPECT_EQ(mailText("From a@b Mon Jan 1 2001\nTo: c\n  d\n"
                      "Content-Transfer-Encoding: quoted-printable\n\n"
@@ -244,10 +249,11 @@ TEST(MailTest, BodiesWithoutHeadersAndDecoded) {
                      "bGQ=\n",
                      "m"),
             "hello world\n");
-  EXPECT_EQ(mailText("Content-Type: text/html\n\n<html><style>p{}</style>"
-                     "<p>Caf&eacute; &amp; <b>bar</b>&#33;</p><!-- x --></html>",
-                     "m"),
-            "  \nCaf&eacute; &  bar !\n \n");
+  EXPECT_EQ(
+      mailText("Content-Type: text/html\n\n<html><style>p{}</style>"
+               "<p>Caf&eacute; &amp; <b>bar</b>&#33;</p><!-- x --></html>",
+               "m"),
+      "  \nCaf&eacute; &  bar !\n \n");
 }
 
 TEST(MailTest, MultipartTakesTheTextParts) {
@@ -277,10 +283,9 @@ TEST(MailTest, BrokenMails) {
   EXPECT_EQ(errorOf([] { mailText("just some text\n\nbody", "spam/3"); }),
             "spam/3: line 1 is not a mail header (Name: value); is this a "
             "raw mail?");
-  EXPECT_EQ(errorOf([] {
-              mailText("Content-Type: image/gif\n\nGIF89a", "spam/4");
-            }),
-            "spam/4: the mail has no text part (text/plain or text/html)");
+  EXPECT_EQ(
+      errorOf([] { mailText("Content-Type: image/gif\n\nGIF89a", "spam/4"); }),
+      "spam/4: the mail has no text part (text/plain or text/html)");
   EXPECT_EQ(errorOf([] {
               mailText("Content-Type: multipart/mixed\n\n--x\n\nhi\n--x--\n",
                        "ham/1");
@@ -304,10 +309,10 @@ TEST(MailTest, BrokenMails) {
 TEST(MailTest, MailFoldersAreSplitByClass) {
   TempDir dir;
   for (int i = 1; i <= 5; ++i) {
-    write(dir / "ham/new/" + std::to_string(i), "Subject: s\n\nham " +
-                                                    std::to_string(i));
-    write(dir / "spam/" + std::to_string(i), "Subject: s\n\nspam " +
-                                                 std::to_string(i));
+    write(dir / "ham/new/" + std::to_string(i),
+          "Subject: s\n\nham " + std::to_string(i));
+    write(dir / "spam/" + std::to_string(i),
+          "Subject: s\n\nspam " + std::to_string(i));
   }
   TextSplits set = readMailFolders(dir.path());
   EXPECT_EQ(set.classes, 2);
@@ -320,7 +325,8 @@ TEST(MailTest, MailFoldersAreSplitByClass) {
             dir / "spam/3: the file is empty");
 }
 
-//===--- CSV: AG News and Yelp layouts --------------------------------------===//
+//===--- CSV: AG News and Yelp layouts
+//--------------------------------------===//
 
 TEST(CsvSetTest, YelpLayoutHasNoTitle) {
   TempDir dir;
@@ -345,7 +351,8 @@ TEST(CsvSetTest, EveryCorruptionIsNamed) {
             file + ": record 2: expected class and text, or class, title and "
                    "text, got 1 field");
   EXPECT_EQ(errorFor("1,a,b\nWorld,c,d\n"),
-            file + ": record 2: class 'World' is not a class index (1, 2, ...)");
+            file +
+                ": record 2: class 'World' is not a class index (1, 2, ...)");
   EXPECT_EQ(errorFor("1,a,b\n0,c,d\n"),
             file + ": record 2: class '0' is not a class index (1, 2, ...)");
   EXPECT_EQ(errorFor("1,a,b\n2,\"c,d\n3,e,f\n"),
@@ -355,7 +362,8 @@ TEST(CsvSetTest, EveryCorruptionIsNamed) {
   EXPECT_EQ(errorFor(""), file + ": no records");
 }
 
-//===--- Sources: checks against the network and tensors ---------------------===//
+//===--- Sources: checks against the network and tensors
+//---------------------===//
 
 /// tiny_conv's plan with another input shape and number of classes.
 Plan imagePlan(std::vector<int64_t> shape, int64_t classes) {
@@ -392,9 +400,9 @@ TEST(DataSourceTest, ImagesAreNormalisedWithTrainingStatistics) {
   EXPECT_FLOAT_EQ(data.train.inputs[0][0][0][0].item<float>(), -1.0f);
   EXPECT_FLOAT_EQ(data.train.inputs[1][0][1][1].item<float>(), 1.0f);
   EXPECT_EQ(data.test.size(), 2);
-  EXPECT_FALSE(loadDataSource("images:" + dir.path(), imagePlan({1, 2, 2}, 2),
-                              0, false)
-                   .train.inputs.defined());
+  EXPECT_FALSE(
+      loadDataSource("images:" + dir.path(), imagePlan({1, 2, 2}, 2), 0, false)
+          .train.inputs.defined());
 }
 
 TEST(DataSourceTest, ShapeClassesAndKindMustFitTheNetwork) {
@@ -412,16 +420,16 @@ TEST(DataSourceTest, ShapeClassesAndKindMustFitTheNetwork) {
             name + " has 2 classes, but network 'TinyConv' has 10 outputs; "
                    "compile it with `dreamc -D classes=2`");
   EXPECT_THAT(errorOf([&] {
-                loadDataSource("maildir:" + dir.path(),
-                               imagePlan({1, 2, 2}, 2), 0, true);
+                loadDataSource("maildir:" + dir.path(), imagePlan({1, 2, 2}, 2),
+                               0, true);
               }),
               HasSubstr("network 'TinyConv' reads images, but maildir:" +
                         dir.path() + " holds texts"));
-  EXPECT_THAT(errorOf([&] {
-                loadDataSource("mnist:" + dir.path(), imagePlan({1, 2, 2}, 2),
-                               0, true);
-              }),
-              HasSubstr("data set 'mnist:" + dir.path() + "' is not known"));
+  EXPECT_THAT(
+      errorOf([&] {
+        loadDataSource("mnist:" + dir.path(), imagePlan({1, 2, 2}, 2), 0, true);
+      }),
+      HasSubstr("data set 'mnist:" + dir.path() + "' is not known"));
   try {
     loadDataSource("nowhere", imagePlan({1, 2, 2}, 2), 0, true);
     ADD_FAILURE() << "an unknown source was accepted";
