@@ -207,7 +207,8 @@ void checkText(const std::string &text, const std::string &where) {
   size_t line = 1;
   for (unsigned char c : text) {
     line += c == '\n';
-    if ((c < 0x20 && !std::isspace(c)) || c == 0x7f) {
+    // ESC is text in ISO-2022 encodings (Japanese mail).
+    if ((c < 0x20 && !std::isspace(c) && c != 0x1b) || c == 0x7f) {
       char hex[8];
       std::snprintf(hex, sizeof hex, "0x%02x", c);
       throw DataError(where + ": line " + std::to_string(line) + ": byte " +

@@ -72,7 +72,7 @@ struct TextSplits {
 
 /// Throws DataError (`where`, the line and the byte) if `text` holds a
 /// byte no text has: NUL or another control character other than tab,
-/// line and page breaks.
+/// line and page breaks and escape (of ISO-2022 encodings).
 void checkText(const std::string &text, const std::string &where);
 
 /// The texts of a CSV file in the AG News layout (class index from 1,
