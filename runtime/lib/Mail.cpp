@@ -297,6 +297,7 @@ bool isBlockTag(const std::string &name) {
 } // namespace
 
 std::string htmlToText(const std::string &html) {
+  const std::string lowered = lower(html);
   std::string out;
   for (size_t i = 0; i < html.size(); ++i) {
     char c = html[i];
@@ -307,11 +308,11 @@ std::string htmlToText(const std::string &html) {
       size_t end = html.find('>', i);
       if (end == std::string::npos)
         end = html.size();
-      std::string tag = lower(html.substr(i + 1, end - i - 1));
+      std::string tag = lowered.substr(i + 1, end - i - 1);
       std::string name = tag.substr(tag[0] == '/' ? 1 : 0);
       name = name.substr(0, name.find_first_of(" \t\r\n/"));
       if ((name == "script" || name == "style") && tag[0] != '/') {
-        size_t close = lower(html).find("</" + name, end);
+        size_t close = lowered.find("</" + name, end);
         end = close == std::string::npos ? html.size() : html.find('>', close);
         if (end == std::string::npos)
           end = html.size();
