@@ -12,6 +12,7 @@
 
 #include "dream/Runtime/Commands.h"
 
+#include "dream/Runtime/Data.h"
 #include "dream/Runtime/Files.h"
 #include "dream/Runtime/Idx.h"
 #include "dream/Runtime/Ops.h"
@@ -32,12 +33,6 @@
 
 namespace dream::rt {
 namespace {
-
-/// A command line that cannot work (exit status 2).
-class UsageError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 //===--- Interrupts
 //--------------------------------------------------------===//
@@ -112,120 +107,30 @@ TrainSettings pretrainSettings(const Recipe &recipe, const PretrainSpec &spec,
   return s;
 }
 
-/// The WordNet gloss set scripts/setup.sh builds (AG News layout).
-std::string wordnetGlossesDirectory() {
-  if (const char *data = std::getenv("DREAMC_DATA"))
-    return joinPath(data, "wordnet-glosses");
-  const char *home = std::getenv("HOME");
-  return std::string(home ? home : ".") +
-         "/.local/share/dreamc/data/wordnet-glosses";
-}
-
-std::string dataDirectory(const std::string &name) {
-  if (name == "fashion_mnist" || name == "fashion-mnist")
-    return fashionMnistDirectory();
-  if (name == "wordnet_glosses" || name == "wordnet-glosses")
-    return wordnetGlossesDirectory();
-  if (startsWith(name, "csv:"))
-    return name.substr(4);
-  if (isDirectory(name))
-    return name;
-  throw UsageError("data set '" + name +
-                   "' is not supported by this runtime: use fashion_mnist "
-                   "(IDX files in $DREAMC_FASHION_MNIST), a directory "
-                   "holding Fashion-MNIST's four IDX files, wordnet_glosses "
-                   "or csv:DIR (train.csv and test.csv: class from 1, "
-                   "title, text)");
-}
-
-void checkImageInput(const InputSpec &input, const std::string &what) {
-  if (input.tokens || input.shape != std::vector<int64_t>{1, 28, 28})
-    throw DataError(what + " takes " + formatShape(input.shape) +
-                    (input.tokens ? " token" : "") +
-                    " inputs; Fashion-MNIST's images are [1, 28, 28]");
-}
-
-/// Fashion-MNIST's pixel mean and standard deviation (of [0, 1] pixels).
-constexpr double kPixelMean = 0.2860, kPixelStd = 0.3530;
-
-/// Pixels scaled to [0, 1], then normalised with Fashion-MNIST's mean and
-/// standard deviation.
-Dataset toDataset(const ImageSet &set) {
-  auto *pixels = const_cast<uint8_t *>(set.pixels.data());
-  auto *labels = const_cast<uint8_t *>(set.labels.data());
-  at::Tensor images =
-      at::from_blob(pixels, {set.count, 1, set.height, set.width}, at::kByte)
-          .to(at::kFloat)
-          .div_(255.0)
-          .sub_(kPixelMean)
-          .div_(kPixelStd);
-  return {images, at::from_blob(labels, {set.count}, at::kByte).to(at::kLong)};
-}
-
+/// What a command runs on: the training set (the last `validation`
+/// fraction held out) and the test set, each cut to --limit examples, and
+/// the normalisation of image inputs (for drawing them).
 struct Data {
   Dataset train;
   Dataset validation;
   Dataset test;
+  std::vector<double> pixelMean, pixelStd;
 };
 
-/// A text set's split, tokenised for the network's token input.
-Dataset readTextSplit(const std::string &dir, const char *split,
-                      const Plan &plan, const WordPieceTokenizer &tokenizer,
-                      int64_t limit) {
-  TextSet set = readTextCsv(joinPath(dir, std::string(split) + ".csv"),
-                            tokenizer, plan.input.shape.at(0), plan.classes,
-                            limit);
-  return {at::tensor(set.ids, at::kLong).view({set.count, set.length}),
-          at::tensor(set.labels, at::kLong)};
-}
-
-/// MiniLM's WordPiece vocabulary, which must be the network's.
-std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
-  if (!plan.input.tokens)
-    return std::nullopt;
-  WordPieceTokenizer tokenizer(joinPath(miniLMDirectory(), "vocab.txt"));
-  if (static_cast<int64_t>(tokenizer.size()) != plan.input.vocab)
-    throw DataError("the WordPiece vocabulary has " +
-                    std::to_string(tokenizer.size()) +
-                    " tokens, the network's input " +
-                    std::to_string(plan.input.vocab));
-  return tokenizer;
-}
-
-/// The training set (the last `validation` fraction held out) and the test
-/// set, each cut to --limit examples: images for a network on [1, 28, 28]
-/// images, tokenised text for one on tokens.
 Data loadData(const Plan &plan, const std::string &name,
               const TrainSettings &s, bool withTrain) {
-  std::string dir = dataDirectory(name);
-  if (plan.input.tokens && dir == fashionMnistDirectory())
-    throw UsageError("network '" + plan.network +
-                     "' reads token ids, but the data set is Fashion-MNIST's "
-                     "images (the recipe's `data`, or its default); give "
-                     "--data wordnet_glosses or --data csv:DIR");
-  std::optional<WordPieceTokenizer> tokenizer = tokenizerFor(plan);
-  auto split = [&](const char *images, const char *text, int64_t limit) {
-    if (tokenizer)
-      return readTextSplit(dir, text, plan, *tokenizer, limit);
-    checkImageInput(plan.input, "network '" + plan.network + "'");
-    if (plan.classes < kFashionMnistClasses)
-      throw DataError("Fashion-MNIST has " +
-                      std::to_string(kFashionMnistClasses) +
-                      " classes, but network '" + plan.network + "' has " +
-                      std::to_string(plan.classes) +
-                      " outputs; compile it with `dreamc -D classes=" +
-                      std::to_string(kFashionMnistClasses) + "`");
-    return toDataset(readFashionMnist(dir, images, limit));
-  };
+  DataSplits splits = loadDataSource(name, plan, s.limit, withTrain);
   Data data;
   if (withTrain) {
-    Dataset all = split("train", "train", s.limit);
+    const Dataset &all = splits.train;
     auto held =
         static_cast<int64_t>(static_cast<double>(all.size()) * s.validation);
     data.train = all.slice(0, all.size() - held);
     data.validation = all.slice(all.size() - held, all.size());
   }
-  data.test = split("t10k", "test", s.limit);
+  data.test = splits.test;
+  data.pixelMean = splits.mean;
+  data.pixelStd = splits.std;
   return data;
 }
 
@@ -695,7 +600,10 @@ LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc) {
     return tokenReconstructionLoss(model, enc,
                                    pretrainingVocabulary(model, enc).padId());
   }
-  checkImageInput(enc.input, what);
+  if (enc.input.tokens)
+    throw PlanError(what + ": " + kind +
+                    " pre-training reconstructs images, but the encoder "
+                    "reads token ids");
   if (!enc.output.empty() && enc.output != enc.input.shape)
     throw PlanError(what + " reconstructs " + formatShape(enc.output) +
                     " from " + formatShape(enc.input.shape) + " inputs");
@@ -905,13 +813,15 @@ int evaluateCommand(const Plan &plan, const TrainerOptions &o,
 
 //===--- dream: the reconstructions of the dream connections -------------===//
 
-/// One grey cell per image of `images` [rows, 1, H, W] (normalised pixels),
-/// in column `column` of a grid with a 2-pixel border around each cell.
+/// One grey cell per image of `images` [rows, C, H, W] (pixels normalised
+/// with `mean` and `std`; the first channel is drawn), in column `column`
+/// of a grid with a 2-pixel border around each cell.
 void drawColumn(std::vector<uint8_t> &grid, int64_t gridWidth,
-                const at::Tensor &images, int64_t column) {
+                const at::Tensor &images, int64_t column, double mean,
+                double std) {
   const int64_t border = 2;
   int64_t h = images.size(2), w = images.size(3);
-  at::Tensor pixels = (images.select(1, 0) * kPixelStd + kPixelMean)
+  at::Tensor pixels = (images.select(1, 0) * std + mean)
                           .clamp(0.0, 1.0)
                           .mul(255.0)
                           .round()
@@ -929,6 +839,7 @@ void drawColumn(std::vector<uint8_t> &grid, int64_t gridWidth,
 /// what it reconstructed from them.
 struct Dreams {
   std::vector<std::string> names;
+  double pixelMean = 0.0, pixelStd = 1.0; ///< Of the first channel.
   at::Tensor inputs, labels, predictions; ///< On the CPU.
   std::map<std::string, at::Tensor> dreams;
 };
@@ -941,7 +852,7 @@ void drawImageDreams(const Dreams &d, const std::string &path) {
   int64_t columns = 1 + static_cast<int64_t>(d.names.size());
   int64_t gridWidth = border + columns * (w + border);
   std::vector<uint8_t> grid(gridWidth * (border + rows * (h + border)), 128);
-  drawColumn(grid, gridWidth, d.inputs, 0);
+  drawColumn(grid, gridWidth, d.inputs, 0, d.pixelMean, d.pixelStd);
   for (size_t i = 0; i < d.names.size(); ++i) {
     const at::Tensor &dream = d.dreams.at(d.names[i]);
     if (dream.sizes() != d.inputs.sizes())
@@ -949,7 +860,8 @@ void drawImageDreams(const Dreams &d, const std::string &path) {
                        formatShape(dream.sizes().vec()) +
                        ", not an image like the input; only image dreams "
                        "are drawn");
-    drawColumn(grid, gridWidth, dream, static_cast<int64_t>(i) + 1);
+    drawColumn(grid, gridWidth, dream, static_cast<int64_t>(i) + 1,
+               d.pixelMean, d.pixelStd);
     std::printf("  %-28s mean squared difference from the input %.4f\n",
                 d.names[i].c_str(),
                 at::mse_loss(dream, d.inputs).item<double>());
@@ -995,13 +907,16 @@ int dreamCommand(const Plan &plan, const TrainerOptions &o,
   if (d.names.empty())
     throw UsageError(plan.network +
                      " has no dream connection, so it has no dreams to show");
-  if (!plan.input.tokens)
-    checkImageInput(plan.input, "network '" + plan.network + "'");
   std::map<std::string, std::string> metadata;
   Model model = trainedModel(plan, o, device, metadata);
   TrainSettings firstInputs = trainSettings(plan.recipe, o);
   firstInputs.limit = std::min<int64_t>(o.limit ? o.limit : 8, 64);
-  Dataset batch = loadData(plan, dataName(plan, o), firstInputs, false).test;
+  Data data = loadData(plan, dataName(plan, o), firstInputs, false);
+  const Dataset &batch = data.test;
+  if (!plan.input.tokens) {
+    d.pixelMean = data.pixelMean.at(0);
+    d.pixelStd = data.pixelStd.at(0);
+  }
   RunMode mode;
   mode.observed = &d.dreams;
   at::NoGradGuard noGrad;

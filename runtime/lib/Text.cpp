@@ -2,9 +2,14 @@
 
 #include "dream/Runtime/Text.h"
 
+#include "dream/Runtime/Files.h"
+#include "dream/Runtime/Folders.h"
 #include "dream/Runtime/Idx.h"
 
+#include <algorithm>
+
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -29,6 +34,7 @@ std::vector<std::vector<std::string>> readCsv(const std::string &path) {
   std::ostringstream content;
   content << in.rdbuf();
   const std::string text = content.str();
+  checkText(text, path);
   std::vector<std::vector<std::string>> records;
   std::vector<std::string> record;
   std::string field;
@@ -199,37 +205,96 @@ std::string WordPieceTokenizer::decode(const std::vector<int64_t> &ids) const {
   return text;
 }
 
-TextSet readTextCsv(const std::string &path,
-                    const WordPieceTokenizer &tokenizer, int64_t length,
-                    int64_t classes, int64_t limit) {
-  TextSet set;
-  set.length = length;
+void checkText(const std::string &text, const std::string &where) {
+  size_t line = 1;
+  for (unsigned char c : text) {
+    line += c == '\n';
+    // ESC is text in ISO-2022 encodings (Japanese mail).
+    if ((c < 0x20 && !std::isspace(c) && c != 0x1b) || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c);
+      throw DataError(where + ": line " + std::to_string(line) + ": byte " +
+                      hex + " is binary data, not text");
+    }
+  }
+}
+
+LabelledTexts readLabelledCsv(const std::string &path) {
   std::vector<std::vector<std::string>> records = readCsv(path);
+  if (records.empty())
+    throw DataError(path + ": no records");
+  LabelledTexts set;
+  size_t fields = records.front().size();
   for (size_t r = 0; r < records.size(); ++r) {
-    if (limit > 0 && set.count == limit)
-      break;
     const std::vector<std::string> &record = records[r];
     std::string where = path + ": record " + std::to_string(r + 1);
     if (record.size() < 2)
-      throw DataError(where + ": expected class, title and text, got " +
-                      std::to_string(record.size()) + " field(s)");
+      throw DataError(where + ": expected class and text, or class, title "
+                              "and text, got 1 field");
+    if (record.size() != fields)
+      throw DataError(where + ": " + std::to_string(record.size()) +
+                      " fields, but record 1 has " + std::to_string(fields));
     char *end = nullptr;
     long label = std::strtol(record[0].c_str(), &end, 10);
-    if (record[0].empty() || *end || label < 1 || label > classes)
+    if (record[0].empty() || *end || label < 1)
       throw DataError(where + ": class '" + record[0] +
-                      "' is not between 1 and " + std::to_string(classes) +
-                      " (the network's classes; dreamc -D classes=N sets "
-                      "them)");
+                      "' is not a class index (1, 2, ...)");
     std::string text = record[1];
     for (size_t f = 2; f < record.size(); ++f)
       text += " " + record[f];
-    std::vector<int64_t> ids = tokenizer.encode(text, length);
-    set.ids.insert(set.ids.end(), ids.begin(), ids.end());
+    set.texts.push_back(std::move(text));
     set.labels.push_back(label - 1);
-    ++set.count;
   }
-  if (set.count == 0)
-    throw DataError(path + ": no records");
+  return set;
+}
+
+TextSplits readCsvSet(const std::string &dir) {
+  TextSplits set;
+  set.train = readLabelledCsv(joinPath(dir, "train.csv"));
+  set.test = readLabelledCsv(joinPath(dir, "test.csv"));
+  for (int64_t label : set.train.labels)
+    set.classes = std::max(set.classes, label + 1);
+  for (size_t r = 0; r < set.test.labels.size(); ++r)
+    if (set.test.labels[r] >= set.classes)
+      throw DataError(joinPath(dir, "test.csv") + ": record " +
+                      std::to_string(r + 1) + ": class " +
+                      std::to_string(set.test.labels[r] + 1) +
+                      " is not among the training set's classes 1 to " +
+                      std::to_string(set.classes));
+  return set;
+}
+
+namespace {
+
+LabelledTexts readReviews(const std::vector<LabelledFile> &files) {
+  LabelledTexts set;
+  for (const LabelledFile &file : files) {
+    std::vector<uint8_t> bytes = readDataFile(file.path);
+    std::string text(bytes.begin(), bytes.end());
+    checkText(text, file.path);
+    for (size_t at; (at = text.find("<br />")) != std::string::npos;)
+      text.replace(at, 6, "\n");
+    set.texts.push_back(std::move(text));
+    set.labels.push_back(file.label);
+  }
+  return set;
+}
+
+} // namespace
+
+TextSplits readImdb(const std::string &dir) {
+  for (const char *split : {"train", "test"})
+    if (!isDirectory(joinPath(dir, split)))
+      throw DataError(joinPath(dir, split) +
+                      ": missing; IMDB reviews are read in the aclImdb "
+                      "layout: train/{neg,pos}/*.txt, test/{neg,pos}/*.txt");
+  ClassFolders folders = listClassFolders(
+      dir, [](const std::string &name) { return hasExtension(name, {".txt"}); },
+      {"neg", "pos"});
+  TextSplits set;
+  set.classes = 2;
+  set.train = readReviews(folders.train);
+  set.test = readReviews(folders.test);
   return set;
 }
 

@@ -50,12 +50,20 @@ commands:
              statistics (exit status 1 if they differ)
 
 options (the recipe of the .dream file gives the defaults):
-  --data NAME|DIR    fashion_mnist (IDX files in $DREAMC_FASHION_MNIST) or a
-                     directory holding Fashion-MNIST's four IDX files
+  --data SOURCE      images: fashion_mnist (IDX files in
+                     $DREAMC_FASHION_MNIST), idx:DIR (MNIST's layout, any
+                     size), cifar10:DIR, cifar100:DIR (binary versions),
+                     images:DIR (a folder of PNG/JPEG files per class);
+                     texts: wordnet_glosses, csv:DIR (train.csv, test.csv:
+                     class from 1, [title,] text), imdb:DIR (aclImdb),
+                     maildir:DIR (a folder of raw mails per class). Folder
+                     sets without train/ and test/ hold out every 5th file
+                     of each class for testing. A plain DIR means idx:DIR
   --epochs N         epochs (pretrain: the encoder's pre-training epochs)
   --batch N          examples per step
   --lr X             learning rate (pretrain: default 1e-3)
   --limit N          use the first N training and at most N test examples
+                     (folder sets: taken from the classes in turn)
   --threads N        intra-op threads (default: all cores)
   --seed N           seed of initialisation, data order and noise
   --checkpoint DIR   where weights and checkpoints are stored

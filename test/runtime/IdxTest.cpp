@@ -7,6 +7,7 @@
 
 #include "TestSupport.h"
 
+#include "dream/Runtime/Files.h"
 #include "dream/Runtime/Idx.h"
 #include "dream/Runtime/Safetensors.h"
 
@@ -55,33 +56,54 @@ std::string labels(uint32_t count, uint8_t largest = 9) {
   return idx({count}, values);
 }
 
-/// A Fashion-MNIST directory with the given training files.
-void writeSplit(const TempDir &dir, const std::string &imageBytes,
-                const std::string &labelBytes) {
-  writeGzip(dir / "train-images-idx3-ubyte.gz", imageBytes);
-  writeGzip(dir / "train-labels-idx1-ubyte.gz", labelBytes);
+/// One split ("train" or "t10k") of an IDX set, gzipped.
+void writeSplit(const TempDir &dir, const std::string &split,
+                const std::string &imageBytes, const std::string &labelBytes) {
+  writeGzip(dir / (split + "-images-idx3-ubyte.gz"), imageBytes);
+  writeGzip(dir / (split + "-labels-idx1-ubyte.gz"), labelBytes);
 }
 
 TEST(IdxTest, ReadsImagesAndLabels) {
   TempDir dir;
-  writeSplit(dir, images(5), labels(5));
-  ImageSet set = readFashionMnist(dir.path(), "train", 0);
-  EXPECT_EQ(set.count, 5);
-  EXPECT_EQ(set.height, 28);
-  EXPECT_EQ(set.pixels.size(), 5u * 28 * 28);
-  EXPECT_EQ(set.pixels[300], 300 % 251);
-  EXPECT_EQ(set.labels, (std::vector<uint8_t>{0, 1, 2, 3, 4}));
-  ImageSet first = readFashionMnist(dir.path(), "train", 2);
-  EXPECT_EQ(first.count, 2);
-  EXPECT_EQ(first.pixels.size(), 2u * 28 * 28);
-  EXPECT_EQ(first.labels.size(), 2u);
+  writeSplit(dir, "train", images(5), labels(5));
+  writeSplit(dir, "t10k", images(2), labels(2));
+  ImageSplits set = readIdxImages(dir.path(), 0);
+  EXPECT_EQ(set.train.count, 5);
+  EXPECT_EQ(set.train.channels, 1);
+  EXPECT_EQ(set.train.height, 28);
+  EXPECT_EQ(set.train.pixels.size(), 5u * 28 * 28);
+  EXPECT_EQ(set.train.pixels[300], 300 % 251);
+  EXPECT_EQ(set.train.labels, (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(set.test.count, 2);
+  // The classes are counted from the training labels.
+  EXPECT_EQ(set.classes, 5);
+  EXPECT_EQ(readIdxImages(dir.path(), 10).classes, 10);
 }
 
-TEST(IdxTest, ReadsUncompressedFilesToo) {
+TEST(IdxTest, ReadsUncompressedFilesOfAnySize) {
   TempDir dir;
-  std::ofstream(dir / "t10k-images-idx3-ubyte", std::ios::binary) << images(3);
-  std::ofstream(dir / "t10k-labels-idx1-ubyte", std::ios::binary) << labels(3);
-  EXPECT_EQ(readFashionMnist(dir.path(), "t10k", 0).count, 3);
+  for (const char *split : {"train", "t10k"}) {
+    std::ofstream(dir / (std::string(split) + "-images-idx3-ubyte"),
+                  std::ios::binary)
+        << images(3, 20);
+    std::ofstream(dir / (std::string(split) + "-labels-idx1-ubyte"),
+                  std::ios::binary)
+        << labels(3);
+  }
+  ImageSplits set = readIdxImages(dir.path(), 0);
+  EXPECT_EQ(set.test.count, 3);
+  EXPECT_EQ(set.test.width, 20);
+  EXPECT_EQ(set.classes, 3);
+}
+
+TEST(IdxTest, RealFashionMnistTestSplit) {
+  std::string path = fashionMnistDirectory() + "/t10k-labels-idx1-ubyte.gz";
+  if (!pathExists(path))
+    GTEST_SKIP() << "no " << path;
+  IdxArray labels = readIdx(path, 1);
+  EXPECT_EQ(labels.dims, (std::vector<int64_t>{10000}));
+  // The first test image is an ankle boot (class 9).
+  EXPECT_EQ(labels.data[0], 9);
 }
 
 TEST(IdxTest, BadMagicNumber) {
@@ -111,28 +133,49 @@ TEST(IdxTest, TruncatedFiles) {
 
 TEST(IdxTest, CountsMustAgree) {
   TempDir dir;
-  writeSplit(dir, images(4), labels(3));
-  EXPECT_THAT(errorOf([&] { readFashionMnist(dir.path(), "train", 0); }),
-              HasSubstr("train-images-idx3-ubyte.gz: 4 images but " +
-                        (dir / "train-labels-idx1-ubyte.gz") +
-                        " has 3 labels"));
+  writeSplit(dir, "train", images(4), labels(3));
+  writeSplit(dir, "t10k", images(2), labels(2));
+  EXPECT_EQ(errorOf([&] { readIdxImages(dir.path(), 0); }),
+            dir / "train-images-idx3-ubyte.gz: 4 images but " +
+                (dir / "train-labels-idx1-ubyte.gz") + " has 3 labels");
 }
 
-TEST(IdxTest, ImageSizeAndLabelRange) {
+TEST(IdxTest, LabelsOutOfRange) {
   TempDir dir;
-  writeSplit(dir, images(2, 32), labels(2));
-  EXPECT_THAT(errorOf([&] { readFashionMnist(dir.path(), "train", 0); }),
-              HasSubstr("images are 32x32, Fashion-MNIST's are 28x28"));
+  writeSplit(dir, "train", images(12), labels(12, 11));
+  writeSplit(dir, "t10k", images(2), labels(2));
+  EXPECT_EQ(errorOf([&] { readIdxImages(dir.path(), 10); }),
+            dir / "train-labels-idx1-ubyte.gz: label 10 at index 10 is "
+                  "outside the 10 classes of this data set");
+  // Without a fixed count, a test label must be among the training ones.
   TempDir other;
-  writeSplit(other, images(12), labels(12, 11));
-  EXPECT_THAT(errorOf([&] { readFashionMnist(other.path(), "train", 0); }),
-              HasSubstr("label 10 outside the 10 classes"));
+  writeSplit(other, "train", images(3), labels(3, 2));
+  writeSplit(other, "t10k", images(4), labels(4, 3));
+  EXPECT_EQ(errorOf([&] { readIdxImages(other.path(), 0); }),
+            other / "t10k-labels-idx1-ubyte.gz: label 3 at index 3 is "
+                    "outside the 3 classes of the training labels (0 to 2)");
+}
+
+TEST(IdxTest, SplitsMustHaveOneImageSize) {
+  TempDir dir;
+  writeSplit(dir, "train", images(2, 28), labels(2));
+  writeSplit(dir, "t10k", images(2, 32), labels(2));
+  EXPECT_EQ(errorOf([&] { readIdxImages(dir.path(), 0); }),
+            dir / "t10k-images-idx3-ubyte.gz: images are 32x32, the "
+                  "training images 28x28");
+}
+
+TEST(IdxTest, EmptyFile) {
+  TempDir dir;
+  std::ofstream(dir / "empty", std::ios::binary) << "";
+  EXPECT_EQ(errorOf([&] { readIdx(dir / "empty", 1); }),
+            dir / "empty: the file is empty");
 }
 
 TEST(IdxTest, MissingFile) {
   TempDir dir;
   EXPECT_EQ(errorOf([&] { readIdx(dir / "none.gz", 1); }),
-            dir / "none.gz" + ": cannot open");
+            dir / "none.gz" + ": cannot open: No such file or directory");
 }
 
 TEST(SafetensorsTest, RoundTrip) {

@@ -87,19 +87,17 @@ TEST(TextTest, VocabularyNeedsItsSpecialTokens) {
             dir / "vocab.txt" + ": the vocabulary has no [UNK]");
 }
 
-TEST(TextTest, TextSetsCountClassesFromOneAndCheckThem) {
+TEST(TextTest, CsvSetsCountClassesFromOne) {
   TempDir dir;
-  WordPieceTokenizer tokenizer(smallVocab(dir));
   write(dir / "train.csv", "\"2\",\"The\",\"dogs\"\n\"1\",\"un\",\"!\"\n");
-  TextSet set = readTextCsv(dir / "train.csv", tokenizer, 5, 2, 0);
-  EXPECT_EQ(set.count, 2);
-  EXPECT_THAT(set.labels, ElementsAre(1, 0));
-  EXPECT_THAT(set.ids, ElementsAre(2, 9, 7, 3, 0, 2, 4, 8, 3, 0));
-  EXPECT_EQ(readTextCsv(dir / "train.csv", tokenizer, 5, 2, 1).count, 1);
-  EXPECT_EQ(errorOf([&] { readTextCsv(dir / "train.csv", tokenizer, 5, 1, 0); }),
-            dir / "train.csv" +
-                ": record 1: class '2' is not between 1 and 1 (the network's "
-                "classes; dreamc -D classes=N sets them)");
+  LabelledTexts train = readLabelledCsv(dir / "train.csv");
+  EXPECT_THAT(train.labels, ElementsAre(1, 0));
+  EXPECT_THAT(train.texts, ElementsAre("The dogs", "un !"));
+  write(dir / "test.csv", "1,a,b\n3,c,d\n");
+  EXPECT_EQ(errorOf([&] { readCsvSet(dir.path()); }),
+            dir / "test.csv" +
+                ": record 2: class 3 is not among the training set's classes "
+                "1 to 2");
 }
 
 TEST(TextTest, MiniLMVocabularyGivesTheIdsOfHuggingFacesTokenizer) {

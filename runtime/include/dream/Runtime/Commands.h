@@ -13,9 +13,16 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace dream::rt {
+
+/// A command line that cannot work (exit status 2).
+class UsageError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
 
 /// The command line of a trainer. Unset options take the recipe's values.
 struct TrainerOptions {

@@ -1,15 +1,18 @@
-//===- Idx.h - IDX files and the Fashion-MNIST data set ---------*- C++ -*-===//
+//===- Idx.h - IDX files in MNIST's layout ----------------------*- C++ -*-===//
 //
 // The IDX format of MNIST and Fashion-MNIST: a big-endian magic number
 // (0x0000, the element type 0x08 = unsigned byte, the number of
 // dimensions), one big-endian 32-bit size per dimension, then the data.
 // Files may be gzipped (as Debian's dataset-fashion-mnist ships them) or
-// not; zlib reads both.
+// not; zlib reads both. MNIST, Fashion-MNIST, KMNIST and EMNIST come in
+// this layout.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef DREAM_RUNTIME_IDX_H
 #define DREAM_RUNTIME_IDX_H
+
+#include "dream/Runtime/Images.h"
 
 #include <cstdint>
 #include <stdexcept>
@@ -35,23 +38,20 @@ struct IdxArray {
 /// nothing follows it. Throws DataError.
 IdxArray readIdx(const std::string &path, int rank);
 
-/// Labelled grey images.
-struct ImageSet {
-  int64_t count = 0;
-  int64_t height = 0;
-  int64_t width = 0;
-  std::vector<uint8_t> pixels; ///< count * height * width, row-major.
-  std::vector<uint8_t> labels; ///< count, each below `classes`.
-};
+/// The bytes of a data file, decompressed if it is gzipped. Throws
+/// DataError naming the file if it cannot be read or is empty.
+std::vector<uint8_t> readDataFile(const std::string &path);
 
 /// Fashion-MNIST's labels are 0 to 9.
 constexpr int64_t kFashionMnistClasses = 10;
 
-/// Reads a Fashion-MNIST split from `dir` ("train" or "t10k" files, gzipped
-/// or not): images and labels must agree in number, images must be 28x28
-/// and labels below 10. Keeps the first `limit` examples (all if 0).
-ImageSet readFashionMnist(const std::string &dir, const std::string &split,
-                          int64_t limit);
+/// An image set in MNIST's layout in `dir`: train-images-idx3-ubyte,
+/// train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
+/// t10k-labels-idx1-ubyte, each gzipped (`.gz`) or not, images of any size.
+/// Images and labels must agree in number. The classes are `classes`, or
+/// if 0 one more than the largest training label; a label outside them
+/// throws DataError naming the file and the label's index.
+ImageSplits readIdxImages(const std::string &dir, int64_t classes);
 
 /// $DREAMC_FASHION_MNIST, or Debian's /usr/share/datasets/fashion-mnist.
 std::string fashionMnistDirectory();

@@ -1,7 +1,8 @@
 //===- Text.h - Text data sets: CSV files and WordPiece tokens --*- C++ -*-===//
 //
-// Text classification sets in the AG News layout (train.csv, test.csv:
-// class index from 1, title, text; RFC 4180 quoting), tokenised with the
+// Labelled text sets: CSV files in the AG News and Yelp layouts (train.csv,
+// test.csv: class index from 1, [title,] text; RFC 4180 quoting) and IMDB
+// reviews (mail folders: Mail.h), tokenised (Data.h) with the
 // WordPiece vocabulary of the BERT-family encoder the models use
 // (all-MiniLM-L6-v2's vocab.txt), so that token ids mean the same to the
 // network's embedding and to the pre-trained encoder.
@@ -64,20 +65,38 @@ private:
   std::optional<int64_t> mask;
 };
 
-/// A tokenised text set: `ids` holds `count` rows of `length` ids, and
-/// `labels` the classes counted from 0.
-struct TextSet {
-  std::vector<int64_t> ids;
+/// Texts and their classes (counted from 0).
+struct LabelledTexts {
+  std::vector<std::string> texts;
   std::vector<int64_t> labels;
-  int64_t count = 0;
-  int64_t length = 0;
 };
 
-/// Reads `path` (class index from 1, title, text), at most `limit` records
-/// (0: all), title and text joined by a space. A class outside
-/// 1..`classes` throws DataError naming the line.
-TextSet readTextCsv(const std::string &path, const WordPieceTokenizer &tokenizer,
-                    int64_t length, int64_t classes, int64_t limit);
+/// The training and test texts of a data set.
+struct TextSplits {
+  LabelledTexts train;
+  LabelledTexts test;
+  int64_t classes = 0;
+};
+
+/// Throws DataError (`where`, the line and the byte) if `text` holds a
+/// byte no text has: NUL or another control character other than tab,
+/// line and page breaks and escape (of ISO-2022 encodings).
+void checkText(const std::string &text, const std::string &where);
+
+/// The texts of a CSV file in the AG News layout (class index from 1,
+/// title, text; title and text joined by a space) or Yelp's (class index,
+/// text). Every record must have the first one's number of fields. Throws
+/// DataError naming file and record.
+LabelledTexts readLabelledCsv(const std::string &path);
+
+/// `dir`/train.csv and `dir`/test.csv (readLabelledCsv). The classes are 1
+/// to the largest class index of the training set.
+TextSplits readCsvSet(const std::string &dir);
+
+/// The IMDB review set in the aclImdb layout: train/{neg,pos}/*.txt and
+/// test/{neg,pos}/*.txt (class 0 negative, 1 positive), `<br />` read as
+/// a line break.
+TextSplits readImdb(const std::string &dir);
 
 } // namespace dream::rt
 

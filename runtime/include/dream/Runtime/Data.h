@@ -1,0 +1,53 @@
+//===- Data.h - Data sources: --data names to Datasets ----------*- C++ -*-===//
+//
+// A data source (docs/runtime.md, "Data sources") is a name such as
+// fashion_mnist or a format and a folder (cifar10:DIR, maildir:DIR). It is
+// read whole, checked against the network (images or tokens, the input's
+// shape, the number of classes), and turned into tensors:
+//  - images: pixels scaled to [0, 1], then normalised per channel with the
+//    mean and standard deviation of the whole training split (Fashion-MNIST
+//    keeps its published constants), so training and evaluation agree
+//    whatever --limit is;
+//  - texts: tokenised with MiniLM's WordPiece vocabulary into the input's
+//    length.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DREAM_RUNTIME_DATA_H
+#define DREAM_RUNTIME_DATA_H
+
+#include "dream/Runtime/Plan.h"
+#include "dream/Runtime/Text.h"
+#include "dream/Runtime/Training.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dream::rt {
+
+/// The examples of a data source, ready for a network.
+struct DataSplits {
+  Dataset train; ///< Empty unless asked for.
+  Dataset test;
+  int64_t classes = 0;
+  /// Image sources: the mean and standard deviation of each channel's
+  /// [0, 1] pixels that the inputs are normalised with.
+  std::vector<double> mean, std;
+};
+
+/// Reads the data source `name` for `plan`'s network: the first `limit`
+/// training examples (if `withTrain`) and at most `limit` test examples
+/// (0: all). Throws UsageError for an unknown name or a source of the wrong
+/// kind (images for tokens, texts for images), DataError for data that
+/// does not fit the network (input shape, classes) or is malformed.
+DataSplits loadDataSource(const std::string &name, const Plan &plan,
+                          int64_t limit, bool withTrain);
+
+/// MiniLM's WordPiece vocabulary for a network on tokens (none for one on
+/// images); its size must be the input's vocabulary.
+std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan);
+
+} // namespace dream::rt
+
+#endif // DREAM_RUNTIME_DATA_H

@@ -1,0 +1,231 @@
+//===- Data.cpp - Data sources: --data names to Datasets ------------------===//
+
+#include "dream/Runtime/Data.h"
+
+#include "dream/Runtime/Commands.h"
+#include "dream/Runtime/Files.h"
+#include "dream/Runtime/Idx.h"
+#include "dream/Runtime/Images.h"
+#include "dream/Runtime/Mail.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+
+namespace dream::rt {
+namespace {
+
+const char *const kImageSources =
+    "fashion_mnist, idx:DIR, cifar10:DIR, cifar100:DIR or images:DIR";
+const char *const kTextSources =
+    "wordnet_glosses, csv:DIR, imdb:DIR or maildir:DIR";
+
+/// A data source: its format, its folder, and its name for messages.
+struct Source {
+  std::string format;
+  std::string dir;
+  std::string title;
+
+  bool isText() const {
+    return format == "csv" || format == "imdb" || format == "maildir";
+  }
+};
+
+/// The WordNet gloss set scripts/setup.sh builds (AG News layout).
+std::string wordnetGlossesDirectory() {
+  if (const char *data = std::getenv("DREAMC_DATA"))
+    return joinPath(data, "wordnet-glosses");
+  const char *home = std::getenv("HOME");
+  return std::string(home ? home : ".") +
+         "/.local/share/dreamc/data/wordnet-glosses";
+}
+
+Source parseSource(const std::string &name) {
+  if (name == "fashion_mnist" || name == "fashion-mnist")
+    return {"fashion-mnist", fashionMnistDirectory(), "Fashion-MNIST"};
+  if (name == "wordnet_glosses" || name == "wordnet-glosses")
+    return {"csv", wordnetGlossesDirectory(), "wordnet_glosses"};
+  size_t colon = name.find(':');
+  std::string format = name.substr(0, colon);
+  for (const char *known :
+       {"idx", "cifar10", "cifar100", "images", "csv", "imdb", "maildir"})
+    if (colon != std::string::npos && format == known)
+      return {format, name.substr(colon + 1), name};
+  if (colon == std::string::npos && isDirectory(name))
+    return {"idx", name, name};
+  throw UsageError("data set '" + name + "' is not known: give images (" +
+                   kImageSources + ") or texts (" + kTextSources +
+                   "); a plain DIR means idx:DIR");
+}
+
+void checkClasses(const Source &source, int64_t classes, const Plan &plan) {
+  if (classes != plan.classes)
+    throw DataError(source.title + " has " + std::to_string(classes) +
+                    " classes, but network '" + plan.network + "' has " +
+                    std::to_string(plan.classes) +
+                    " outputs; compile it with `dreamc -D classes=" +
+                    std::to_string(classes) + "`");
+}
+
+/// Fashion-MNIST's pixel mean and standard deviation (of [0, 1] pixels).
+constexpr double kFashionMnistMean = 0.2860, kFashionMnistStd = 0.3530;
+
+/// Each channel's mean and standard deviation of [0, 1] pixels, exactly
+/// from a histogram of the bytes. A constant channel gets deviation 1, so
+/// that normalising it only centres it.
+void channelStatistics(const ImageSet &set, DataSplits &out) {
+  size_t plane = static_cast<size_t>(set.height * set.width);
+  for (int64_t c = 0; c < set.channels; ++c) {
+    std::array<int64_t, 256> counts = {};
+    for (int64_t i = 0; i < set.count; ++i) {
+      const uint8_t *p = set.pixels.data() + (i * set.channels + c) * plane;
+      for (size_t k = 0; k < plane; ++k)
+        ++counts[p[k]];
+    }
+    double n = static_cast<double>(set.count) * static_cast<double>(plane);
+    double sum = 0, squares = 0;
+    for (int v = 0; v < 256; ++v) {
+      sum += counts[v] * (v / 255.0);
+      squares += counts[v] * (v / 255.0) * (v / 255.0);
+    }
+    double mean = sum / n;
+    double deviation = std::sqrt(std::max(squares / n - mean * mean, 0.0));
+    out.mean.push_back(mean);
+    out.std.push_back(deviation > 1e-6 ? deviation : 1.0);
+  }
+}
+
+/// The first `limit` images of `set` (all if 0), normalised.
+Dataset imageDataset(const ImageSet &set, const DataSplits &stats,
+                     int64_t limit) {
+  int64_t n = limit > 0 ? std::min(limit, set.count) : set.count;
+  auto perChannel = [&](const std::vector<double> &values) {
+    return at::tensor(values, at::kDouble)
+        .to(at::kFloat)
+        .view({1, set.channels, 1, 1});
+  };
+  auto *pixels = const_cast<uint8_t *>(set.pixels.data());
+  auto *labels = const_cast<int64_t *>(set.labels.data());
+  at::Tensor images =
+      at::from_blob(pixels, {set.count, set.channels, set.height, set.width},
+                    at::kByte)
+          .slice(0, 0, n)
+          .to(at::kFloat)
+          .div_(255.0)
+          .sub_(perChannel(stats.mean))
+          .div_(perChannel(stats.std));
+  return {images,
+          at::from_blob(labels, {set.count}, at::kLong).slice(0, 0, n).clone()};
+}
+
+ImageSplits readImages(const Source &source, const Plan &plan) {
+  if (source.format == "fashion-mnist")
+    return readIdxImages(source.dir, kFashionMnistClasses);
+  if (source.format == "idx")
+    return readIdxImages(source.dir, 0);
+  if (source.format == "cifar10")
+    return readCifar(source.dir, 10);
+  if (source.format == "cifar100")
+    return readCifar(source.dir, 100);
+  // Image files take the network's channels (stb_image converts).
+  const std::vector<int64_t> &shape = plan.input.shape;
+  int64_t channels =
+      shape.size() == 3 && shape[0] >= 1 && shape[0] <= 4 ? shape[0] : 3;
+  return readImageFolders(source.dir, channels);
+}
+
+DataSplits loadImages(const Source &source, const Plan &plan, int64_t limit,
+                      bool withTrain) {
+  ImageSplits set = readImages(source, plan);
+  std::vector<int64_t> shape = {set.train.channels, set.train.height,
+                                set.train.width};
+  if (plan.input.shape != shape)
+    throw DataError(source.title + " has " + formatShape(shape) +
+                    " images, but network '" + plan.network + "' takes " +
+                    formatShape(plan.input.shape) +
+                    " inputs; give the network the images' shape");
+  checkClasses(source, set.classes, plan);
+  DataSplits data;
+  data.classes = set.classes;
+  if (source.format == "fashion-mnist") {
+    data.mean = {kFashionMnistMean};
+    data.std = {kFashionMnistStd};
+  } else {
+    channelStatistics(set.train, data);
+  }
+  if (withTrain)
+    data.train = imageDataset(set.train, data, limit);
+  data.test = imageDataset(set.test, data, limit);
+  return data;
+}
+
+/// The first `limit` texts of `set` (all if 0), tokenised.
+Dataset tokenise(const LabelledTexts &set, const WordPieceTokenizer &tokenizer,
+                 int64_t length, int64_t limit) {
+  auto count = static_cast<int64_t>(set.texts.size());
+  int64_t n = limit > 0 ? std::min(limit, count) : count;
+  std::vector<int64_t> ids;
+  ids.reserve(static_cast<size_t>(n * length));
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<int64_t> row =
+        tokenizer.encode(set.texts[i], static_cast<size_t>(length));
+    ids.insert(ids.end(), row.begin(), row.end());
+  }
+  std::vector<int64_t> labels(set.labels.begin(), set.labels.begin() + n);
+  return {at::tensor(ids, at::kLong).view({n, length}),
+          at::tensor(labels, at::kLong)};
+}
+
+TextSplits readTexts(const Source &source) {
+  if (source.format == "csv")
+    return readCsvSet(source.dir);
+  if (source.format == "imdb")
+    return readImdb(source.dir);
+  return readMailFolders(source.dir);
+}
+
+DataSplits loadTexts(const Source &source, const Plan &plan, int64_t limit,
+                     bool withTrain) {
+  TextSplits set = readTexts(source);
+  checkClasses(source, set.classes, plan);
+  WordPieceTokenizer tokenizer = *tokenizerFor(plan);
+  int64_t length = plan.input.shape.at(0);
+  DataSplits data;
+  data.classes = set.classes;
+  if (withTrain)
+    data.train = tokenise(set.train, tokenizer, length, limit);
+  data.test = tokenise(set.test, tokenizer, length, limit);
+  return data;
+}
+
+} // namespace
+
+DataSplits loadDataSource(const std::string &name, const Plan &plan,
+                          int64_t limit, bool withTrain) {
+  Source source = parseSource(name);
+  std::string given = " (--data, or the recipe's `data`)";
+  if (plan.input.tokens && !source.isText())
+    throw UsageError("network '" + plan.network + "' reads token ids, but " +
+                     source.title + " holds images" + given +
+                     "; give texts: " + kTextSources);
+  if (!plan.input.tokens && source.isText())
+    throw UsageError("network '" + plan.network + "' reads images, but " +
+                     source.title + " holds texts" + given +
+                     "; give images: " + kImageSources);
+  return source.isText() ? loadTexts(source, plan, limit, withTrain)
+                         : loadImages(source, plan, limit, withTrain);
+}
+
+std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
+  if (!plan.input.tokens)
+    return std::nullopt;
+  WordPieceTokenizer tokenizer(joinPath(miniLMDirectory(), "vocab.txt"));
+  if (static_cast<int64_t>(tokenizer.size()) != plan.input.vocab)
+    throw DataError(
+        "the WordPiece vocabulary has " + std::to_string(tokenizer.size()) +
+        " tokens, the network's input " + std::to_string(plan.input.vocab));
+  return tokenizer;
+}
+
+} // namespace dream::rt

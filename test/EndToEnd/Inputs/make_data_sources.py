@@ -1,0 +1,94 @@
+"""Writes small data sets in the formats `--data` reads (data-sources.test).
+
+usage: make_data_sources.py DIR
+
+DIR/idx: MNIST's IDX layout with 8x8 images of 3 classes (training files
+gzipped, test files plain); DIR/images: one folder of 8x8 grey PNGs per
+class, no train/test folders; DIR/mail: two folders of raw mails (plain,
+quoted-printable, base64 and HTML parts). Each class has its own brightness
+or words, so a network learns them in a few steps.
+"""
+import gzip
+import os
+import struct
+import sys
+import zlib
+import base64
+
+SIDE = 8
+
+
+def image(label, index):
+    """An 8x8 image of class `label`: its brightness, with a little noise."""
+    return bytes((60 + 80 * label + (index * 7 + p * 13) % 20) % 256
+                 for p in range(SIDE * SIDE))
+
+
+def idx(dims, data):
+    header = struct.pack(">I", 0x0800 | len(dims))
+    header += b"".join(struct.pack(">I", d) for d in dims)
+    return header + data
+
+
+def write_idx(root, split, count, opener):
+    labels = [i % 3 for i in range(count)]
+    pixels = b"".join(image(l, i) for i, l in enumerate(labels))
+    with opener(os.path.join(root, split + "-images-idx3-ubyte"), "wb") as f:
+        f.write(idx([count, SIDE, SIDE], pixels))
+    with opener(os.path.join(root, split + "-labels-idx1-ubyte"), "wb") as f:
+        f.write(idx([count], bytes(labels)))
+
+
+def png(grey, width, height):
+    """A grey 8-bit PNG (PNG specification: signature, IHDR, IDAT, IEND)."""
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+    rows = b"".join(b"\0" + grey[y * width:(y + 1) * width] for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+MAILS = {
+    "ham": "Meeting about the project budget and the schedule.",
+    "spam": "Cheap watches! Buy now, limited offer, click here.",
+}
+
+
+def mail(kind, words, index):
+    """A raw mail of one of four encodings."""
+    head = f"From: someone{index}@example.org\nSubject: note {index}\n"
+    if index % 4 == 0:
+        return head + "\n" + words + "\n"
+    if index % 4 == 1:
+        qp = words.replace("=", "=3D").replace(" ", "=20", 1)
+        return head + "Content-Transfer-Encoding: quoted-printable\n\n" + qp + "=\n\n"
+    if index % 4 == 2:
+        body = base64.b64encode(words.encode()).decode()
+        return head + "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" + body + "\n"
+    return (head + 'Content-Type: multipart/alternative; boundary="b"\n\n'
+            "--b\nContent-Type: text/html\n\n<p>" + words + "</p>\n--b--\n")
+
+
+def main(root):
+    os.makedirs(os.path.join(root, "idx"))
+    write_idx(os.path.join(root, "idx"), "train", 60, gzip.open)
+    write_idx(os.path.join(root, "idx"), "t10k", 30, open)
+    for label, name in enumerate(["dark", "grey", "light"]):
+        folder = os.path.join(root, "images", name)
+        os.makedirs(folder)
+        for i in range(10):
+            with open(os.path.join(folder, f"{i:02}.png"), "wb") as f:
+                f.write(png(image(label, i), SIDE, SIDE))
+    for kind, words in MAILS.items():
+        folder = os.path.join(root, "mail", kind)
+        os.makedirs(folder)
+        for i in range(10):
+            with open(os.path.join(folder, f"{i:02}.eml"), "w") as f:
+                f.write(mail(kind, words, i))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
