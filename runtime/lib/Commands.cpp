@@ -912,7 +912,11 @@ int dreamCommand(const Plan &plan, const TrainerOptions &o,
   TrainSettings firstInputs = trainSettings(plan.recipe, o);
   firstInputs.limit = std::min<int64_t>(o.limit ? o.limit : 8, 64);
   Data data = loadData(plan, dataName(plan, o), firstInputs, false);
-  const Dataset &batch = data.test;
+  // --input files are normalised as the data set the model learnt from.
+  const Dataset &batch =
+      o.inputs.empty()
+          ? data.test
+          : loadImageFiles(o.inputs, plan, data.pixelMean, data.pixelStd);
   if (!plan.input.tokens) {
     d.pixelMean = data.pixelMean.at(0);
     d.pixelStd = data.pixelStd.at(0);
@@ -925,9 +929,13 @@ int dreamCommand(const Plan &plan, const TrainerOptions &o,
   d.labels = batch.labels;
   for (auto &[name, dream] : d.dreams)
     dream = dream.cpu();
-  std::cout << "dreams of " << plan.network << " on the first "
-            << d.inputs.size(0) << " test "
-            << (plan.input.tokens ? "texts" : "images") << "; ";
+  if (o.inputs.empty())
+    std::cout << "dreams of " << plan.network << " on the first "
+              << d.inputs.size(0) << " test "
+              << (plan.input.tokens ? "texts" : "images") << "; ";
+  else
+    std::cout << "dreams of " << plan.network << " on " << d.inputs.size(0)
+              << " image file(s); ";
   std::cout << (plan.input.tokens ? "dream connections: " : "columns: input, ");
   for (size_t i = 0; i < d.names.size(); ++i)
     std::cout << (i ? ", " : "") << d.names[i];
@@ -939,8 +947,10 @@ int dreamCommand(const Plan &plan, const TrainerOptions &o,
   drawImageDreams(d, o.out.empty() ? joinPath(o.checkpointDir, "dreams.png")
                                    : o.out);
   std::cout << "  predictions "
-            << formatShape(row(d.predictions.unsqueeze(0), 0)) << ", labels "
-            << formatShape(row(d.labels.unsqueeze(0), 0)) << "\n";
+            << formatShape(row(d.predictions.unsqueeze(0), 0));
+  if (o.inputs.empty())
+    std::cout << ", labels " << formatShape(row(d.labels.unsqueeze(0), 0));
+  std::cout << "\n";
   return 0;
 }
 

@@ -119,6 +119,22 @@ Dataset imageDataset(const ImageSet &set, const DataSplits &stats,
           at::from_blob(labels, {set.count}, at::kLong).slice(0, 0, n).clone()};
 }
 
+/// Refuses images whose shape is not the network's input, saying `fix`.
+void checkImageShape(const std::string &title, const ImageSet &set,
+                     const Plan &plan, const std::string &fix) {
+  std::vector<int64_t> shape = {set.channels, set.height, set.width};
+  if (plan.input.shape != shape)
+    throw DataError(title + " has " + formatShape(shape) +
+                    " images, but network '" + plan.network + "' takes " +
+                    formatShape(plan.input.shape) + " inputs; " + fix);
+}
+
+/// The channels image files are converted to: the network's.
+int64_t fileChannels(const Plan &plan) {
+  const std::vector<int64_t> &shape = plan.input.shape;
+  return shape.size() == 3 && shape[0] >= 1 && shape[0] <= 4 ? shape[0] : 3;
+}
+
 ImageSplits readImages(const Source &source, const Plan &plan) {
   if (source.format == "fashion-mnist")
     return readIdxImages(source.dir, kFashionMnistClasses);
@@ -129,22 +145,14 @@ ImageSplits readImages(const Source &source, const Plan &plan) {
   if (source.format == "cifar100")
     return readCifar(source.dir, 100);
   // Image files take the network's channels (stb_image converts).
-  const std::vector<int64_t> &shape = plan.input.shape;
-  int64_t channels =
-      shape.size() == 3 && shape[0] >= 1 && shape[0] <= 4 ? shape[0] : 3;
-  return readImageFolders(source.dir, channels);
+  return readImageFolders(source.dir, fileChannels(plan));
 }
 
 DataSplits loadImages(const Source &source, const Plan &plan, int64_t limit,
                       bool withTrain) {
   ImageSplits set = readImages(source, plan);
-  std::vector<int64_t> shape = {set.train.channels, set.train.height,
-                                set.train.width};
-  if (plan.input.shape != shape)
-    throw DataError(source.title + " has " + formatShape(shape) +
-                    " images, but network '" + plan.network + "' takes " +
-                    formatShape(plan.input.shape) +
-                    " inputs; give the network the images' shape");
+  checkImageShape(source.title, set.train, plan,
+                  "give the network the images' shape");
   checkClasses(source, set.classes, plan);
   DataSplits data;
   data.classes = set.classes;
@@ -226,6 +234,29 @@ std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
         "the WordPiece vocabulary has " + std::to_string(tokenizer.size()) +
         " tokens, the network's input " + std::to_string(plan.input.vocab));
   return tokenizer;
+}
+
+Dataset loadImageFiles(const std::vector<std::string> &paths, const Plan &plan,
+                       const std::vector<double> &mean,
+                       const std::vector<double> &std) {
+  if (plan.input.tokens)
+    throw DataError("network '" + plan.network +
+                    "' reads token ids; --input takes images");
+  ImageSet all;
+  for (const std::string &path : paths) {
+    ImageSet one = readImage(path, fileChannels(plan));
+    checkImageShape(path, one, plan, "give an image of that size");
+    all.channels = one.channels;
+    all.height = one.height;
+    all.width = one.width;
+    all.pixels.insert(all.pixels.end(), one.pixels.begin(), one.pixels.end());
+    all.labels.push_back(-1);
+    ++all.count;
+  }
+  DataSplits stats;
+  stats.mean = mean;
+  stats.std = std;
+  return imageDataset(all, stats, 0);
 }
 
 } // namespace dream::rt

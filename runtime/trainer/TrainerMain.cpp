@@ -70,6 +70,8 @@ options (the recipe of the .dream file gives the defaults):
   --resume           continue the run saved in --checkpoint DIR
   --metrics FILE     write JSON lines, one object per epoch and split
   --out FILE         dream: the PNG to write (default DIR/dreams.png)
+  --input FILE       dream: a PNG or JPEG image to dream about instead of
+                     the first test images (repeatable)
   --weights FILE     info: check a safetensors file and summarise it (its
                      tensors, and which of the network's parameters it holds)
   --reference        run fused kernels as their plain LibTorch steps
@@ -146,6 +148,8 @@ void applyValue(CommandLine &line, const std::string &flag,
     o.metricsPath = value;
   else if (flag == "--out")
     o.out = value;
+  else if (flag == "--input")
+    o.inputs.push_back(value);
   else if (flag == "--weights")
     o.weights = value;
   else if (flag == "--device")

@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace dream::rt {
 
@@ -39,6 +40,8 @@ struct TrainerOptions {
   bool resume = false;
   std::string metricsPath;
   std::string out; ///< `dream`: the PNG to write; empty: DIR/dreams.png.
+  /// `dream`: image files to dream about instead of the first test images.
+  std::vector<std::string> inputs;
   std::string weights; ///< `info`: a safetensors file to check and summarise.
   bool reference = false;
   std::string device = "cpu";

@@ -48,6 +48,14 @@ DataSplits loadDataSource(const std::string &name, const Plan &plan,
 /// images); its size must be the input's vocabulary.
 std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan);
 
+/// PNG or JPEG files as inputs of `plan`'s image network, converted to its
+/// channels and normalised with a source's `mean` and `std` (`dream
+/// --input`); their labels are -1. Throws DataError naming the file if it
+/// cannot be read or its size is not the network's input.
+Dataset loadImageFiles(const std::vector<std::string> &paths, const Plan &plan,
+                       const std::vector<double> &mean,
+                       const std::vector<double> &std);
+
 } // namespace dream::rt
 
 #endif // DREAM_RUNTIME_DATA_H
