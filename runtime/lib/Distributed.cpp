@@ -17,8 +17,9 @@ struct DataParallelGroup::Impl {
 
 namespace {
 
-/// Runs `work`, turning what c10d and Gloo throw when a peer is gone or
-/// late into a DistributedError that says so.
+/// Runs `work`, a communication, turning what c10d throws (c10::Error) and
+/// what Gloo throws (its own exceptions, when a peer is gone or late) into
+/// a DistributedError that says so.
 template <typename Work>
 void guarded(const DataParallelGroup &group, const std::string &what,
              Work work) {
@@ -27,6 +28,8 @@ void guarded(const DataParallelGroup &group, const std::string &what,
   } catch (const c10::Error &e) {
     throw DistributedError(
         group.failure(what + ": " + e.what_without_backtrace()));
+  } catch (const std::exception &e) {
+    throw DistributedError(group.failure(what + ": " + e.what()));
   }
 }
 
@@ -89,14 +92,27 @@ public:
   }
 
   void backward(const at::Tensor &loss) override {
-    guarded(group, "all-reducing the gradients", [&] {
-      {
-        UnusedParameterAdviceFilter filter;
-        c10::WarningUtils::WarningHandlerGuard guard(&filter);
-        reducer->prepare_for_backward({loss});
-      }
-      loss.backward();
+    guarded(group, "preparing the gradient buckets", [&] {
+      UnusedParameterAdviceFilter filter;
+      c10::WarningUtils::WarningHandlerGuard guard(&filter);
+      reducer->prepare_for_backward({loss});
     });
+    // The backward pass runs the all-reduces. What fails there is the
+    // network when c10d says so (DistError) or Gloo does (not a
+    // c10::Error); other errors are the step's own.
+    try {
+      loss.backward();
+    } catch (const c10::DistError &e) {
+      throw DistributedError(group.failure(
+          std::string("all-reducing the gradients: ") +
+          e.what_without_backtrace()));
+    } catch (const c10::Error &) {
+      throw;
+    } catch (const std::exception &e) {
+      throw DistributedError(
+          group.failure(std::string("all-reducing the gradients: ") +
+                        e.what()));
+    }
   }
 
 private:

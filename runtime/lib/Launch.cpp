@@ -208,8 +208,8 @@ int superviseRanks(std::vector<RankProcess> &ranks,
   }
   if (anyFailed) {
     std::cerr << program
-              << ": the run failed; continue it from its last checkpoint "
-                 "with --resume (with any number of processes)\n";
+              << ": the run failed; if it wrote a checkpoint, --resume "
+                 "continues from there (with any number of processes)\n";
     return 1;
   }
   return interrupted ? 130 : 0;
