@@ -103,15 +103,14 @@ public:
     try {
       loss.backward();
     } catch (const c10::DistError &e) {
-      throw DistributedError(group.failure(
-          std::string("all-reducing the gradients: ") +
-          e.what_without_backtrace()));
+      throw DistributedError(
+          group.failure(std::string("all-reducing the gradients: ") +
+                        e.what_without_backtrace()));
     } catch (const c10::Error &) {
       throw;
     } catch (const std::exception &e) {
-      throw DistributedError(
-          group.failure(std::string("all-reducing the gradients: ") +
-                        e.what()));
+      throw DistributedError(group.failure(
+          std::string("all-reducing the gradients: ") + e.what()));
     }
   }
 
@@ -124,33 +123,46 @@ private:
 
 DataParallelGroup::DataParallelGroup(const WorldSpec &spec)
     : world(spec), impl(std::make_unique<Impl>()) {
-  std::chrono::milliseconds timeout = std::chrono::seconds(world.timeoutSeconds);
-  guarded(*this,
-          "cannot meet the other ranks at " + world.masterAddr + ":" +
-              std::to_string(world.masterPort),
-          [&] {
-            c10d::TCPStoreOptions options;
-            options.port = static_cast<uint16_t>(world.masterPort);
-            options.isServer = world.rank == 0;
-            options.numWorkers = static_cast<size_t>(world.size);
-            options.timeout = timeout;
-            auto store = c10::make_intrusive<c10d::TCPStore>(world.masterAddr,
-                                                             options);
-            auto glooOptions =
-                c10d::ProcessGroupGloo::Options::create(timeout);
-            glooOptions->devices.push_back(glooDevice());
-            auto rank = static_cast<int>(world.rank);
-            auto size = static_cast<int>(world.size);
-            auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(
-                store, rank, size, glooOptions);
-            impl->group =
-                c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
-            impl->group->setBackend(c10::DeviceType::CPU,
-                                    c10d::ProcessGroup::BackendType::GLOO,
-                                    gloo);
-            impl->group->setDefaultBackend(
-                c10d::ProcessGroup::BackendType::GLOO);
-          });
+  try {
+    join();
+  } catch (const c10::Error &e) {
+    throw DistributedError(joinFailure(e.what_without_backtrace()));
+  } catch (const std::exception &e) {
+    throw DistributedError(joinFailure(e.what()));
+  }
+}
+
+std::string DataParallelGroup::joinFailure(const std::string &what) const {
+  return "rank " + std::to_string(world.rank) + " of " +
+         std::to_string(world.size) + ": the ranks did not all meet at " +
+         world.masterAddr + ":" + std::to_string(world.masterPort) +
+         " within --dist-timeout " + std::to_string(world.timeoutSeconds) +
+         " s: " + what +
+         "\nstart every rank with the same --world-size, --master-addr and "
+         "--master-port; rank 0 serves the rendezvous";
+}
+
+/// Meets the other ranks at rank 0's TCPStore, then connects Gloo's pairs
+/// through it; both wait at most --dist-timeout.
+void DataParallelGroup::join() {
+  std::chrono::milliseconds timeout =
+      std::chrono::seconds(world.timeoutSeconds);
+  c10d::TCPStoreOptions options;
+  options.port = static_cast<uint16_t>(world.masterPort);
+  options.isServer = world.rank == 0;
+  options.numWorkers = static_cast<size_t>(world.size);
+  options.timeout = timeout;
+  auto store = c10::make_intrusive<c10d::TCPStore>(world.masterAddr, options);
+  auto glooOptions = c10d::ProcessGroupGloo::Options::create(timeout);
+  glooOptions->devices.push_back(glooDevice());
+  auto rank = static_cast<int>(world.rank);
+  auto size = static_cast<int>(world.size);
+  auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size,
+                                                          glooOptions);
+  impl->group = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
+  impl->group->setBackend(c10::DeviceType::CPU,
+                          c10d::ProcessGroup::BackendType::GLOO, gloo);
+  impl->group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
 }
 
 DataParallelGroup::~DataParallelGroup() = default;

@@ -51,10 +51,10 @@ int64_t freeLocalPort() {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
-  bool ok = fd >= 0 &&
-            ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) == 0 &&
-            ::getsockname(fd, reinterpret_cast<sockaddr *>(&address),
-                          &length) == 0;
+  bool ok =
+      fd >= 0 &&
+      ::bind(fd, reinterpret_cast<sockaddr *>(&address), length) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0;
   if (fd >= 0)
     ::close(fd);
   if (!ok)
@@ -65,9 +65,9 @@ int64_t freeLocalPort() {
 }
 
 std::string rankRange(int64_t first, int64_t count) {
-  return count == 1 ? std::to_string(first)
-                    : std::to_string(first) + "-" +
-                          std::to_string(first + count - 1);
+  return count == 1
+             ? std::to_string(first)
+             : std::to_string(first) + "-" + std::to_string(first + count - 1);
 }
 
 } // namespace
@@ -77,10 +77,10 @@ WorldSpec resolveWorld(const WorldFlags &flags) {
   int64_t local = flags.nproc > 0 ? flags.nproc : 1;
   world.rank = integerSetting(flags.rank, "RANK").value_or(0);
   world.size = integerSetting(flags.worldSize, "WORLD_SIZE").value_or(local);
-  world.localSize = flags.nproc > 0
-                        ? flags.nproc
-                        : integerSetting(std::nullopt, "LOCAL_WORLD_SIZE")
-                              .value_or(1);
+  world.localSize =
+      flags.nproc > 0
+          ? flags.nproc
+          : integerSetting(std::nullopt, "LOCAL_WORLD_SIZE").value_or(1);
   world.masterAddr = flags.masterAddr
                          ? *flags.masterAddr
                          : environment("MASTER_ADDR").value_or("127.0.0.1");
@@ -91,11 +91,10 @@ WorldSpec resolveWorld(const WorldFlags &flags) {
                      std::to_string(world.size) + "; it must be at least 1");
   if (world.rank < 0 || world.rank + local > world.size)
     throw WorldError(
-        (flags.nproc > 0 ? "--nproc " + std::to_string(local) +
-                               " would start ranks " +
-                               rankRange(world.rank, local)
-                         : "rank " + std::to_string(world.rank) +
-                               " (--rank or RANK)") +
+        (flags.nproc > 0
+             ? "--nproc " + std::to_string(local) + " would start ranks " +
+                   rankRange(world.rank, local)
+             : "rank " + std::to_string(world.rank) + " (--rank or RANK)") +
         ", but the world (--world-size or WORLD_SIZE) has ranks 0-" +
         std::to_string(world.size - 1));
   std::optional<int64_t> port = integerSetting(flags.masterPort, "MASTER_PORT");
@@ -166,8 +165,7 @@ int superviseRanks(std::vector<RankProcess> &ranks,
                    const std::string &program) {
   using Clock = std::chrono::steady_clock;
   const auto grace = std::chrono::seconds(10);
-  bool stopping = false, killed = false, anyFailed = false,
-       interrupted = false;
+  bool stopping = false, killed = false, anyFailed = false, interrupted = false;
   Clock::time_point stopped;
   for (size_t left = ranks.size(); left > 0;) {
     int status = 0;

@@ -424,10 +424,10 @@ void Trainer::checkpoint() const {
 Trainer::Running Trainer::totalRunning() const {
   if (!options.group)
     return running;
-  at::Tensor sums = at::tensor({running.lossSum,
-                                static_cast<double>(running.correct),
-                                static_cast<double>(running.samples)},
-                               at::kDouble);
+  at::Tensor sums =
+      at::tensor({running.lossSum, static_cast<double>(running.correct),
+                  static_cast<double>(running.samples)},
+                 at::kDouble);
   options.group->sum(sums);
   const double *total = sums.const_data_ptr<double>();
   return {total[0], std::llround(total[1]), std::llround(total[2]),
@@ -461,7 +461,8 @@ Evaluation Trainer::evaluateShared(const Dataset &data) const {
   Evaluation result;
   result.correct = std::llround(t[1]);
   result.samples = std::llround(t[2]);
-  result.loss = t[0] / static_cast<double>(std::max<int64_t>(1, result.samples));
+  result.loss =
+      t[0] / static_cast<double>(std::max<int64_t>(1, result.samples));
   result.seconds = share.seconds;
   if (options.classes > 0 && result.samples > 0) {
     result.accuracy = static_cast<double>(result.correct) /
@@ -515,9 +516,9 @@ bool Trainer::trainEpoch(const Dataset &train) {
     ++step;
     running.seconds = secondsBefore + secondsSince(start);
     if (options.progress)
-      options.progress->update(
-          stepInEpoch, (running.samples - samplesBefore) * worldSize(),
-          losses.back());
+      options.progress->update(stepInEpoch,
+                               (running.samples - samplesBefore) * worldSize(),
+                               losses.back());
     if (stepInEpoch < perEpoch && stopNow()) {
       if (options.progress)
         options.progress->endEpoch();

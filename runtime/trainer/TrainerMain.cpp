@@ -273,7 +273,8 @@ int main(int argc, char **argv) {
     bool several = line.world.nproc > 1 || line.options.world.distributed();
     if (several && line.options.command != "train")
       throw dream::rt::WorldError("only `train` runs on several processes, "
-                                  "not `" + line.options.command + "`");
+                                  "not `" +
+                                  line.options.command + "`");
     if (several && line.options.device != "cpu")
       throw dream::rt::WorldError(
           "--device " + line.options.device +

@@ -1,4 +1,5 @@
-//===- Distributed.h - Data-parallel training on LibTorch's c10d -*- C++ -*-===//
+//===- Distributed.h - Data-parallel training on LibTorch's c10d -*- C++
+//-*-===//
 //
 // The ranks of a data-parallel run as a LibTorch c10d process group: a
 // TCPStore at the master's address for the rendezvous, Gloo for the
@@ -68,6 +69,9 @@ public:
   std::string failure(const std::string &what) const;
 
 private:
+  void join();
+  std::string joinFailure(const std::string &what) const;
+
   struct Impl;
   WorldSpec world;
   std::unique_ptr<Impl> impl;

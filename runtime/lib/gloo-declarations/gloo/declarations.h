@@ -1,4 +1,5 @@
-//===- declarations.h - Gloo's types, declared for c10d's headers -*- C++ -*-===//
+//===- declarations.h - Gloo's types, declared for c10d's headers -*- C++
+//-*-===//
 //
 // The torch wheel ships the c10d headers but not Gloo's, which
 // ProcessGroupGloo.hpp includes. That header needs Gloo's types only behind
