@@ -69,7 +69,14 @@ options (the recipe of the .dream file gives the defaults):
                      tensors, and which of the network's parameters it holds)
   --reference        run fused kernels as their plain LibTorch steps
   --device cpu|cuda  where to train (default cpu)
+  -h, --help         show this help
+)";
 
+const char *const planHelp =
+    "  --plan FILE        the plan to run (dreamc --emit=plan); needed when\n"
+    "                     the trainer embeds none\n";
+
+const char *const distributedHelp = R"(
 data-parallel training (train only; docs/distributed.md):
   --nproc N          start N local processes (ranks) on this machine; --batch
                      is the global batch, split evenly among all ranks
@@ -82,12 +89,7 @@ data-parallel training (train only; docs/distributed.md):
                      one-machine --nproc run, or 29500
   --dist-timeout S   seconds a rank waits for the others before the run
                      stops with an error (default 300)
-  -h, --help         show this help
 )";
-
-const char *const planHelp =
-    "  --plan FILE        the plan to run (dreamc --emit=plan); needed when\n"
-    "                     the trainer embeds none\n";
 
 bool hasEmbeddedPlan() {
   return &dream_embedded_plan_size != nullptr && dream_embedded_plan != nullptr;
@@ -97,6 +99,7 @@ void printUsage(std::FILE *out, const std::string &program) {
   std::fprintf(out, usageText, program.c_str());
   if (!hasEmbeddedPlan())
     std::fputs(planHelp, out);
+  std::fputs(distributedHelp, out);
 }
 
 /// A command line that does not parse.
