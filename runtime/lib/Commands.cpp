@@ -13,6 +13,7 @@
 #include "dream/Runtime/Commands.h"
 
 #include "dream/Runtime/Data.h"
+#include "dream/Runtime/Distributed.h"
 #include "dream/Runtime/Files.h"
 #include "dream/Runtime/Idx.h"
 #include "dream/Runtime/Ops.h"
@@ -26,6 +27,7 @@
 #include <ATen/Parallel.h>
 
 #include <csignal>
+#include <cstdio>
 #include <functional>
 #include <iostream>
 #include <numeric>
@@ -676,6 +678,26 @@ int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
   return 0;
 }
 
+/// Joins the data-parallel run of `o.world`, if there is one (null: this
+/// process trains alone). Rank 0 reports for the run; the other ranks'
+/// stdout is silenced, their errors still reach stderr.
+std::unique_ptr<DataParallelGroup> joinRun(const TrainerOptions &o,
+                                           const TrainSettings &s) {
+  if (!o.world.distributed())
+    return nullptr;
+  if (s.batch % o.world.size != 0)
+    throw UsageError("--batch " + std::to_string(s.batch) +
+                     " is the global batch, split evenly among the " +
+                     std::to_string(o.world.size) +
+                     " processes; give a multiple of " +
+                     std::to_string(o.world.size));
+  auto group = std::make_unique<DataParallelGroup>(o.world);
+  if (!group->leader() && !std::freopen("/dev/null", "w", stdout))
+    throw FileError("cannot redirect the stdout of rank " +
+                    std::to_string(group->rank()) + " to /dev/null");
+  return group;
+}
+
 void printTrainingHeader(const Model &model, const TrainSettings &s,
                          const Data &data, const TrainerOptions &o) {
   int64_t trainable = 0, frozen = 0;
@@ -693,6 +715,11 @@ void printTrainingHeader(const Model &model, const TrainSettings &s,
   if (!model.plan().kernels.empty())
     std::cout << model.plan().kernels.size() << " fused kernels run as "
               << kernelMode(model, o) << "\n";
+  if (o.world.distributed())
+    std::cout << "data-parallel: " << o.world.size
+              << " processes (c10d Gloo, rendezvous at " << o.world.masterAddr
+              << ":" << o.world.masterPort << "), " << s.batch / o.world.size
+              << " examples per process and step\n";
 }
 
 Trainer::Options trainOptions(const Plan &plan, const TrainerOptions &o,
@@ -719,15 +746,20 @@ void checkRecipeSupported(const Recipe &recipe) {
 int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
   checkRecipeSupported(plan.recipe);
   TrainSettings s = trainSettings(plan.recipe, o);
+  std::unique_ptr<DataParallelGroup> group = joinRun(o, s);
+  bool leader = !group || group->leader();
   Model model =
       makeModel(plan, static_cast<uint64_t>(s.seed), device, o);
   if (!o.resume)
     loadEncoderWeights(model, o);
   model.setTrainable([](const ParamSpec &p) { return p.trainable; });
   Data data = loadData(plan, dataName(plan, o), s, /*withTrain=*/true);
-  MetricsWriter metrics = openMetrics(o);
+  MetricsWriter metrics = leader ? openMetrics(o) : MetricsWriter();
   ProgressReporter progress = ProgressReporter::forStderr();
   Trainer::Options options = trainOptions(plan, o, metrics, progress);
+  options.group = group.get();
+  if (!leader)
+    options.progress = nullptr;
   Trainer trainer(model, s, classificationLoss(model, s.labelSmoothing),
                   options);
   if (o.resume) {
@@ -1143,8 +1175,10 @@ int runTrainerCommand(const std::string &planText,
                       const std::string &planOrigin,
                       const TrainerOptions &options) {
   try {
-    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    at::set_num_threads(static_cast<int>(options.threads.value_or(cores)));
+    // Ranks started together on one machine share its cores.
+    int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+    at::set_num_threads(static_cast<int>(options.threads.value_or(
+        std::max<int64_t>(1, cores / options.world.localSize))));
     return dispatch(planText, planOrigin, options);
   } catch (const UsageError &e) {
     std::cerr << options.program << ": " << e.what() << "\n";

@@ -32,6 +32,18 @@ uint64_t mixSeed(int64_t seed, uint64_t stream) {
 const uint64_t noiseStream = 0;
 uint64_t epochStream(int64_t epoch) { return 1 + static_cast<uint64_t>(epoch); }
 
+/// The seed of rank `rank`'s noise from step `step` on. Rank 0 draws the
+/// single-process stream, whose state its checkpoints carry; each other
+/// rank draws its own, begun afresh when a run starts or resumes.
+uint64_t noiseSeed(int64_t seed, int64_t rank, int64_t step) {
+  uint64_t single = mixSeed(seed, noiseStream);
+  if (rank == 0)
+    return single;
+  return mixSeed(static_cast<int64_t>(single),
+                 (static_cast<uint64_t>(rank) << 40) +
+                     static_cast<uint64_t>(step));
+}
+
 std::string metadataValue(const std::map<std::string, std::string> &metadata,
                           const std::string &key, const std::string &path) {
   auto it = metadata.find(key);
@@ -307,7 +319,10 @@ Trainer::Trainer(Model &model, TrainSettings trainSettings,
       loss(std::move(lossFunction)), options(std::move(trainerOptions)),
       optim(settings.optimizer, model.trainableParams()),
       noise(at::make_generator<at::CPUGeneratorImpl>(
-          mixSeed(settings.seed, noiseStream))) {}
+          noiseSeed(settings.seed, rank(), 0))) {
+  if (options.group)
+    averager = options.group->averager(optim.params());
+}
 
 void Trainer::save(const std::string &path) const {
   TensorMap tensors;
@@ -373,17 +388,89 @@ void Trainer::resume(const std::string &path) {
              runningState["correct"].get<int64_t>(),
              runningState["samples"].get<int64_t>(),
              runningState["seconds"].get<double>()};
+  // The checkpoint's sums are over all ranks (totalRunning); rank 0 alone
+  // carries them on, so that the next total counts them once.
+  if (rank() != 0) {
+    running = Running();
+    noise = at::make_generator<at::CPUGeneratorImpl>(
+        noiseSeed(settings.seed, rank(), step));
+  }
 }
 
-/// A last batch of a single example is skipped: batch norm cannot compute
-/// batch statistics from one value per channel.
+/// A last, partial batch is skipped if a rank's share of it would be a
+/// single example (or none): batch norm cannot compute batch statistics
+/// from one value per channel.
 int64_t Trainer::stepsPerEpoch(int64_t examples) const {
-  return examples / settings.batch + (examples % settings.batch >= 2 ? 1 : 0);
+  int64_t last = examples % settings.batch;
+  return examples / settings.batch + (last >= 2 * worldSize() ? 1 : 0);
 }
 
 bool Trainer::stopNow() const {
-  return (options.stopAtStep > 0 && step >= options.stopAtStep) ||
-         (options.stopRequested && options.stopRequested());
+  bool stop = (options.stopAtStep > 0 && step >= options.stopAtStep) ||
+              (options.stopRequested && options.stopRequested());
+  // All ranks stop after the same step, or the others would wait in vain.
+  return options.group ? options.group->any(stop) : stop;
+}
+
+std::pair<int64_t, int64_t> Trainer::shareOf(int64_t count) const {
+  return {count * rank() / worldSize(), count * (rank() + 1) / worldSize()};
+}
+
+void Trainer::checkpoint() const {
+  if (!options.checkpointPath.empty() && rank() == 0)
+    save(options.checkpointPath);
+}
+
+Trainer::Running Trainer::totalRunning() const {
+  if (!options.group)
+    return running;
+  at::Tensor sums =
+      at::tensor({running.lossSum, static_cast<double>(running.correct),
+                  static_cast<double>(running.samples)},
+                 at::kDouble);
+  options.group->sum(sums);
+  const double *total = sums.const_data_ptr<double>();
+  return {total[0], std::llround(total[1]), std::llround(total[2]),
+          running.seconds};
+}
+
+void Trainer::shareRankZeroState(bool buffersOnly) {
+  std::vector<at::Tensor> tensors;
+  for (const ParamSpec &param : model.plan().params)
+    if (param.buffer || !buffersOnly)
+      tensors.push_back(model.tensor(param.name));
+  options.group->broadcast(tensors);
+}
+
+/// Counts travel as doubles, exact below 2^53.
+Evaluation Trainer::evaluateShared(const Dataset &data) const {
+  if (!options.group)
+    return evaluate(loss, data, settings.batch, model.device(),
+                    options.classes);
+  auto [begin, end] = shareOf(data.size());
+  Evaluation share = evaluate(loss, data.slice(begin, end), settings.batch,
+                              model.device(), options.classes);
+  std::vector<double> sums = {share.loss * static_cast<double>(share.samples),
+                              static_cast<double>(share.correct),
+                              static_cast<double>(share.samples)};
+  share.confusion.resize(options.classes * options.classes, 0);
+  sums.insert(sums.end(), share.confusion.begin(), share.confusion.end());
+  at::Tensor total = at::tensor(sums, at::kDouble);
+  options.group->sum(total);
+  const double *t = total.const_data_ptr<double>();
+  Evaluation result;
+  result.correct = std::llround(t[1]);
+  result.samples = std::llround(t[2]);
+  result.loss =
+      t[0] / static_cast<double>(std::max<int64_t>(1, result.samples));
+  result.seconds = share.seconds;
+  if (options.classes > 0 && result.samples > 0) {
+    result.accuracy = static_cast<double>(result.correct) /
+                      static_cast<double>(result.samples);
+    for (size_t i = 3; i < sums.size(); ++i)
+      result.confusion.push_back(std::llround(t[i]));
+  }
+  return result;
 }
 
 bool Trainer::run(
@@ -392,6 +479,8 @@ bool Trainer::run(
   if (stepsPerEpoch(train.size()) == 0)
     throw std::invalid_argument("too few training examples (" +
                                 std::to_string(train.size()) + ") for a batch");
+  if (options.group)
+    shareRankZeroState(/*buffersOnly=*/false);
   while (epoch < settings.epochs) {
     if (!trainEpoch(train))
       return false;
@@ -417,20 +506,24 @@ bool Trainer::trainEpoch(const Dataset &train) {
   int64_t samplesBefore = running.samples;
   while (stepInEpoch < perEpoch) {
     int64_t begin = stepInEpoch * settings.batch;
-    at::Tensor batch = order.slice(0, begin, begin + settings.batch);
+    int64_t globalBatch = std::min(settings.batch, train.size() - begin);
+    auto [first, last] = shareOf(globalBatch);
+    at::Tensor batch = order.slice(0, begin + first, begin + last);
     trainStep(train.inputs.index_select(0, batch).to(model.device()),
-              train.labels.index_select(0, batch).to(model.device()), perEpoch);
+              train.labels.index_select(0, batch).to(model.device()), perEpoch,
+              globalBatch);
     ++stepInEpoch;
     ++step;
     running.seconds = secondsBefore + secondsSince(start);
     if (options.progress)
-      options.progress->update(stepInEpoch, running.samples - samplesBefore,
+      options.progress->update(stepInEpoch,
+                               (running.samples - samplesBefore) * worldSize(),
                                losses.back());
     if (stepInEpoch < perEpoch && stopNow()) {
       if (options.progress)
         options.progress->endEpoch();
-      if (!options.checkpointPath.empty())
-        save(options.checkpointPath);
+      running = totalRunning();
+      checkpoint();
       return false;
     }
   }
@@ -440,11 +533,23 @@ bool Trainer::trainEpoch(const Dataset &train) {
 }
 
 void Trainer::trainStep(const at::Tensor &inputs, const at::Tensor &labels,
-                        int64_t perEpoch) {
+                        int64_t perEpoch, int64_t globalBatch) {
   optim.zeroGrad();
+  if (averager)
+    averager->beginStep();
   BatchOutput out = loss(
       inputs, labels, RunMode{/*training=*/true, options.honourFrozen, noise});
-  out.loss.backward();
+  if (averager) {
+    // The averager divides the ranks' summed gradients by their number;
+    // weighting each rank's mean loss by its share of the global batch
+    // makes that the gradient of the global batch's mean loss, also when
+    // the last batch does not split evenly.
+    double weight = static_cast<double>(inputs.size(0) * worldSize()) /
+                    static_cast<double>(globalBatch);
+    averager->backward(weight == 1.0 ? out.loss : out.loss * weight);
+  } else {
+    out.loss.backward();
+  }
   if (settings.clip > 0.0)
     clipGradientNorm(optim.params(), settings.clip);
   optim.step(scheduledLearningRate(settings.schedule, settings.optimizer.lr,
@@ -459,6 +564,8 @@ void Trainer::trainStep(const at::Tensor &inputs, const at::Tensor &labels,
 
 void Trainer::report(const std::string &split, double lossValue,
                      double accuracy, int64_t samples, double seconds) {
+  if (rank() != 0)
+    return;
   nlohmann::ordered_json record = {
       {"epoch", epoch}, {"split", split}, {"loss", lossValue}};
   if (!std::isnan(accuracy))
@@ -489,21 +596,22 @@ void Trainer::finishEpoch(
     const std::vector<std::pair<std::string, Dataset>> &evaluations) {
   ++epoch;
   stepInEpoch = 0;
-  double samples = static_cast<double>(std::max<int64_t>(1, running.samples));
+  Running total = totalRunning();
+  double samples = static_cast<double>(std::max<int64_t>(1, total.samples));
   double accuracy = options.classes > 0
-                        ? static_cast<double>(running.correct) / samples
+                        ? static_cast<double>(total.correct) / samples
                         : std::numeric_limits<double>::quiet_NaN();
-  report(options.trainSplit, running.lossSum / samples, accuracy,
-         running.samples, running.seconds);
+  report(options.trainSplit, total.lossSum / samples, accuracy, total.samples,
+         total.seconds);
   running = Running();
+  if (options.group)
+    shareRankZeroState(/*buffersOnly=*/true);
   for (const auto &[split, data] : evaluations) {
-    Evaluation result =
-        evaluate(loss, data, settings.batch, model.device(), options.classes);
+    Evaluation result = evaluateShared(data);
     evaluated[split] = result;
     report(split, result.loss, result.accuracy, result.samples, result.seconds);
   }
-  if (!options.checkpointPath.empty())
-    save(options.checkpointPath);
+  checkpoint();
 }
 
 } // namespace dream::rt

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Runtime/Commands.h"
+#include "dream/Runtime/Launch.h"
 #include "dream/Runtime/Plan.h"
 
 #include <cerrno>
@@ -19,6 +20,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 // Weak, so that linking without a plan leaves them null.
 extern "C" const char dream_embedded_plan[] __attribute__((weak));
@@ -83,6 +86,21 @@ const char *const planHelp =
     "  --plan FILE        the plan to run (dreamc --emit=plan); needed when\n"
     "                     the trainer embeds none\n";
 
+const char *const distributedHelp = R"(
+data-parallel training (train only; docs/distributed.md):
+  --nproc N          start N local processes (ranks) on this machine; --batch
+                     is the global batch, split evenly among all ranks
+  --rank R           this process's rank (with --nproc: the first of its N);
+                     default $RANK or 0
+  --world-size W     processes in the whole run; default $WORLD_SIZE, or N
+  --master-addr A    address of rank 0's rendezvous (TCPStore); default
+                     $MASTER_ADDR or 127.0.0.1
+  --master-port P    its port; default $MASTER_PORT, a free port for a
+                     one-machine --nproc run, or 29500
+  --dist-timeout S   seconds a rank waits for the others before the run
+                     stops with an error (default 300)
+)";
+
 bool hasEmbeddedPlan() {
   return &dream_embedded_plan_size != nullptr && dream_embedded_plan != nullptr;
 }
@@ -91,6 +109,7 @@ void printUsage(std::FILE *out, const std::string &program) {
   std::fprintf(out, usageText, program.c_str());
   if (!hasEmbeddedPlan())
     std::fputs(planHelp, out);
+  std::fputs(distributedHelp, out);
 }
 
 /// A command line that does not parse.
@@ -120,9 +139,21 @@ double parsePositive(const std::string &flag, const std::string &text) {
 
 struct CommandLine {
   TrainerOptions options;
+  dream::rt::WorldFlags world;
   std::string planPath;
   bool help = false;
+  /// The arguments without the world flags: what --nproc passes to each
+  /// rank, which reads its world from the environment instead.
+  std::vector<std::string> rankArgs;
 };
+
+bool isWorldFlag(const std::string &flag) {
+  for (const char *world :
+       {"--nproc", "--rank", "--world-size", "--master-addr", "--master-port"})
+    if (flag == world)
+      return true;
+  return false;
+}
 
 /// Applies one option that takes a value.
 void applyValue(CommandLine &line, const std::string &flag,
@@ -154,6 +185,18 @@ void applyValue(CommandLine &line, const std::string &flag,
     o.weights = value;
   else if (flag == "--device")
     o.device = value;
+  else if (flag == "--nproc")
+    line.world.nproc = parseInteger(flag, value, 1);
+  else if (flag == "--rank")
+    line.world.rank = parseInteger(flag, value, 0);
+  else if (flag == "--world-size")
+    line.world.worldSize = parseInteger(flag, value, 1);
+  else if (flag == "--master-addr")
+    line.world.masterAddr = value;
+  else if (flag == "--master-port")
+    line.world.masterPort = parseInteger(flag, value, 1);
+  else if (flag == "--dist-timeout")
+    line.world.timeoutSeconds = parseInteger(flag, value, 1);
   else if (flag == "--plan")
     line.planPath = value;
   else
@@ -181,17 +224,25 @@ CommandLine parseArguments(int argc, char **argv) {
       if (!line.options.command.empty())
         throw ArgumentError{"unexpected argument '" + arg + "'"};
       line.options.command = arg;
+      line.rankArgs.push_back(arg);
       continue;
     }
-    if (applySwitch(line, arg))
+    if (applySwitch(line, arg)) {
+      line.rankArgs.push_back(arg);
       continue;
+    }
     size_t equals = arg.find('=');
+    std::string flag = arg.substr(0, equals);
+    if (!isWorldFlag(flag))
+      line.rankArgs.push_back(arg);
     if (equals != std::string::npos) {
-      applyValue(line, arg.substr(0, equals), arg.substr(equals + 1));
+      applyValue(line, flag, arg.substr(equals + 1));
       continue;
     }
     if (i + 1 >= argc)
       throw ArgumentError{arg + " needs a value"};
+    if (!isWorldFlag(flag))
+      line.rankArgs.push_back(argv[i + 1]);
     applyValue(line, arg, argv[++i]);
   }
   return line;
@@ -232,6 +283,27 @@ int main(int argc, char **argv) {
     printUsage(stderr, program);
     return 2;
   }
+  try {
+    line.options.world = dream::rt::resolveWorld(line.world);
+    bool several = line.world.nproc > 1 || line.options.world.distributed();
+    if (several && line.options.command != "train")
+      throw dream::rt::WorldError("only `train` runs on several processes, "
+                                  "not `" +
+                                  line.options.command + "`");
+    if (several && line.options.device != "cpu")
+      throw dream::rt::WorldError(
+          "--device " + line.options.device +
+          " on several processes would need c10d's NCCL backend, which this "
+          "runtime does not build yet (it was written on a machine without "
+          "a GPU); train on several processes with --device cpu (Gloo), or "
+          "on one GPU with one process");
+  } catch (const dream::rt::WorldError &e) {
+    std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
+    return 2;
+  }
+  if (line.world.nproc > 0)
+    return dream::rt::launchLocalRanks(line.options.world, line.world.nproc,
+                                       argv[0], line.rankArgs, program);
   std::string text, origin;
   if (!line.planPath.empty()) {
     std::ifstream in(line.planPath, std::ios::binary);

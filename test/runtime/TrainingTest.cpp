@@ -2,10 +2,13 @@
 
 #include "TestSupport.h"
 
+#include "dream/Runtime/Launch.h"
 #include "dream/Runtime/Safetensors.h"
 #include "dream/Runtime/Training.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+
+#include <thread>
 
 using namespace dream::rt;
 using namespace dream::rt::test;
@@ -294,6 +297,104 @@ TEST(TrainingTest, EncoderWeightsRoundTrip) {
   EXPECT_THAT(errorOf([&] { target.importTensors(partial, "ae.", "f"); }),
               HasSubstr("f: 4 tensor(s) of the plan are missing, the first "
                         "is 'ae.decoder.deconv_0.weight'"));
+}
+
+//===--- Data-parallel training (docs/distributed.md) --------------------===//
+
+/// Runs `body` on two threads as ranks 0 and 1 of one data-parallel run
+/// on loopback; rethrows what a rank threw.
+void onTwoRanks(const std::function<void(DataParallelGroup &)> &body) {
+  WorldFlags flags;
+  flags.nproc = 2; // The whole world here: a free port.
+  WorldSpec world = resolveWorld(flags);
+  world.timeoutSeconds = 60;
+  std::exception_ptr failures[2];
+  std::vector<std::thread> ranks;
+  for (int64_t rank : {0, 1})
+    ranks.emplace_back([&, rank] {
+      try {
+        WorldSpec mine = world;
+        mine.rank = rank;
+        DataParallelGroup group(mine);
+        body(group);
+      } catch (...) {
+        failures[rank] = std::current_exception();
+      }
+    });
+  for (std::thread &rank : ranks)
+    rank.join();
+  for (const std::exception_ptr &failure : failures)
+    if (failure)
+      std::rethrow_exception(failure);
+}
+
+TEST(DistributedTest, AveragesGradientsOverRanksAndSkipsUnusedParameters) {
+  at::Tensor gradients[2];
+  bool unusedHasGradient[2] = {true, true};
+  onTwoRanks([&](DataParallelGroup &group) {
+    at::Tensor used = at::ones({3}).requires_grad_();
+    at::Tensor unused = at::ones({2}).requires_grad_();
+    std::unique_ptr<GradientAverager> averager = group.averager({used, unused});
+    for (int step = 0; step < 2; ++step) { // The Reducer's state carries on.
+      used.mutable_grad().reset();
+      averager->beginStep();
+      double factor = static_cast<double>(group.rank() + 1);
+      averager->backward((used * factor).sum());
+    }
+    gradients[group.rank()] = used.grad().clone();
+    unusedHasGradient[group.rank()] = unused.grad().defined();
+  });
+  for (int rank : {0, 1}) {
+    SCOPED_TRACE(rank);
+    EXPECT_TRUE(gradients[rank].equal(at::full({3}, 1.5))); // (1 + 2) / 2
+    EXPECT_FALSE(unusedHasGradient[rank]);
+  }
+}
+
+TEST(DistributedTest, TwoRanksTrainLikeOneProcessWithFrozenParametersAlone) {
+  Plan plan = loadTestPlan("frozen.json");
+  // 45 examples, batch 8: the last batch of 5 splits into shares of 2 and
+  // 3, which the loss weights must even out. The plan's batch norm is in
+  // its frozen encoder, so it uses running statistics on both.
+  Dataset data = syntheticImages(45, {1, 6, 6}, 3);
+  TrainSettings s = settingsFor(plan, 2, 8);
+  Model alone(plan, 0);
+  TensorMap initial;
+  for (const auto &[name, value] : alone.tensorsWithPrefix(""))
+    initial[name] = value.clone();
+  Trainer single(alone, s, classification(alone), optionsFor(plan));
+  ASSERT_TRUE(single.run(data, {{"test", data}}));
+
+  TensorMap rankZero;
+  Evaluation shared;
+  onTwoRanks([&](DataParallelGroup &group) {
+    Model model(plan, 0);
+    Trainer::Options options = optionsFor(plan);
+    options.group = &group;
+    Trainer trainer(model, s, classification(model), options);
+    ASSERT_TRUE(trainer.run(data, {{"test", data}}));
+    if (group.leader()) {
+      rankZero = model.tensorsWithPrefix("");
+      shared = trainer.lastEvaluations().at("test");
+    }
+  });
+  for (const ParamSpec &spec : plan.params) {
+    SCOPED_TRACE(spec.name);
+    const at::Tensor &expected = alone.tensor(spec.name);
+    if (!spec.trainable) {
+      EXPECT_TRUE(rankZero.at(spec.name).equal(initial.at(spec.name)));
+      continue;
+    }
+    EXPECT_FALSE(expected.equal(initial.at(spec.name))); // It trained.
+    double difference =
+        (rankZero.at(spec.name) - expected).norm().item<double>();
+    EXPECT_LE(difference, 1e-5 * expected.norm().item<double>());
+  }
+  const Evaluation &test = single.lastEvaluations().at("test");
+  EXPECT_EQ(shared.samples, 45);
+  EXPECT_EQ(shared.correct, test.correct);
+  EXPECT_EQ(shared.confusion, test.confusion);
+  EXPECT_NEAR(shared.loss, test.loss, 1e-5 * test.loss);
 }
 
 } // namespace

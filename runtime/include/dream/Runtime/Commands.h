@@ -25,6 +25,21 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+/// Where this process stands in a data-parallel run (docs/distributed.md):
+/// rank `rank` of `size`, meeting the others at the master's TCPStore.
+struct WorldSpec {
+  int64_t rank = 0;
+  int64_t size = 1;
+  /// Ranks started on this machine by one `--nproc N` (for threads).
+  int64_t localSize = 1;
+  std::string masterAddr = "127.0.0.1";
+  int64_t masterPort = 29500;
+  /// How long a collective or the rendezvous waits for the other ranks.
+  int64_t timeoutSeconds = 300;
+
+  bool distributed() const { return size > 1; }
+};
+
 /// The command line of a trainer. Unset options take the recipe's values.
 struct TrainerOptions {
   std::string program = "trainer"; ///< For messages ("run `dn3 pretrain`").
@@ -45,6 +60,9 @@ struct TrainerOptions {
   std::string weights; ///< `info`: a safetensors file to check and summarise.
   bool reference = false;
   std::string device = "cpu";
+  /// The data-parallel run this process belongs to (--rank, --world-size,
+  /// --master-addr, --master-port and their environment variables).
+  WorldSpec world;
   /// Not a flag: the kernels linked into the trainer (null: none).
   const KernelLibrary *kernels = nullptr;
 };

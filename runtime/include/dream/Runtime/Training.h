@@ -10,11 +10,18 @@
 // checkpointed, and everything else is deterministic on the CPU for a fixed
 // number of threads, so a run and a resumed run give bitwise-equal losses.
 //
+// Data-parallel (Options::group): each global batch is split among the
+// ranks in contiguous shares, so any number of ranks trains on the same
+// examples per step, and the gradients are averaged over the ranks; the
+// losses then match a single process's up to the order of float sums.
+// Evaluation is sharded and summed; rank 0 alone reports and checkpoints.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef DREAM_RUNTIME_TRAINING_H
 #define DREAM_RUNTIME_TRAINING_H
 
+#include "dream/Runtime/Distributed.h"
 #include "dream/Runtime/Model.h"
 #include "dream/Runtime/Progress.h"
 
@@ -153,6 +160,8 @@ public:
     int64_t stopAtStep = 0;
     /// Polled after every step; true stops the run with a checkpoint.
     std::function<bool()> stopRequested;
+    /// The data-parallel run this trainer is a rank of; null: alone.
+    DataParallelGroup *group = nullptr;
   };
 
   /// Trains the parameters of `model` that require gradients.
@@ -168,7 +177,8 @@ public:
   bool run(const Dataset &train,
            const std::vector<std::pair<std::string, Dataset>> &evaluations);
 
-  /// Writes the checkpoint at `path` (atomically).
+  /// Writes the checkpoint at `path` (atomically). In a data-parallel run,
+  /// only rank 0 calls this.
   void save(const std::string &path) const;
 
   const std::vector<double> &stepLosses() const { return losses; }
@@ -191,7 +201,7 @@ private:
   int64_t stepsPerEpoch(int64_t examples) const;
   bool trainEpoch(const Dataset &train);
   void trainStep(const at::Tensor &inputs, const at::Tensor &labels,
-                 int64_t perEpoch);
+                 int64_t perEpoch, int64_t globalBatch);
   void
   finishEpoch(const std::vector<std::pair<std::string, Dataset>> &evaluations);
   void report(const std::string &split, double loss, double accuracy,
@@ -199,11 +209,28 @@ private:
   bool stopNow() const;
   void checkSettings(const std::string &path, const std::string &stored) const;
 
+  int64_t rank() const { return options.group ? options.group->rank() : 0; }
+  int64_t worldSize() const {
+    return options.group ? options.group->size() : 1;
+  }
+  /// This rank's share [begin, end) of `count` items.
+  std::pair<int64_t, int64_t> shareOf(int64_t count) const;
+  /// Writes the checkpoint if there is a path and this is rank 0.
+  void checkpoint() const;
+  /// The epoch's running sums over all ranks.
+  Running totalRunning() const;
+  /// Gives every rank rank 0's parameters and buffers (`buffersOnly`: its
+  /// running statistics, which each rank updated from its own shares).
+  void shareRankZeroState(bool buffersOnly);
+  /// Evaluates this rank's share of `data` and sums the results over ranks.
+  Evaluation evaluateShared(const Dataset &data) const;
+
   Model &model;
   TrainSettings settings;
   LossFunction loss;
   Options options;
   Optimizer optim;
+  std::unique_ptr<GradientAverager> averager; ///< Null: alone.
   at::Generator noise;
   int64_t epoch = 0;       ///< Epochs completed.
   int64_t stepInEpoch = 0; ///< Steps done in the current epoch.

@@ -1,0 +1,2 @@
+// Gloo header of the same name: see declarations.h.
+#include "declarations.h"
