@@ -2,11 +2,13 @@
 
 #include "dream/Runtime/Training.h"
 
+#include "dream/Runtime/Files.h"
 #include "dream/Runtime/Safetensors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
+#include <sstream>
 #include <cmath>
 
 using nlohmann::json;
@@ -261,15 +263,19 @@ double scheduledLearningRate(const ScheduleSpec &schedule, double baseLr,
   return baseLr;
 }
 
-double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm) {
+double gradientNorm(const std::vector<at::Tensor> &params) {
   at::NoGradGuard noGrad;
   std::vector<at::Tensor> norms;
   for (const at::Tensor &param : params)
     if (param.grad().defined())
       norms.push_back(param.grad().norm());
-  if (norms.empty())
-    return 0.0;
-  double total = at::stack(norms).norm().item<double>();
+  return norms.empty() ? 0.0 : at::stack(norms).norm().item<double>();
+}
+
+double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm,
+                        std::optional<double> norm) {
+  at::NoGradGuard noGrad;
+  double total = norm ? *norm : gradientNorm(params);
   double scale = maxNorm / (total + 1e-6);
   if (scale < 1.0)
     for (const at::Tensor &param : params)
@@ -532,6 +538,26 @@ bool Trainer::trainEpoch(const Dataset &train) {
   return true;
 }
 
+std::string Trainer::notFinite(double lossValue, double norm) const {
+  std::ostringstream message;
+  message << "step " << step + 1 << " (epoch " << epoch + 1 << "): "
+          << (std::isfinite(lossValue) ? "the gradients are not finite (norm " +
+                                             std::to_string(norm) + ")"
+                                       : "the loss is " +
+                                             std::to_string(lossValue))
+          << "; training stopped before this update. ";
+  if (options.checkpointPath.empty())
+    message << "Nothing was saved (no --checkpoint).";
+  else if (epoch == 0 && stepInEpoch == 0 && !pathExists(options.checkpointPath))
+    message << "No checkpoint was written yet.";
+  else
+    message << "The last checkpoint (" << options.checkpointPath
+            << ") is the last good state; resume from it with --resume.";
+  message << " Lower the learning rate (--lr) or clip the gradients (the "
+             "recipe's `clip`).";
+  return message.str();
+}
+
 void Trainer::trainStep(const at::Tensor &inputs, const at::Tensor &labels,
                         int64_t perEpoch, int64_t globalBatch) {
   optim.zeroGrad();
@@ -550,11 +576,17 @@ void Trainer::trainStep(const at::Tensor &inputs, const at::Tensor &labels,
   } else {
     out.loss.backward();
   }
+  // A NaN or Inf would spoil every parameter it reaches: stop before the
+  // update, so the last checkpoint stays the last good state. (The ranks of
+  // a data-parallel run see the same averaged gradients, so all stop.)
+  double norm = gradientNorm(optim.params());
+  double value = out.loss.item<double>();
+  if (!std::isfinite(norm) || !std::isfinite(value))
+    throw TrainingError(notFinite(value, norm));
   if (settings.clip > 0.0)
-    clipGradientNorm(optim.params(), settings.clip);
+    clipGradientNorm(optim.params(), settings.clip, norm);
   optim.step(scheduledLearningRate(settings.schedule, settings.optimizer.lr,
                                    step, perEpoch, perEpoch * settings.epochs));
-  double value = out.loss.item<double>();
   losses.push_back(value);
   running.lossSum += value * static_cast<double>(inputs.size(0));
   running.samples += inputs.size(0);

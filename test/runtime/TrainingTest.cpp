@@ -241,6 +241,47 @@ TEST(TrainingTest, CheckpointLayout) {
             std::vector<std::string>{"run.safetensors"});
 }
 
+// A NaN loss, or a finite loss with an infinite gradient, in epoch 2 stops
+// training before the update: the parameters and the checkpoint written
+// after epoch 1 stay as they were, and the message says so.
+TEST(TrainingTest, NonFiniteLossOrGradientStopsAndKeepsTheCheckpoint) {
+  Plan plan = loadTestPlan("frozen.json");
+  for (bool nanLoss : {true, false}) {
+    SCOPED_TRACE(nanLoss ? "NaN loss" : "infinite gradient");
+    Model model(plan, 0);
+    TempDir dir;
+    Trainer::Options options = optionsFor(plan);
+    options.checkpointPath = dir / "train.safetensors";
+    int64_t calls = 0;
+    LossFunction healthy = classification(model);
+    LossFunction poisoned = [&](const at::Tensor &inputs,
+                                const at::Tensor &labels, const RunMode &mode) {
+      BatchOutput out = healthy(inputs, labels, mode);
+      if (mode.training && ++calls == 3) { // The first step of epoch 2.
+        at::Tensor w = model.tensor("conv.weight");
+        // sqrt at 0: value 0, gradient infinite.
+        out.loss = nanLoss ? out.loss * NAN
+                           : out.loss + at::sqrt(w - w.detach()).sum();
+      }
+      return out;
+    };
+    Trainer trainer(model, settingsFor(plan, 2, 8), poisoned, options);
+    std::string error = errorOf(
+        [&] { trainer.run(syntheticImages(16, {1, 6, 6}, 3), {}); });
+    EXPECT_THAT(error, testing::HasSubstr(
+                           nanLoss ? "step 3 (epoch 2): the loss is nan"
+                                   : "step 3 (epoch 2): the gradients are not "
+                                     "finite (norm inf)"));
+    EXPECT_THAT(error, testing::HasSubstr("training stopped before this "
+                                          "update. The last checkpoint ("));
+    SafetensorsFile file = SafetensorsFile::read(options.checkpointPath);
+    EXPECT_EQ(file.metadata().at("global_step"), "2");
+    TensorMap saved = loadTensorFile(options.checkpointPath);
+    EXPECT_TRUE(saved.at("model/conv.weight").equal(model.tensor("conv.weight")));
+    EXPECT_TRUE(at::isfinite(model.tensor("conv.weight")).all().item<bool>());
+  }
+}
+
 TEST(TrainingTest, CheckpointOfAnotherNetworkIsRefused) {
   Plan tiny = loadTestPlan("tiny_conv.json");
   Model tinyModel(tiny, 0);

@@ -27,6 +27,7 @@
 
 #include <functional>
 #include <limits>
+#include <optional>
 #include <ostream>
 
 namespace dream::rt {
@@ -128,9 +129,21 @@ double scheduledLearningRate(const ScheduleSpec &schedule, double baseLr,
                              int64_t step, int64_t stepsPerEpoch,
                              int64_t totalSteps);
 
+/// The global L2 norm of the parameters' gradients (0 if none has one).
+double gradientNorm(const std::vector<at::Tensor> &params);
+
 /// Scales the gradients so that their global L2 norm is at most `maxNorm`
-/// (torch.nn.utils.clip_grad_norm_); returns the norm before clipping.
-double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm);
+/// (torch.nn.utils.clip_grad_norm_); returns the norm before clipping,
+/// which the caller may already know (`norm`).
+double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm,
+                        std::optional<double> norm = std::nullopt);
+
+/// A loss or gradient that is NaN or infinite: training stops before the
+/// update, keeping the last checkpoint.
+class TrainingError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
 
 /// Reads a checkpoint and checks that it was written for `plan`'s network;
 /// refuses others with a message that says which network it belongs to.
@@ -207,6 +220,8 @@ private:
   void report(const std::string &split, double loss, double accuracy,
               int64_t samples, double seconds);
   bool stopNow() const;
+  /// What TrainingError says about a non-finite loss or gradient norm.
+  std::string notFinite(double lossValue, double norm) const;
   void checkSettings(const std::string &path, const std::string &stored) const;
 
   int64_t rank() const { return options.group ? options.group->rank() : 0; }
