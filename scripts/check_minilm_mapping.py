@@ -6,8 +6,8 @@ plus the token-type-0 embedding, layer norm, six post-norm GELU
 torch.nn.TransformerEncoderLayer, which test/runtime/OpsTest.cpp checks the
 runtime's `transformer` op against) from the Hugging Face weights with the
 same mapping, and compares its output with transformers' BertModel on random
-token ids without padding. Prints the relative difference; the runtime's
-layer-norm eps (1e-5, BERT's is 1e-12) accounts for it.
+token ids without padding. Prints the relative difference (layer norms use
+BERT's eps 1e-12, as std.text's minilm_l6 does).
 
 Run with the set-up's venv: ~/.local/share/dreamc/venv/bin/python scripts/check_minilm_mapping.py
 """
@@ -30,7 +30,8 @@ ids = torch.randint(1000, 20000, (4, 32))
 def layer(prefix):
     w = lambda name: weights[prefix + name]
     module = torch.nn.TransformerEncoderLayer(
-        384, 12, 1536, dropout=0.0, activation="gelu", batch_first=True).eval()
+        384, 12, 1536, dropout=0.0, activation="gelu", batch_first=True,
+        layer_norm_eps=1e-12).eval()
     qkv = lambda part: torch.cat([w(f"attention.self.{k}.{part}") for k in ("query", "key", "value")])
     module.load_state_dict({
         "self_attn.in_proj_weight": qkv("weight"), "self_attn.in_proj_bias": qkv("bias"),
@@ -49,9 +50,9 @@ with torch.no_grad():
     x = torch.nn.functional.embedding(ids, weights["embeddings.word_embeddings.weight"])
     x = x + weights["embeddings.position_embeddings.weight"][:32] + weights["embeddings.token_type_embeddings.weight"][0]
     x = torch.nn.functional.layer_norm(x, (384,), weights["embeddings.LayerNorm.weight"],
-                                       weights["embeddings.LayerNorm.bias"], 1e-5)
+                                       weights["embeddings.LayerNorm.bias"], 1e-12)
     for i in range(6):
         x = layer(f"encoder.layer.{i}.")(x)
     relative = ((x - expected).norm() / expected.norm()).item()
 print(f"mapped minilm_l6 vs transformers BertModel: relative difference {relative:.1e}")
-sys.exit(0 if relative < 1e-2 else 1)
+sys.exit(0 if relative < 1e-4 else 1)

@@ -311,16 +311,19 @@ std::string pretrainedPrefix(const EncoderSpec &enc) {
   return enc.paramPrefix() + (decoderOnly ? "decoder." : "");
 }
 
-/// Loads the weights an encoder declares (`weights`): a pre-trained model
-/// of the runtime's, or a safetensors file; false if it declares none.
+/// Loads the weights an encoder declares (`weights`): a Hugging Face
+/// checkpoint of a known layout or a pre-trained model of the runtime's
+/// (Pretrained.h), or a safetensors file of plan-named tensors; false if it
+/// declares none.
 bool loadDeclaredWeights(Model &model, const EncoderSpec &enc) {
   if (enc.weights.empty())
     return false;
-  if (startsWith(enc.weights, "pretrained:")) {
-    model.importTensors(pretrainedWeights(model.plan(), enc, enc.weights),
-                        enc.paramPrefix() + "encoder.", enc.weights);
+  if (isMappedWeights(enc.weights)) {
+    MappedWeights mapped = mappedWeights(model.plan(), enc, enc.weights);
+    model.importTensors(mapped.tensors, enc.paramPrefix() + "encoder.",
+                        enc.weights);
     std::cout << "encoder " << enc.name << ": weights " << enc.weights
-              << " from " << miniLMDirectory() << "\n";
+              << " from " << mapped.file << "\n";
   } else {
     model.importTensors(loadTensorFile(enc.weights), enc.paramPrefix(),
                         enc.weights);

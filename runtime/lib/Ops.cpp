@@ -226,8 +226,9 @@ at::Tensor selfAttention(const OpArgs &a, const at::Tensor &x, int64_t heads,
   return at::linear(context, p[2], p[3]);
 }
 
-/// nn.TransformerEncoderLayer(batch_first=True, norm_first=False,
-/// activation="gelu").
+/// nn.TransformerEncoderLayer(batch_first=True, activation="gelu") with
+/// the step's norm_first (false: BERT's post-norm; true: ViT's pre-norm)
+/// and layer-norm eps.
 at::Tensor transformer(const OpArgs &a) {
   expectRank(a, 3, "[L, D]");
   const at::Tensor &x = a.inputs[0];
@@ -253,14 +254,36 @@ at::Tensor transformer(const OpArgs &a) {
   for (size_t i = 0; i < shapes.size(); ++i)
     expectParam(a, i, shapes[i], why);
   double dropout = a.training ? numberAttr(a.step, "dropout", 0.1) : 0.0;
-  at::Tensor attended = selfAttention(a, x, heads, dropout);
-  at::Tensor h = at::layer_norm(x + dropoutWith(attended, dropout, a.generator),
-                                {width}, p[8], p[9], 1e-5);
-  at::Tensor inner =
-      dropoutWith(at::gelu(at::linear(h, p[4], p[5])), dropout, a.generator);
-  at::Tensor fed =
-      dropoutWith(at::linear(inner, p[6], p[7]), dropout, a.generator);
-  return at::layer_norm(h + fed, {width}, p[10], p[11], 1e-5);
+  double eps = numberAttr(a.step, "eps", 1e-5);
+  auto norm1 = [&](const at::Tensor &t) {
+    return at::layer_norm(t, {width}, p[8], p[9], eps);
+  };
+  auto norm2 = [&](const at::Tensor &t) {
+    return at::layer_norm(t, {width}, p[10], p[11], eps);
+  };
+  auto attend = [&](const at::Tensor &t) {
+    return dropoutWith(selfAttention(a, t, heads, dropout), dropout,
+                       a.generator);
+  };
+  auto feed = [&](const at::Tensor &t) {
+    at::Tensor inner =
+        dropoutWith(at::gelu(at::linear(t, p[4], p[5])), dropout, a.generator);
+    return dropoutWith(at::linear(inner, p[6], p[7]), dropout, a.generator);
+  };
+  if (boolAttr(a.step, "norm_first", false)) {
+    at::Tensor h = x + attend(norm1(x));
+    return h + feed(norm2(h));
+  }
+  at::Tensor h = norm1(x + attend(x));
+  return norm2(h + feed(h));
+}
+
+/// Prepends the learned token to every sequence: [L, D] -> [L+1, D].
+at::Tensor cls(const OpArgs &a) {
+  expectRank(a, 3, "[L, D]");
+  const at::Tensor &x = a.inputs[0];
+  expectParam(a, 0, {x.size(2)}, because({{"D", x.size(2)}}));
+  return at::cat({a.params[0].expand({x.size(0), 1, x.size(2)}), x}, 1);
 }
 
 at::Tensor last(const OpArgs &a) {
@@ -490,8 +513,11 @@ const std::vector<OpDef> &opTable() {
        12,
        {{"heads", K::Int, true},
         {"ff", K::Int, false},
-        {"dropout", K::Number, false}},
+        {"dropout", K::Number, false},
+        {"norm_first", K::Bool, false},
+        {"eps", K::Number, false}},
        transformer},
+      {"cls", 1, 1, 1, 1, {}, cls},
       {"batchnorm",
        1,
        1,

@@ -87,23 +87,36 @@ def _unpatchify(x, p, c, h, w):
             .permute(0, 3, 1, 4, 2, 5).reshape(x.shape[0], c, h, w))
 
 
-def _transformer(x, p, heads, dropout, training):
-    # nn.TransformerEncoderLayer(batch_first=True, norm_first=False,
-    # activation="gelu") without masks.
+def _transformer(x, p, heads, dropout, training, norm_first, eps):
+    # nn.TransformerEncoderLayer(batch_first=True, activation="gelu") with
+    # norm_first and eps, without masks.
     dropout = dropout if training else 0.0
     b, length, width = x.shape
-    qkv = F.linear(x, p[0], p[1]).view(b, length, 3, heads, width // heads)
-    q, k, v = qkv.permute(2, 0, 3, 1, 4)
-    weights = F.dropout(torch.softmax(q @ k.transpose(-2, -1)
-                                      / math.sqrt(width // heads), -1),
-                        dropout, training)
-    attended = F.linear((weights @ v).transpose(1, 2).reshape(b, length, width),
-                        p[2], p[3])
-    h = F.layer_norm(x + F.dropout(attended, dropout, training), (width,),
-                     p[8], p[9], 1e-5)
-    inner = F.dropout(F.gelu(F.linear(h, p[4], p[5])), dropout, training)
-    fed = F.dropout(F.linear(inner, p[6], p[7]), dropout, training)
-    return F.layer_norm(h + fed, (width,), p[10], p[11], 1e-5)
+
+    def attend(t):
+        qkv = F.linear(t, p[0], p[1]).view(b, length, 3, heads, width // heads)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)
+        weights = F.dropout(torch.softmax(q @ k.transpose(-2, -1)
+                                          / math.sqrt(width // heads), -1),
+                            dropout, training)
+        context = (weights @ v).transpose(1, 2).reshape(b, length, width)
+        return F.dropout(F.linear(context, p[2], p[3]), dropout, training)
+
+    def feed(t):
+        inner = F.dropout(F.gelu(F.linear(t, p[4], p[5])), dropout, training)
+        return F.dropout(F.linear(inner, p[6], p[7]), dropout, training)
+
+    norm1 = lambda t: F.layer_norm(t, (width,), p[8], p[9], eps)
+    norm2 = lambda t: F.layer_norm(t, (width,), p[10], p[11], eps)
+    if norm_first:
+        h = x + attend(norm1(x))
+        return h + feed(norm2(h))
+    h = norm1(x + attend(x))
+    return norm2(h + feed(h))
+
+
+def _cls(x, token):
+    return torch.cat([token.expand(x.shape[0], 1, -1), x], 1)
 
 
 def _embed(x, table):
@@ -279,9 +292,13 @@ private:
                         attr(step, "layers", "1"),
                         attr(step, "bidirectional", "False"), training);
     else if (op == "transformer")
-      e = llvm::formatv("_transformer({0}, {1}, {2}, {3}, {4})", x,
+      e = llvm::formatv("_transformer({0}, {1}, {2}, {3}, {4}, {5}, {6})", x,
                         params(step), attr(step, "heads", "1"),
-                        attr(step, "dropout", "0.1"), training);
+                        attr(step, "dropout", "0.1"), training,
+                        attr(step, "norm_first", "False"),
+                        attr(step, "eps", "1e-05"));
+    else if (op == "cls")
+      e = llvm::formatv("_cls({0}, {1})", x, param(step, 0));
     else if (op == "batchnorm")
       e = llvm::formatv("F.batch_norm({0}, {3}, {4}, {1}, {2}, {5}, {6}, {7})",
                         x, param(step, 0), param(step, 1), param(step, 2),
@@ -370,7 +387,8 @@ llvm::Expected<std::string> dream::emitPyTorch(const Json &plan) {
      << ", exported by `dreamc --emit=pytorch`.\n\n"
         "Model() has the trainer's parameter names and shapes (frozen ones "
         "with\nrequires_grad=False); load_checkpoint(model, path) reads a "
-        "trainer's\nsafetensors files. forward(x) returns the logits.\n"
+        "trainer's\nsafetensors files. forward(x) returns the logits; "
+        "encode_NAME(x) runs\nencoder NAME alone.\n"
         "\"\"\"\n";
   os << kPrelude << "\n\n";
   os << "# (name, shape, init, fan_in, fan_out, trainable, buffer)\n"
@@ -395,6 +413,16 @@ llvm::Expected<std::string> dream::emitPyTorch(const Json &plan) {
   std::vector<std::string> outputs =
       writer.write(graph, {{graph["inputs"][0].get<int64_t>(), "x"}});
   os << "        return " << outputs[0] << "\n";
+  // Each encoder alone, to compare it with the model its weights came from.
+  for (const Json &encoder : plan["encoders"]) {
+    const Json &encode = encoder["encode"];
+    os << "\n    def encode_" << encoder["name"].get<std::string>()
+       << "(self, x):\n"
+       << "        t = self.tensors()\n";
+    std::vector<std::string> latents =
+        writer.write(encode, {{encode["inputs"][0].get<int64_t>(), "x"}});
+    os << "        return " << latents[0] << "\n";
+  }
   if (writer.unknown == "native")
     return llvm::createStringError(
         "the network uses a native op (dreamc --load), whose C++ forward "

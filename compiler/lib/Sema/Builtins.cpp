@@ -569,6 +569,13 @@ ShapeResult inferTransformer(const ArgMap &args,
   return ShapeResult::ok(inputs[0]);
 }
 
+ShapeResult inferCls(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
+  if (auto error = checkRank(inputs, 2, "a sequence [L, D]"))
+    return *error;
+  return ShapeResult::ok(
+      TensorType::floats({inputs[0].shape[0] + 1, inputs[0].shape[1]}));
+}
+
 ShapeResult inferArgmax(const ArgMap &, llvm::ArrayRef<TensorType> inputs) {
   if (auto error = checkRank(inputs, 2, "scores [L, V] over a vocabulary"))
     return *error;
@@ -743,6 +750,10 @@ std::vector<ParamInfo> posembedParams(const ArgMap &, const TensorType &in) {
   return {{"weight", in.shape, "normal_0.02", 0, false}};
 }
 
+std::vector<ParamInfo> clsParams(const ArgMap &, const TensorType &in) {
+  return {{"weight", {in.shape[1]}, "normal_0.02", 0, false}};
+}
+
 std::vector<ParamInfo> lstmParams(const ArgMap &args, const TensorType &in) {
   int64_t hidden = intArg(args, "hidden");
   int64_t directions = args.at("bidirectional").boolValue ? 2 : 1;
@@ -827,7 +838,8 @@ std::vector<OpSpec> makeOps() {
       op("batchnorm", {}, OpClass::Normalization, inferBatchNorm,
          "batch normalisation over the channels of an image", 1,
          batchnormParams),
-      op("layernorm", {}, OpClass::Normalization, sameShape,
+      op("layernorm", {withDefault("eps", F(1e-5), ValueRange::positive())},
+         OpClass::Normalization, sameShape,
          "layer normalisation over the last dimension", 1, layernormParams),
       op("norm", {}, OpClass::Normalization, sameShape,
          "batchnorm on images, layernorm on sequences and vectors", 1,
@@ -867,15 +879,21 @@ std::vector<OpSpec> makeOps() {
          embedParams),
       op("posembed", {}, OpClass::Pointwise, inferSequenceSame,
          "adds a learned position embedding", 1, posembedParams),
+      op("cls", {}, OpClass::Layout, inferCls,
+         "prepends a learned token (ViT's [CLS]): [L, D] -> [L+1, D]", 1,
+         clsParams),
       op("lstm",
          {sizeParam("hidden"), sizeParam("layers", 1),
           withDefault("bidirectional", B(false))},
          OpClass::Heavy, inferLstm, "LSTM over a sequence", 1, lstmParams),
       op("transformer",
          {sizeParam("heads"), withDefault("ff", I(0), ValueRange::atLeast(0)),
-          withDefault("dropout", F(0.0), ValueRange::fraction())},
+          withDefault("dropout", F(0.0), ValueRange::fraction()),
+          withDefault("norm_first", B(false)),
+          withDefault("eps", F(1e-5), ValueRange::positive())},
          OpClass::Heavy, inferTransformer,
-         "post-norm transformer encoder layer (BERT style)", 1,
+         "transformer encoder layer: post-norm (BERT) or, with norm_first, "
+         "pre-norm (ViT)", 1,
          transformerParams),
       op("softmax", {}, OpClass::Normalization, sameShape,
          "softmax over the last dimension"),

@@ -240,15 +240,20 @@ def Dream_LstmOp : Dream_HeavyOp<"lstm"> {
 }
 
 def Dream_TransformerOp : Dream_HeavyOp<"transformer"> {
-  let summary = "post-norm transformer encoder layer (BERT style)";
+  let summary = "transformer encoder layer, post-norm (BERT) or pre-norm (ViT)";
   let description = [{
     `weights`: in-projection weight and bias, out-projection weight and
     bias, first and second feed-forward weight and bias, first and second
-    layer-norm weight and bias (12 tensors, BERT's order).
+    layer-norm weight and bias (12 tensors, BERT's order). `norm_first`
+    normalises each sub-layer's input instead of the residual sum, as
+    nn.TransformerEncoderLayer(norm_first=True) and ViT do; `eps` is both
+    layer norms' epsilon.
   }];
   let arguments = (ins Dream_FloatTensor:$input,
                    Variadic<Dream_FloatTensor>:$weights, I64Attr:$heads,
-                   I64Attr:$ff, F64Attr:$dropout);
+                   I64Attr:$ff, F64Attr:$dropout,
+                   DefaultValuedAttr<BoolAttr, "false">:$norm_first,
+                   DefaultValuedAttr<F64Attr, "1e-5">:$eps);
   let results = (outs Dream_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weights attr-dict `:` functional-type(operands, results)
@@ -347,6 +352,15 @@ def Dream_PosEmbedOp : Dream_RuleOp<"posembed", [Pure, Dream_Pointwise]> {
   let results = (outs Dream_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $table attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Dream_ClsOp : Dream_RuleOp<"cls", [Pure]> {
+  let summary = "prepends a learned token [D] to a sequence (ViT's [CLS])";
+  let arguments = (ins Dream_FloatTensor:$input, Dream_FloatTensor:$token);
+  let results = (outs Dream_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $token attr-dict `:` functional-type(operands, results)
   }];
 }
 
