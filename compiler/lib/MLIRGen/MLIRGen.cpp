@@ -127,11 +127,33 @@ private:
     emitBody(network, function);
   }
 
+  /// The encoder's own function for one of its parts: a call of the
+  /// block instance. dream-inline-blocks names and freezes the parameters
+  /// of this function as the encoder's; calling the instance keeps that
+  /// from reaching another encoder, or a chain block, that applies the same
+  /// block with the same arguments.
+  mlir::func::FuncOp ownPart(const BlockInstance *instance,
+                             const std::string &name) {
+    mlir::func::FuncOp callee = functionFor(instance);
+    mlir::OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPointToEnd(module.getBody());
+    auto part = builder.create<mlir::func::FuncOp>(callee.getLoc(), name,
+                                                   callee.getFunctionType());
+    part.setPrivate();
+    mlir::Block *entry = part.addEntryBlock();
+    builder.setInsertionPointToStart(entry);
+    auto call = builder.create<mlir::func::CallOp>(callee.getLoc(), callee,
+                                                   entry->getArguments());
+    builder.create<mlir::func::ReturnOp>(callee.getLoc(), call.getResults());
+    return part;
+  }
+
   void emitEncoder(const EncoderInstance &encoder) {
     const EncoderDecl &decl = *encoder.decl;
-    mlir::func::FuncOp encode = functionFor(encoder.encoder);
+    mlir::func::FuncOp encode = ownPart(encoder.encoder, decl.name + ".encode");
     mlir::func::FuncOp decode =
-        encoder.decoder ? functionFor(encoder.decoder) : nullptr;
+        encoder.decoder ? ownPart(encoder.decoder, decl.name + ".decode")
+                        : nullptr;
     builder.setInsertionPointToEnd(module.getBody());
     mlir::DictionaryAttr pretrainArgs;
     if (encoder.pretrainKind)

@@ -59,6 +59,10 @@ void applyScope(mlir::func::FuncOp body, mlir::func::CallOp call) {
     auto inner = op->getAttrOfType<mlir::StringAttr>(kScopeAttr);
     if (inner && !op->hasAttr(kAbsoluteScopeAttr))
       op->setAttr(kScopeAttr, builder.getStringAttr(prefix + inner.str()));
+    // A call without a scope (an encoder's own part calling its block)
+    // names its parameters as part of the body that makes it.
+    if (!inner && scope && mlir::isa<mlir::func::CallOp>(op))
+      op->setAttr(kScopeAttr, scope);
     if (frozen && mlir::isa<mlir::func::CallOp>(op))
       op->setAttr(kFrozenCallAttr, builder.getUnitAttr());
     if (masking && mlir::isa<mlir::func::CallOp>(op) &&
