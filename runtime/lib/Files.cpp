@@ -3,7 +3,10 @@
 #include "dream/Runtime/Files.h"
 
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +44,27 @@ void syncDirectory(const std::string &dir) {
     return;
   ::fsync(fd);
   ::close(fd);
+}
+
+/// Removes the temporary files that writers of `path` killed before their
+/// rename left behind (`path.tmp.PID` of processes that no longer run).
+void removeAbandonedTemporaries(const std::string &path) {
+  std::string dir = parentPath(path);
+  std::string prefix = path.substr(dir.empty() ? 0 : dir.size() + 1) + ".tmp.";
+  DIR *entries = ::opendir(dir.empty() ? "." : dir.c_str());
+  if (!entries)
+    return;
+  while (const dirent *entry = ::readdir(entries)) {
+    std::string name = entry->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0)
+      continue;
+    char *end = nullptr;
+    long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+    if (pid > 0 && *end == '\0' && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
+        errno == ESRCH)
+      ::unlink(joinPath(dir, name).c_str());
+  }
+  ::closedir(entries);
 }
 
 } // namespace
@@ -93,6 +117,7 @@ void writeFileAtomically(
     systemFail(path, "rename the temporary file to");
   }
   syncDirectory(parentPath(path));
+  removeAbandonedTemporaries(path);
 }
 
 } // namespace dream::rt
