@@ -63,10 +63,6 @@ private:
 //===--- Settings and data
 //-------------------------------------------------===//
 
-bool startsWith(const std::string &text, const std::string &prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
-
 std::string withCommas(int64_t n) {
   std::string digits = std::to_string(n), text;
   for (size_t i = 0; i < digits.size(); ++i) {
@@ -285,9 +281,12 @@ LossFunction maskedTokenLoss(const Model &model, const EncoderSpec &enc,
     at::Tensor latent = model.run(enc.encode, {masked}, mode)[0];
     at::Tensor scores = enc.decode ? model.run(*enc.decode, {latent}, mode)[0]
                                    : tiedScores(model, enc, latent);
+    // A batch of short texts may have no chosen position: its loss is 0,
+    // not the NaN of a mean over nothing.
     at::Tensor loss = at::cross_entropy_loss(
-        scores.reshape({-1, scores.size(-1)}), targets.reshape({-1}), {},
-        at::Reduction::Mean, -100);
+                          scores.reshape({-1, scores.size(-1)}),
+                          targets.reshape({-1}), {}, at::Reduction::Sum, -100) /
+                      std::max<int64_t>(1, targets.ne(-100).sum().item<int64_t>());
     return BatchOutput{loss, {}};
   };
 }
@@ -544,8 +543,6 @@ int reportInterrupt(const std::string &checkpoint) {
   return 130;
 }
 
-/// The objective of an encoder's pre-training; UsageError for kinds this
-/// runtime cannot run, PlanError for an encoder that does not fit its kind.
 /// The shape [L, V] of scores over a token encoder's vocabulary; throws
 /// unless its decoder, if it has one, gives such scores.
 std::vector<int64_t> vocabularyScores(const EncoderSpec &enc) {
@@ -593,6 +590,8 @@ LossFunction maskedTokenPretraining(const Model &model,
   return maskedTokenLoss(model, enc, std::move(words));
 }
 
+/// The objective of an encoder's pre-training; PlanError for an encoder
+/// that does not fit its kind (the plan loader refuses unknown kinds).
 LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc) {
   const std::string &kind = enc.pretrain->kind;
   std::string what = "encoder '" + enc.name + "'";

@@ -101,7 +101,10 @@ IdxArray readIdx(const std::string &path, int rank) {
   uint64_t size = 1;
   for (int i = 0; i < rank; ++i) {
     array.dims.push_back(bigEndian32(bytes, 4 + 4 * i));
-    size *= static_cast<uint64_t>(array.dims.back());
+    // Sizes from a hostile header could wrap around to the file's length.
+    if (__builtin_mul_overflow(size, static_cast<uint64_t>(array.dims.back()),
+                               &size))
+      dataFail(path, "the sizes in the header overflow 64 bits");
   }
   uint64_t present = bytes.size() - headerSize;
   if (present < size)

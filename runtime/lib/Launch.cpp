@@ -89,6 +89,9 @@ WorldSpec resolveWorld(const WorldFlags &flags) {
   if (world.size < 1)
     throw WorldError("the world size (--world-size or WORLD_SIZE) is " +
                      std::to_string(world.size) + "; it must be at least 1");
+  if (world.localSize < 1)
+    throw WorldError("LOCAL_WORLD_SIZE is " + std::to_string(world.localSize) +
+                     "; it must be at least 1");
   if (world.rank < 0 || world.rank + local > world.size)
     throw WorldError(
         (flags.nproc > 0

@@ -196,13 +196,18 @@ std::vector<std::string> splitMultipart(const std::string &body,
   return parts;
 }
 
-/// Appends the text of `entity` to `out`; false if it has no text part.
+/// How deep multiparts and attached messages may nest: a crafted mail
+/// could otherwise exhaust the stack.
+constexpr int kMaxMimeDepth = 32;
+
+/// Appends the text of `entity` (nested `depth` levels deep) to `out`;
+/// false if it has no text part.
 bool appendText(const Entity &entity, const std::string &where,
-                std::string &out);
+                std::string &out, int depth);
 
 bool appendMultipart(const Entity &entity, const std::string &subtype,
                      const std::string &boundary, const std::string &where,
-                     std::string &out) {
+                     std::string &out, int depth) {
   if (boundary.empty())
     throw DataError(where + ": a multipart body without a boundary "
                             "parameter in its Content-Type");
@@ -211,7 +216,8 @@ bool appendMultipart(const Entity &entity, const std::string &subtype,
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string partWhere = where + ": MIME part " + std::to_string(i + 1);
     std::string text;
-    if (!appendText(parseEntity(parts[i], partWhere, false), partWhere, text))
+    if (!appendText(parseEntity(parts[i], partWhere, false), partWhere, text,
+                    depth + 1))
       continue;
     // The alternatives of one content: the first is the plainest.
     out += text;
@@ -223,17 +229,20 @@ bool appendMultipart(const Entity &entity, const std::string &subtype,
 }
 
 bool appendText(const Entity &entity, const std::string &where,
-                std::string &out) {
+                std::string &out, int depth) {
+  if (depth > kMaxMimeDepth)
+    throw DataError(where + ": MIME parts nest deeper than " +
+                    std::to_string(kMaxMimeDepth) + " levels");
   std::map<std::string, std::string> params;
   std::string type = headerValue(entity.header("content-type"), &params);
   if (type.empty())
     type = "text/plain";
   if (type.rfind("multipart/", 0) == 0)
     return appendMultipart(entity, type.substr(10), params["boundary"], where,
-                           out);
+                           out, depth);
   if (type == "message/rfc822")
     return appendText(parseEntity(decodeBody(entity, where), where, true),
-                      where, out);
+                      where, out, depth + 1);
   if ((type != "text/plain" && type != "text/html") ||
       headerValue(entity.header("content-disposition")) == "attachment")
     return false;
@@ -339,7 +348,7 @@ std::string htmlToText(const std::string &html) {
 
 std::string mailText(const std::string &mail, const std::string &path) {
   std::string text;
-  if (!appendText(parseEntity(mail, path, true), path, text))
+  if (!appendText(parseEntity(mail, path, true), path, text, 0))
     throw DataError(path + ": the mail has no text part (text/plain or "
                            "text/html)");
   return text;

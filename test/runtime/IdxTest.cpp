@@ -131,6 +131,14 @@ TEST(IdxTest, TruncatedFiles) {
               HasSubstr("2 unexpected bytes after the data"));
 }
 
+// 2^31 x 2^31 x 4 wraps to 0 in 64 bits: an empty data part must not pass.
+TEST(IdxTest, SizesThatOverflowAreRefused) {
+  TempDir dir;
+  writeGzip(dir / "wrap.gz", idx({0x80000000u, 0x80000000u, 4}, ""));
+  EXPECT_EQ(errorOf([&] { readIdx(dir / "wrap.gz", 3); }),
+            dir / "wrap.gz" + ": the sizes in the header overflow 64 bits");
+}
+
 TEST(IdxTest, CountsMustAgree) {
   TempDir dir;
   writeSplit(dir, "train", images(4), labels(3));

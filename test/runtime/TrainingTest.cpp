@@ -8,6 +8,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <fstream>
 #include <thread>
 
 using namespace dream::rt;
@@ -280,6 +281,33 @@ TEST(TrainingTest, NonFiniteLossOrGradientStopsAndKeepsTheCheckpoint) {
     EXPECT_TRUE(saved.at("model/conv.weight").equal(model.tensor("conv.weight")));
     EXPECT_TRUE(at::isfinite(model.tensor("conv.weight")).all().item<bool>());
   }
+}
+
+// A checkpoint cut short, or of another format version, is refused with
+// the file's name, and the run's state is left as it was.
+TEST(TrainingTest, TruncatedOrFutureCheckpointsAreRefused) {
+  Plan plan = loadTestPlan("frozen.json");
+  Model model(plan, 0);
+  Trainer trainer(model, settingsFor(plan, 1, 8), classification(model),
+                  optionsFor(plan));
+  TempDir dir;
+  trainer.save(dir / "good.safetensors");
+  std::string bytes = readText(dir / "good.safetensors");
+  std::ofstream(dir / "cut.safetensors", std::ios::binary)
+      << bytes.substr(0, bytes.size() - 100);
+  std::map<std::string, std::string> metadata;
+  TensorMap tensors = loadTensorFile(dir / "good.safetensors", &metadata);
+  metadata["version"] = "2";
+  saveTensorFile(dir / "future.safetensors", tensors, metadata);
+
+  at::Tensor before = model.tensor("conv.weight").clone();
+  EXPECT_THAT(errorOf([&] { trainer.resume(dir / "cut.safetensors"); }),
+              HasSubstr(dir / "cut.safetensors"));
+  EXPECT_EQ(errorOf([&] { trainer.resume(dir / "future.safetensors"); }),
+            dir / "future.safetensors" +
+                ": checkpoint version 2 is not the version 1 this runtime "
+                "reads");
+  EXPECT_TRUE(model.tensor("conv.weight").equal(before));
 }
 
 TEST(TrainingTest, CheckpointOfAnotherNetworkIsRefused) {

@@ -527,16 +527,15 @@ ShapeResult inferDense(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
   return ShapeResult::ok(out);
 }
 
-/// Token ids [L], or a distribution [L, V] over the vocabulary (what a
-/// differentiable bridge feeds an encoder) -> [L, dim].
+/// Token ids [L] -> [L, dim]. In the dialect also a distribution [L, V]
+/// over the op's vocabulary, which a differentiable bridge feeds an encoder
+/// (the `vocab` attribute says V; source programs cannot give one).
 ShapeResult inferEmbed(const ArgMap &args, llvm::ArrayRef<TensorType> inputs) {
   const TensorType &in = inputs[0];
-  bool distribution = !in.isTokens() && in.rank() == 2 &&
-                      (in.vocab == 0 || in.shape[1] == in.vocab);
+  bool distribution = !in.isTokens() && in.rank() == 2 && in.vocab != 0 &&
+                      in.shape[1] == in.vocab;
   if (!in.isTokens() && !distribution)
-    return ShapeResult::fail(
-        "expects tokens or a distribution [L, V] over a vocabulary, but its "
-        "input is " + in.str());
+    return ShapeResult::fail("expects tokens, but its input is " + in.str());
   return ShapeResult::ok(
       TensorType::floats({inputs[0].shape[0], intArg(args, "dim")}));
 }

@@ -38,7 +38,13 @@ ShapeRule nativeRule(NativeShapeFunction shape) {
                                  input.str() + "; embed the tokens first");
       shapes.push_back(input.shape);
     }
-    ShapeOrError result = shape(shapes);
+    ShapeOrError result;
+    try {
+      result = shape(shapes);
+    } catch (const std::exception &e) {
+      return ShapeResult::fail(std::string("has a shape function that threw: ") +
+                               e.what());
+    }
     if (!result.error.empty())
       return ShapeResult::fail(result.error);
     if (llvm::any_of(result.shape, [](int64_t d) { return d <= 0; }))
@@ -59,8 +65,9 @@ std::string problemWith(const NativeOpSignature &signature) {
     return "registers an op named '" + signature.name +
            "', which is not an identifier";
   std::string op = "op '" + signature.name + "'";
-  if (signature.arity == 0)
-    return "registers " + op + " with arity 0; it must take a tensor";
+  if (signature.arity == 0 || signature.arity > 64)
+    return "registers " + op + " with arity " +
+           std::to_string(signature.arity) + "; it must take 1 to 64 tensors";
   if (!signature.shape)
     return "registers " + op + " without a shape function";
   for (const OpSpec &spec : allOps())

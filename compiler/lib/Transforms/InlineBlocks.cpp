@@ -98,9 +98,16 @@ struct InlineBlocksPass : public impl::InlineBlocksBase<InlineBlocksPass> {
                     mlir::Builder(&getContext()).getI64IntegerAttr(encoderCalls));
   }
 
+  /// An encoder's function, or the copy of one that takes a distribution
+  /// (not the copies of the blocks it calls).
   bool isEncodeFunction(mlir::func::FuncOp function) {
-    if (function && function->hasAttr(kSoftInputOfAttr))
-      return true;
+    if (!function)
+      return false;
+    if (auto of = function->getAttrOfType<mlir::FlatSymbolRefAttr>(
+            kSoftInputOfAttr))
+      return isEncodeFunction(
+          mlir::SymbolTable::lookupNearestSymbolFrom<mlir::func::FuncOp>(
+              function, of));
     for (auto encoder : getOperation().getOps<EncoderOp>())
       if (function && encoder.getEncode() == function.getSymName())
         return true;

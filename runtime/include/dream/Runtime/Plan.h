@@ -227,6 +227,11 @@ void checkOpSignature(const Step &step);
 /// "[64, 28, 28]".
 std::string formatShape(const std::vector<int64_t> &shape);
 
+/// Whether `text` begins with `prefix` (parameter scopes, data source names).
+inline bool startsWith(const std::string &text, const std::string &prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
 } // namespace dream::rt
 
 #endif // DREAM_RUNTIME_PLAN_H
