@@ -58,7 +58,21 @@ struct Dataset {
   int64_t size() const { return inputs.defined() ? inputs.size(0) : 0; }
   /// Examples [begin, end).
   Dataset slice(int64_t begin, int64_t end) const;
+  /// The examples at `indices` (int64), in their order.
+  Dataset select(const at::Tensor &indices) const;
 };
+
+/// A training set and the validation set held out of it.
+struct HeldOut {
+  Dataset train;
+  Dataset validation;
+};
+
+/// Holds out round(fraction x n) of the n examples of every class (label),
+/// chosen at random by `seed` alone: the same examples every run with that
+/// seed and data, so a resumed run validates on what the run began with.
+/// Both parts keep the examples' order in `all`.
+HeldOut holdOutValidation(const Dataset &all, double fraction, int64_t seed);
 
 /// A batch's mean loss and, for classification, the predicted classes.
 struct BatchOutput {
@@ -209,6 +223,7 @@ private:
     int64_t correct = 0;
     int64_t samples = 0;
     double seconds = 0.0;
+    double dataWait = 0.0; ///< Seconds this rank waited for batches.
   };
 
   int64_t stepsPerEpoch(int64_t examples) const;
@@ -217,8 +232,10 @@ private:
                  int64_t perEpoch, int64_t globalBatch);
   void
   finishEpoch(const std::vector<std::pair<std::string, Dataset>> &evaluations);
+  /// `dataWait`: the seconds a training epoch waited for its batches.
   void report(const std::string &split, double loss, double accuracy,
-              int64_t samples, double seconds);
+              int64_t samples, double seconds,
+              std::optional<double> dataWait = std::nullopt);
   bool stopNow() const;
   /// What TrainingError says about a non-finite loss or gradient norm.
   std::string notFinite(double lossValue, double norm) const;
