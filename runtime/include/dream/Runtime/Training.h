@@ -9,6 +9,7 @@
 // dropout and masking noise comes from one generator whose state is
 // checkpointed, and everything else is deterministic on the CPU for a fixed
 // number of threads, so a run and a resumed run give bitwise-equal losses.
+// A worker thread prepares the batches (BatchLoader.h), in step order.
 //
 // Data-parallel (Options::group): each global batch is split among the
 // ranks in contiguous shares, so any number of ranks trains on the same
