@@ -9,6 +9,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
+#include <cstring>
 #include <sstream>
 #include <cmath>
 
@@ -47,6 +48,24 @@ uint64_t noiseSeed(int64_t seed, int64_t rank, int64_t step) {
   return mixSeed(static_cast<int64_t>(single),
                  (static_cast<uint64_t>(rank) << 40) +
                      static_cast<uint64_t>(step));
+}
+
+/// The rows `rows` (int64) of the contiguous host tensor `from`, copied
+/// one by one on the calling thread: index_select would start an OpenMP
+/// team of its own in the batch loader's thread, competing with the step's
+/// team for the cores that --threads allows.
+at::Tensor gatherRows(const at::Tensor &from, const at::Tensor &rows) {
+  at::Tensor index = rows.contiguous();
+  std::vector<int64_t> shape = from.sizes().vec();
+  shape[0] = index.size(0);
+  at::Tensor out = at::empty(shape, from.options());
+  size_t rowBytes = static_cast<size_t>(from[0].numel()) * from.element_size();
+  const auto *in = static_cast<const char *>(from.const_data_ptr());
+  auto *to = static_cast<char *>(out.data_ptr());
+  const int64_t *picked = index.const_data_ptr<int64_t>();
+  for (int64_t i = 0; i < index.size(0); ++i)
+    std::memcpy(to + i * rowBytes, in + picked[i] * rowBytes, rowBytes);
+  return out;
 }
 
 std::string metadataValue(const std::map<std::string, std::string> &metadata,
@@ -536,15 +555,17 @@ bool Trainer::trainEpoch(const Dataset &train) {
   double secondsBefore = running.seconds;
   double waitBefore = running.dataWait;
   int64_t samplesBefore = running.samples;
-  // The worker reads only what stays fixed during the epoch.
+  // The worker reads only what stays fixed during the epoch. (contiguous()
+  // copies nothing for the data sets the sources give.)
+  Dataset source{train.inputs.contiguous(), train.labels.contiguous()};
   BatchLoader loader(
-      [this, &train, order](int64_t k) {
+      [this, source, order](int64_t k) {
         int64_t begin = k * settings.batch;
-        int64_t globalBatch = std::min(settings.batch, train.size() - begin);
+        int64_t globalBatch = std::min(settings.batch, source.size() - begin);
         auto [first, last] = shareOf(globalBatch);
         at::Tensor rows = order.slice(0, begin + first, begin + last);
-        return Batch{train.inputs.index_select(0, rows).to(model.device()),
-                     train.labels.index_select(0, rows).to(model.device()),
+        return Batch{gatherRows(source.inputs, rows).to(model.device()),
+                     gatherRows(source.labels, rows).to(model.device()),
                      globalBatch};
       },
       stepInEpoch, perEpoch);
