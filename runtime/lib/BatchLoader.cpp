@@ -51,9 +51,9 @@ Batch BatchLoader::next() {
   auto start = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mutex);
   changed.wait(lock, [&] { return !ready.empty() || error; });
-  waited += std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                          start)
-                .count();
+  waited +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (ready.empty())
     std::rethrow_exception(error);
   Batch batch = std::move(ready.front());

@@ -106,8 +106,9 @@ TrainSettings pretrainSettings(const Recipe &recipe, const PretrainSpec &spec,
 }
 
 /// What a command runs on: the training set (the `validation` fraction
-/// held out by seed, holdOutValidation) and the test set, each cut to --limit examples, and
-/// the normalisation of image inputs (for drawing them).
+/// held out by seed, holdOutValidation) and the test set, each cut to
+/// --limit examples, and the normalisation of image inputs (for drawing
+/// them).
 struct Data {
   Dataset train;
   Dataset validation;

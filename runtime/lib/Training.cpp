@@ -9,9 +9,9 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <sstream>
-#include <cmath>
 
 using nlohmann::json;
 
@@ -111,12 +111,12 @@ Dataset Dataset::select(const at::Tensor &indices) const {
 HeldOut holdOutValidation(const Dataset &all, double fraction, int64_t seed) {
   if (fraction <= 0.0 || all.size() == 0)
     return {all, {}};
-  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(
-      mixSeed(seed, validationStream));
-  // at::unique sorts the classes, so they draw from the generator in a
-  // fixed order.
+  at::Generator generator =
+      at::make_generator<at::CPUGeneratorImpl>(mixSeed(seed, validationStream));
+  // The classes draw from the generator in sorted order.
+  at::Tensor classes = std::get<0>(at::_unique(all.labels, /*sorted=*/true));
   at::Tensor held = at::zeros({all.size()}, at::kBool);
-  for (const at::Tensor &label : std::get<0>(at::_unique(all.labels)).unbind()) {
+  for (const at::Tensor &label : classes.unbind()) {
     at::Tensor members = all.labels.eq(label).nonzero().squeeze(1);
     int64_t count = members.size(0);
     auto take = static_cast<int64_t>(

@@ -39,8 +39,7 @@ public:
 
   /// Prepares the batches of steps [first, last) with `produce`, in order,
   /// at most `depth` ahead of the consumer.
-  BatchLoader(Producer produce, int64_t first, int64_t last,
-              size_t depth = 2);
+  BatchLoader(Producer produce, int64_t first, int64_t last, size_t depth = 2);
   ~BatchLoader();
   BatchLoader(const BatchLoader &) = delete;
   BatchLoader &operator=(const BatchLoader &) = delete;
