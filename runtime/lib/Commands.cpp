@@ -105,9 +105,10 @@ TrainSettings pretrainSettings(const Recipe &recipe, const PretrainSpec &spec,
   return s;
 }
 
-/// What a command runs on: the training set (the last `validation`
-/// fraction held out) and the test set, each cut to --limit examples, and
-/// the normalisation of image inputs (for drawing them).
+/// What a command runs on: the training set (the `validation` fraction
+/// held out by seed, holdOutValidation) and the test set, each cut to
+/// --limit examples, and the normalisation of image inputs (for drawing
+/// them).
 struct Data {
   Dataset train;
   Dataset validation;
@@ -120,11 +121,9 @@ Data loadData(const Plan &plan, const std::string &name,
   DataSplits splits = loadDataSource(name, plan, s.limit, withTrain);
   Data data;
   if (withTrain) {
-    const Dataset &all = splits.train;
-    auto held =
-        static_cast<int64_t>(static_cast<double>(all.size()) * s.validation);
-    data.train = all.slice(0, all.size() - held);
-    data.validation = all.slice(all.size() - held, all.size());
+    HeldOut parts = holdOutValidation(splits.train, s.validation, s.seed);
+    data.train = std::move(parts.train);
+    data.validation = std::move(parts.validation);
   }
   data.test = splits.test;
   data.pixelMean = splits.mean;

@@ -2,14 +2,16 @@
 
 #include "dream/Runtime/Training.h"
 
+#include "dream/Runtime/BatchLoader.h"
 #include "dream/Runtime/Files.h"
 #include "dream/Runtime/Safetensors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
-#include <sstream>
 #include <cmath>
+#include <cstring>
+#include <sstream>
 
 using nlohmann::json;
 
@@ -33,6 +35,8 @@ uint64_t mixSeed(int64_t seed, uint64_t stream) {
 
 const uint64_t noiseStream = 0;
 uint64_t epochStream(int64_t epoch) { return 1 + static_cast<uint64_t>(epoch); }
+/// Far from the epochs' streams.
+const uint64_t validationStream = uint64_t(1) << 62;
 
 /// The seed of rank `rank`'s noise from step `step` on. Rank 0 draws the
 /// single-process stream, whose state its checkpoints carry; each other
@@ -44,6 +48,24 @@ uint64_t noiseSeed(int64_t seed, int64_t rank, int64_t step) {
   return mixSeed(static_cast<int64_t>(single),
                  (static_cast<uint64_t>(rank) << 40) +
                      static_cast<uint64_t>(step));
+}
+
+/// The rows `rows` (int64) of the contiguous host tensor `from`, copied
+/// one by one on the calling thread: index_select would start an OpenMP
+/// team of its own in the batch loader's thread, competing with the step's
+/// team for the cores that --threads allows.
+at::Tensor gatherRows(const at::Tensor &from, const at::Tensor &rows) {
+  at::Tensor index = rows.contiguous();
+  std::vector<int64_t> shape = from.sizes().vec();
+  shape[0] = index.size(0);
+  at::Tensor out = at::empty(shape, from.options());
+  size_t rowBytes = static_cast<size_t>(from[0].numel()) * from.element_size();
+  const auto *in = static_cast<const char *>(from.const_data_ptr());
+  auto *to = static_cast<char *>(out.data_ptr());
+  const int64_t *picked = index.const_data_ptr<int64_t>();
+  for (int64_t i = 0; i < index.size(0); ++i)
+    std::memcpy(to + i * rowBytes, in + picked[i] * rowBytes, rowBytes);
+  return out;
 }
 
 std::string metadataValue(const std::map<std::string, std::string> &metadata,
@@ -80,6 +102,30 @@ json TrainSettings::fingerprint() const {
 
 Dataset Dataset::slice(int64_t begin, int64_t end) const {
   return {inputs.slice(0, begin, end), labels.slice(0, begin, end)};
+}
+
+Dataset Dataset::select(const at::Tensor &indices) const {
+  return {inputs.index_select(0, indices), labels.index_select(0, indices)};
+}
+
+HeldOut holdOutValidation(const Dataset &all, double fraction, int64_t seed) {
+  if (fraction <= 0.0 || all.size() == 0)
+    return {all, {}};
+  at::Generator generator =
+      at::make_generator<at::CPUGeneratorImpl>(mixSeed(seed, validationStream));
+  // The classes draw from the generator in sorted order.
+  at::Tensor classes = std::get<0>(at::_unique(all.labels, /*sorted=*/true));
+  at::Tensor held = at::zeros({all.size()}, at::kBool);
+  for (const at::Tensor &label : classes.unbind()) {
+    at::Tensor members = all.labels.eq(label).nonzero().squeeze(1);
+    int64_t count = members.size(0);
+    auto take = static_cast<int64_t>(
+        std::llround(static_cast<double>(count) * fraction));
+    at::Tensor chosen = at::randperm(count, generator).slice(0, 0, take);
+    held.index_fill_(0, members.index_select(0, chosen), true);
+  }
+  return {all.select(held.logical_not().nonzero().squeeze(1)),
+          all.select(held.nonzero().squeeze(1))};
 }
 
 //===--- Evaluation
@@ -335,7 +381,8 @@ void Trainer::save(const std::string &path) const {
   json runningState = {{"loss_sum", running.lossSum},
                        {"correct", running.correct},
                        {"samples", running.samples},
-                       {"seconds", running.seconds}};
+                       {"seconds", running.seconds},
+                       {"data_wait_s", running.dataWait}};
   saveTensorFile(path, tensors,
                  {{"format", "dreamc-checkpoint"},
                   {"version", "1"},
@@ -389,7 +436,8 @@ void Trainer::resume(const std::string &path) {
   running = {runningState["loss_sum"].get<double>(),
              runningState["correct"].get<int64_t>(),
              runningState["samples"].get<int64_t>(),
-             runningState["seconds"].get<double>()};
+             runningState["seconds"].get<double>(),
+             runningState.value("data_wait_s", 0.0)};
   // The checkpoint's sums are over all ranks (totalRunning); rank 0 alone
   // carries them on, so that the next total counts them once.
   if (rank() != 0) {
@@ -433,7 +481,7 @@ Trainer::Running Trainer::totalRunning() const {
   options.group->sum(sums);
   const double *total = sums.const_data_ptr<double>();
   return {total[0], std::llround(total[1]), std::llround(total[2]),
-          running.seconds};
+          running.seconds, running.dataWait};
 }
 
 void Trainer::shareRankZeroState(bool buffersOnly) {
@@ -505,18 +553,29 @@ bool Trainer::trainEpoch(const Dataset &train) {
                                  perEpoch, stepInEpoch);
   Clock::time_point start = Clock::now();
   double secondsBefore = running.seconds;
+  double waitBefore = running.dataWait;
   int64_t samplesBefore = running.samples;
+  // The worker reads only what stays fixed during the epoch. (contiguous()
+  // copies nothing for the data sets the sources give.)
+  Dataset source{train.inputs.contiguous(), train.labels.contiguous()};
+  BatchLoader loader(
+      [this, source, order](int64_t k) {
+        int64_t begin = k * settings.batch;
+        int64_t globalBatch = std::min(settings.batch, source.size() - begin);
+        auto [first, last] = shareOf(globalBatch);
+        at::Tensor rows = order.slice(0, begin + first, begin + last);
+        return Batch{gatherRows(source.inputs, rows).to(model.device()),
+                     gatherRows(source.labels, rows).to(model.device()),
+                     globalBatch};
+      },
+      stepInEpoch, perEpoch);
   while (stepInEpoch < perEpoch) {
-    int64_t begin = stepInEpoch * settings.batch;
-    int64_t globalBatch = std::min(settings.batch, train.size() - begin);
-    auto [first, last] = shareOf(globalBatch);
-    at::Tensor batch = order.slice(0, begin + first, begin + last);
-    trainStep(train.inputs.index_select(0, batch).to(model.device()),
-              train.labels.index_select(0, batch).to(model.device()), perEpoch,
-              globalBatch);
+    Batch batch = loader.next();
+    trainStep(batch.inputs, batch.labels, perEpoch, batch.globalBatch);
     ++stepInEpoch;
     ++step;
     running.seconds = secondsBefore + secondsSince(start);
+    running.dataWait = waitBefore + loader.waitSeconds();
     if (options.progress)
       options.progress->update(stepInEpoch,
                                (running.samples - samplesBefore) * worldSize(),
@@ -592,7 +651,8 @@ void Trainer::trainStep(const at::Tensor &inputs, const at::Tensor &labels,
 }
 
 void Trainer::report(const std::string &split, double lossValue,
-                     double accuracy, int64_t samples, double seconds) {
+                     double accuracy, int64_t samples, double seconds,
+                     std::optional<double> dataWait) {
   if (rank() != 0)
     return;
   nlohmann::ordered_json record = {
@@ -602,6 +662,8 @@ void Trainer::report(const std::string &split, double lossValue,
   record["samples_per_s"] =
       static_cast<double>(samples) / std::max(seconds, 1e-9);
   record["wall_s"] = seconds;
+  if (dataWait)
+    record["data_wait_s"] = *dataWait;
   record.update(options.metricsExtra);
   if (options.metrics)
     options.metrics->write(record);
@@ -618,7 +680,12 @@ void Trainer::report(const std::string &split, double lossValue,
   }
   std::snprintf(line, sizeof line, "  %.0f samples/s  %.1f s",
                 record["samples_per_s"].get<double>(), seconds);
-  *options.log << line << std::endl;
+  *options.log << line;
+  if (dataWait) {
+    std::snprintf(line, sizeof line, "  data wait %.2f s", *dataWait);
+    *options.log << line;
+  }
+  *options.log << std::endl;
 }
 
 void Trainer::finishEpoch(
@@ -631,7 +698,7 @@ void Trainer::finishEpoch(
                         ? static_cast<double>(total.correct) / samples
                         : std::numeric_limits<double>::quiet_NaN();
   report(options.trainSplit, total.lossSum / samples, accuracy, total.samples,
-         total.seconds);
+         total.seconds, total.dataWait);
   running = Running();
   if (options.group)
     shareRankZeroState(/*buffersOnly=*/true);

@@ -69,10 +69,13 @@ options (the recipe of the .dream file gives the defaults):
                      (folder sets: taken from the classes in turn)
   --threads N        intra-op threads (default: all cores, shared among
                      the processes of --nproc)
-  --seed N           seed of initialisation, data order and noise
+  --seed N           seed of initialisation, data order, validation split
+                     and noise
   --checkpoint DIR   where weights and checkpoints are stored
   --resume           continue the run saved in --checkpoint DIR
   --metrics FILE     write JSON lines, one object per epoch and split
+                     (training epochs: with data_wait_s, the seconds
+                     spent waiting for batches)
   --out FILE         dream: the PNG to write (default DIR/dreams.png)
   --input FILE       dream: a PNG or JPEG image to dream about instead of
                      the first test images (repeatable)

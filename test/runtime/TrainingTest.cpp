@@ -165,6 +165,7 @@ std::vector<nlohmann::json> recordsOf(const std::string &path) {
     nlohmann::json record = nlohmann::json::parse(line);
     record.erase("samples_per_s");
     record.erase("wall_s");
+    record.erase("data_wait_s");
     records.push_back(record);
   }
   return records;
@@ -215,6 +216,124 @@ TEST(TrainingTest, ResumeContinuesExactly) {
   checkResume("dreamnet_tiny.json", 3); // In the middle of epoch 1.
   checkResume("text_ops.json", 5);      // At the end of epoch 1.
   checkResume("text_ops.json", 7);      // In epoch 2, after dropout noise.
+}
+
+/// 100 examples whose input is their index: 40 of class 0, 30 of class
+/// 1, 20 of class 2 and 10 of class 3, the classes interleaved.
+Dataset numberedExamples() {
+  std::vector<int64_t> labels;
+  for (int64_t i = 0; i < 100; ++i)
+    labels.push_back(i % 10 < 4 ? 0 : i % 10 < 7 ? 1 : i % 10 < 9 ? 2 : 3);
+  return {at::arange(100, at::kLong).unsqueeze(1), at::tensor(labels)};
+}
+
+std::vector<int64_t> valuesOf(const at::Tensor &t) {
+  at::Tensor flat = t.flatten().contiguous();
+  return {flat.data_ptr<int64_t>(), flat.data_ptr<int64_t>() + flat.numel()};
+}
+
+TEST(TrainingTest, ValidationIsHeldOutByClassAndSeed) {
+  Dataset all = numberedExamples();
+  HeldOut parts = holdOutValidation(all, 0.2, 7);
+  EXPECT_EQ(valuesOf(at::bincount(parts.validation.labels)),
+            (std::vector<int64_t>{8, 6, 4, 2}));
+  EXPECT_EQ(valuesOf(at::bincount(parts.train.labels)),
+            (std::vector<int64_t>{32, 24, 16, 8}));
+  // Disjoint, together all examples, each part in the data's order, and
+  // every input still with its label.
+  at::Tensor both = at::cat({parts.train.inputs, parts.validation.inputs});
+  EXPECT_TRUE(std::get<0>(both.flatten().sort()).equal(at::arange(100)));
+  for (const Dataset *part : {&parts.train, &parts.validation}) {
+    at::Tensor inputs = part->inputs.flatten();
+    EXPECT_TRUE(inputs.equal(std::get<0>(inputs.sort())));
+    EXPECT_TRUE(part->labels.equal(all.labels.index_select(0, inputs)));
+  }
+  // Not the last 20 examples, which the split used to be.
+  EXPECT_LT(parts.validation.inputs.min().item<int64_t>(), 80);
+
+  EXPECT_TRUE(holdOutValidation(all, 0.2, 7)
+                  .validation.inputs.equal(parts.validation.inputs));
+  EXPECT_FALSE(holdOutValidation(all, 0.2, 8)
+                   .validation.inputs.equal(parts.validation.inputs));
+  HeldOut none = holdOutValidation(all, 0.0, 7);
+  EXPECT_EQ(none.validation.size(), 0);
+  EXPECT_TRUE(none.train.inputs.equal(all.inputs));
+}
+
+/// What the steps of a run trained on, and their losses.
+struct Seen {
+  std::vector<at::Tensor> batches;
+  std::vector<double> losses;
+};
+
+/// Two epochs of dreamnet_tiny on 72 examples (4 full batches of 16 and
+/// one of 8), each step taking at least `stepMilliseconds`.
+Seen trainWithStepsOf(int stepMilliseconds) {
+  Plan plan = loadTestPlan("dreamnet_tiny.json");
+  Model model(plan, 3);
+  Seen seen;
+  LossFunction slow = [&](const at::Tensor &inputs, const at::Tensor &labels,
+                          const RunMode &mode) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(stepMilliseconds));
+    seen.batches.push_back(inputs.clone());
+    return classification(model)(inputs, labels, mode);
+  };
+  Trainer trainer(model, settingsFor(plan, 2, 16), slow, optionsFor(plan));
+  EXPECT_TRUE(trainer.run(syntheticData(plan, 72), {}));
+  seen.losses = trainer.stepLosses();
+  return seen;
+}
+
+TEST(TrainingTest, BackgroundBatchesDoNotDependOnTheStepsSpeed) {
+  // With slow steps the loader is always two batches ahead; with fast
+  // ones the steps wait for it.
+  Seen fast = trainWithStepsOf(0), slow = trainWithStepsOf(15);
+  ASSERT_EQ(fast.batches.size(), 10u);
+  ASSERT_EQ(slow.batches.size(), 10u);
+  for (size_t i = 0; i < fast.batches.size(); ++i)
+    EXPECT_TRUE(fast.batches[i].equal(slow.batches[i])) << "step " << i;
+  EXPECT_EQ(fast.losses, slow.losses);
+  // Each epoch is a permutation of the training set.
+  Dataset train = syntheticData(loadTestPlan("dreamnet_tiny.json"), 72);
+  at::Tensor sorted = std::get<0>(train.inputs.flatten(1).sum(1).sort());
+  for (size_t first : {0u, 5u}) {
+    std::vector<at::Tensor> epoch(fast.batches.begin() + first,
+                                  fast.batches.begin() + first + 5);
+    at::Tensor sums = at::cat(epoch).flatten(1).sum(1);
+    EXPECT_TRUE(std::get<0>(sums.sort()).equal(sorted)) << "epoch at " << first;
+  }
+}
+
+TEST(TrainingTest, TrainingRecordsSayHowLongTheyWaitedForData) {
+  Plan plan = loadTestPlan("dreamnet_tiny.json");
+  Model model(plan, 3);
+  TempDir dir;
+  MetricsWriter metrics(dir / "m.jsonl", false);
+  std::ostringstream log;
+  Trainer::Options options = optionsFor(plan);
+  options.metrics = &metrics;
+  options.log = &log;
+  Trainer trainer(model, settingsFor(plan, 2, 16), classification(model),
+                  options);
+  Dataset data = syntheticData(plan, 72);
+  ASSERT_TRUE(trainer.run(data, {{"test", data.slice(0, 20)}}));
+  std::istringstream lines(readText(dir / "m.jsonl"));
+  int trainRecords = 0;
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::ordered_json record = nlohmann::ordered_json::parse(line);
+    SCOPED_TRACE(line);
+    if (record["split"] != "train") {
+      EXPECT_FALSE(record.contains("data_wait_s"));
+      continue;
+    }
+    ++trainRecords;
+    EXPECT_EQ(std::prev(record.end()).key(), "data_wait_s");
+    double wait = record["data_wait_s"].get<double>();
+    EXPECT_GE(wait, 0.0);
+    EXPECT_LE(wait, record["wall_s"].get<double>());
+  }
+  EXPECT_EQ(trainRecords, 2);
+  EXPECT_THAT(log.str(), testing::ContainsRegex("train .*data wait [0-9.]+ s"));
 }
 
 TEST(TrainingTest, CheckpointLayout) {

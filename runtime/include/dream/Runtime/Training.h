@@ -9,6 +9,7 @@
 // dropout and masking noise comes from one generator whose state is
 // checkpointed, and everything else is deterministic on the CPU for a fixed
 // number of threads, so a run and a resumed run give bitwise-equal losses.
+// A worker thread prepares the batches (BatchLoader.h), in step order.
 //
 // Data-parallel (Options::group): each global batch is split among the
 // ranks in contiguous shares, so any number of ranks trains on the same
@@ -58,7 +59,21 @@ struct Dataset {
   int64_t size() const { return inputs.defined() ? inputs.size(0) : 0; }
   /// Examples [begin, end).
   Dataset slice(int64_t begin, int64_t end) const;
+  /// The examples at `indices` (int64), in their order.
+  Dataset select(const at::Tensor &indices) const;
 };
+
+/// A training set and the validation set held out of it.
+struct HeldOut {
+  Dataset train;
+  Dataset validation;
+};
+
+/// Holds out round(fraction x n) of the n examples of every class (label),
+/// chosen at random by `seed` alone: the same examples every run with that
+/// seed and data, so a resumed run validates on what the run began with.
+/// Both parts keep the examples' order in `all`.
+HeldOut holdOutValidation(const Dataset &all, double fraction, int64_t seed);
 
 /// A batch's mean loss and, for classification, the predicted classes.
 struct BatchOutput {
@@ -209,6 +224,7 @@ private:
     int64_t correct = 0;
     int64_t samples = 0;
     double seconds = 0.0;
+    double dataWait = 0.0; ///< Seconds this rank waited for batches.
   };
 
   int64_t stepsPerEpoch(int64_t examples) const;
@@ -217,8 +233,10 @@ private:
                  int64_t perEpoch, int64_t globalBatch);
   void
   finishEpoch(const std::vector<std::pair<std::string, Dataset>> &evaluations);
+  /// `dataWait`: the seconds a training epoch waited for its batches.
   void report(const std::string &split, double loss, double accuracy,
-              int64_t samples, double seconds);
+              int64_t samples, double seconds,
+              std::optional<double> dataWait = std::nullopt);
   bool stopNow() const;
   /// What TrainingError says about a non-finite loss or gradient norm.
   std::string notFinite(double lossValue, double norm) const;
