@@ -50,11 +50,12 @@ uint64_t noiseSeed(int64_t seed, int64_t rank, int64_t step) {
                      static_cast<uint64_t>(step));
 }
 
-/// The rows `rows` (int64) of the contiguous host tensor `from`, copied
+/// The rows `rows` (int64) of the host tensor `data`, copied
 /// one by one on the calling thread: index_select would start an OpenMP
 /// team of its own in the batch loader's thread, competing with the step's
 /// team for the cores that --threads allows.
-at::Tensor gatherRows(const at::Tensor &from, const at::Tensor &rows) {
+at::Tensor gatherRows(const at::Tensor &data, const at::Tensor &rows) {
+  at::Tensor from = data.contiguous(); // A no-op for the data sets' tensors.
   at::Tensor index = rows.contiguous();
   std::vector<int64_t> shape = from.sizes().vec();
   shape[0] = index.size(0);
