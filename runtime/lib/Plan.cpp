@@ -649,7 +649,8 @@ Plan parsePlan(const std::string &text, const std::string &origin) {
   json document;
   try {
     document = json::parse(text);
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) {
+    // parse_error, or out_of_range for a number beyond a double (1e400).
     throw PlanError(origin + ": not valid JSON: " + e.what());
   }
   Plan plan;

@@ -213,6 +213,15 @@ TEST(PlanTest, NotJson) {
             "/nonexistent/plan.json: cannot open the plan file");
 }
 
+// Found by PlanFuzzer: nlohmann::json throws out_of_range, not parse_error,
+// for a number too large for a double, which escaped parsePlan.
+TEST(PlanTest, NumberBeyondADoubleIsNotValidJson) {
+  EXPECT_THAT(errorOf([] { parsePlan("{\"classes\": 1e400}", "bad.json"); }),
+              HasSubstr("bad.json: not valid JSON: "
+                        "[json.exception.out_of_range.406] number overflow "
+                        "parsing '1e400'"));
+}
+
 TEST(PlanTest, HashIdentifiesTheNetworkNotTheRecipe) {
   json plan = tinyConv();
   std::string hash = parsePlan(plan.dump(), "p").hash;

@@ -100,6 +100,23 @@ TEST(Parser, ConstantArithmeticKeepsPrecedence) {
   EXPECT_EQ(value.operands[1]->text, "*");
 }
 
+// Found by FrontendFuzzer (ASan: stack-use-after-scope): the keyword
+// suggestion read the expected tokens' names after they were freed.
+TEST(Parser, SuggestsTheKeywordAMisspeltNameStandsFor) {
+  auto parsed =
+      parse("netwrk N {\n  input x : image[1, 4, 4]\n  return x\n}\n");
+  EXPECT_FALSE(parsed->module);
+  EXPECT_NE(parsed->diagnostics.find(
+                "t.dream:1:1: error: expected one of 'autoencoder', 'block', "
+                "'encoder', 'import', 'network', 'train' or end of file, "
+                "found 'netwrk'"),
+            std::string::npos)
+      << parsed->diagnostics;
+  EXPECT_NE(parsed->diagnostics.find("note: did you mean 'network'?"),
+            std::string::npos)
+      << parsed->diagnostics;
+}
+
 TEST(Parser, ReportsTheFirstSyntaxErrorInWords) {
   auto parsed = parse("block b {\n input x\n return x -> conv(3,\n}\n");
   EXPECT_FALSE(parsed->module);

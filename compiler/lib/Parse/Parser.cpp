@@ -124,7 +124,9 @@ std::string describeToken(const antlr4::Token *token) {
 
 /// The keyword a token type stands for ("repeat"), or "" for other tokens.
 std::string keywordOf(const antlr4::dfa::Vocabulary &vocabulary, size_t type) {
-  llvm::StringRef literal = vocabulary.getLiteralName(type);
+  // getLiteralName returns by value: keep the string alive for the ref.
+  std::string name = vocabulary.getLiteralName(type);
+  llvm::StringRef literal = name;
   if (!literal.consume_front("'") || !literal.consume_back("'") ||
       literal.empty() ||
       !llvm::all_of(literal, [](char c) { return llvm::isAlpha(c); }))

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of test/fuzz with clang-19 (ASan + UBSan) in
+# build-fuzz/, seeds each corpus from the repository's inputs, runs every
+# target for a bounded time and reports executions and crashes.
+#
+#   scripts/fuzz.sh                 # every target, 600 s each
+#   FUZZ_SECONDS=60 scripts/fuzz.sh Plan Mail
+#
+# Environment: FUZZ_SECONDS (per target, default 600), FUZZ_BUILD_DIR
+# (default <repo>/build-fuzz), FUZZ_JOBS (ninja -j, default 2).
+# Corpora grow in $FUZZ_BUILD_DIR/fuzz/corpus/<Target> across runs; a crash
+# leaves its input in $FUZZ_BUILD_DIR/fuzz/crashes/ and the script exits 1.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds="${FUZZ_SECONDS:-600}"
+build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(Frontend Safetensors Plan Idx Csv Mail)
+
+# shellcheck source=scripts/env.sh
+source "$root/scripts/env.sh"
+
+if ! command -v clang++-19 >/dev/null ||
+   [ ! -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
+  echo "fuzz.sh: installing clang-19 and its sanitizer runtimes"
+  apt-get install -y clang-19 libclang-rt-19-dev
+fi
+
+if [ ! -f "$build/build.ninja" ]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DDREAMC_FUZZ=ON
+fi
+nice ninja -C "$build" -j"${FUZZ_JOBS:-2}" "${targets[@]/%/Fuzzer}"
+
+# Seeds: every test input of each kind, rewritten on each run; the fuzzers
+# read them without adding to them.
+seeds="$build/fuzz/seeds"
+rm -rf "$seeds"
+mkdir -p "$seeds/FrontendFuzzer" "$seeds/PlanFuzzer"
+(cd "$root" && find models stdlib test examples -name '*.dream') |
+  while read -r file; do
+    cp "$root/$file" "$seeds/FrontendFuzzer/${file//\//_}"
+  done
+cp "$root"/test/runtime/plans/*.json "$seeds/PlanFuzzer/"
+python3 "$root/test/fuzz/make_seeds.py" "$seeds"
+
+status=0
+report=""
+for target in "${targets[@]}"; do
+  name="${target}Fuzzer"
+  corpus="$build/fuzz/corpus/$name"
+  crashes="$build/fuzz/crashes"
+  log="$build/fuzz/$name.log"
+  mkdir -p "$corpus" "$crashes"
+  echo "fuzz.sh: $name for $seconds s (log: $log)"
+  # Run from the corpus directory: the front end resolves relative imports
+  # there, never in the source tree.
+  if (cd "$corpus" && "$build/test/fuzz/$name" -max_total_time="$seconds" \
+        -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
+        -artifact_prefix="$crashes/$name-" "$corpus" "$seeds/$name") \
+        >"$log" 2>&1; then
+    result="nothing found"
+  else
+    result="FAILED: see $log and $crashes"
+    status=1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  report+=$(printf '%-20s %6s s %10s runs %7s/s  %s' \
+    "$name" "$seconds" "${runs:-?}" "${rate:-?}" "$result")$'\n'
+done
+printf '\n%s' "$report"
+exit $status
