@@ -169,6 +169,9 @@ int superviseRanks(std::vector<RankProcess> &ranks,
   using Clock = std::chrono::steady_clock;
   const auto grace = std::chrono::seconds(10);
   bool stopping = false, killed = false, anyFailed = false, interrupted = false;
+  // Ranks that all refused their command line (exit status 2) fail the
+  // run as a usage error too.
+  bool allUsageErrors = true;
   Clock::time_point stopped;
   for (size_t left = ranks.size(); left > 0;) {
     int status = 0;
@@ -197,6 +200,7 @@ int superviseRanks(std::vector<RankProcess> &ranks,
       if (!failed(status) || terminatedByUs)
         continue;
       anyFailed = true;
+      allUsageErrors &= WIFEXITED(status) && WEXITSTATUS(status) == 2;
       std::cerr << program << ": rank " << r.rank << " (pid " << pid << ") "
                 << howItEnded(status)
                 << (stopping ? "" : "; stopping the other ranks") << "\n";
@@ -207,6 +211,8 @@ int superviseRanks(std::vector<RankProcess> &ranks,
       }
     }
   }
+  if (anyFailed && allUsageErrors)
+    return 2;
   if (anyFailed) {
     std::cerr << program
               << ": the run failed; if it wrote a checkpoint, --resume "
