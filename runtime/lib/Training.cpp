@@ -132,12 +132,35 @@ HeldOut holdOutValidation(const Dataset &all, double fraction, int64_t seed) {
 //===--- Evaluation
 //--------------------------------------------------------===//
 
+namespace {
+
+/// An evaluation from its sums over the examples: of the loss, of the
+/// correct predictions, of the examples and of the confusion counts (one
+/// process's, or every rank's added up).
+Evaluation fromSums(double lossSum, int64_t correct, int64_t samples,
+                    std::vector<int64_t> confusion, int64_t classes,
+                    double seconds) {
+  Evaluation result;
+  result.correct = correct;
+  result.samples = samples;
+  result.loss = lossSum / static_cast<double>(std::max<int64_t>(1, samples));
+  result.seconds = seconds;
+  if (classes > 0 && samples > 0) {
+    result.accuracy =
+        static_cast<double>(correct) / static_cast<double>(samples);
+    result.confusion = std::move(confusion);
+  }
+  return result;
+}
+
+} // namespace
+
 Evaluation evaluate(const LossFunction &loss, const Dataset &data,
                     int64_t batch, at::Device device, int64_t classes) {
   at::NoGradGuard noGrad;
   Clock::time_point start = Clock::now();
-  Evaluation result;
   double lossSum = 0.0;
+  int64_t correct = 0, samples = 0;
   at::Tensor confusion = at::zeros({classes * classes}, at::kLong);
   for (int64_t begin = 0; begin < data.size(); begin += batch) {
     int64_t end = std::min(begin + batch, data.size());
@@ -145,23 +168,17 @@ Evaluation evaluate(const LossFunction &loss, const Dataset &data,
     BatchOutput out =
         loss(data.inputs.slice(0, begin, end).to(device), labels, RunMode{});
     lossSum += out.loss.item<double>() * static_cast<double>(end - begin);
-    result.samples += end - begin;
+    samples += end - begin;
     if (out.predictions.defined() && classes > 0) {
-      result.correct += out.predictions.eq(labels).sum().item<int64_t>();
+      correct += out.predictions.eq(labels).sum().item<int64_t>();
       confusion += at::bincount((labels * classes + out.predictions).cpu(), {},
                                 classes * classes);
     }
   }
-  result.loss =
-      lossSum / static_cast<double>(std::max<int64_t>(1, result.samples));
-  if (classes > 0 && result.samples > 0) {
-    result.accuracy = static_cast<double>(result.correct) /
-                      static_cast<double>(result.samples);
-    result.confusion.assign(confusion.data_ptr<int64_t>(),
-                            confusion.data_ptr<int64_t>() + classes * classes);
-  }
-  result.seconds = secondsSince(start);
-  return result;
+  const int64_t *counts = confusion.const_data_ptr<int64_t>();
+  return fromSums(lossSum, correct, samples,
+                  std::vector<int64_t>(counts, counts + classes * classes),
+                  classes, secondsSince(start));
 }
 
 //===--- Optimisers
@@ -509,19 +526,11 @@ Evaluation Trainer::evaluateShared(const Dataset &data) const {
   at::Tensor total = at::tensor(sums, at::kDouble);
   options.group->sum(total);
   const double *t = total.const_data_ptr<double>();
-  Evaluation result;
-  result.correct = std::llround(t[1]);
-  result.samples = std::llround(t[2]);
-  result.loss =
-      t[0] / static_cast<double>(std::max<int64_t>(1, result.samples));
-  result.seconds = share.seconds;
-  if (options.classes > 0 && result.samples > 0) {
-    result.accuracy = static_cast<double>(result.correct) /
-                      static_cast<double>(result.samples);
-    for (size_t i = 3; i < sums.size(); ++i)
-      result.confusion.push_back(std::llround(t[i]));
-  }
-  return result;
+  std::vector<int64_t> confusion;
+  for (size_t i = 3; i < sums.size(); ++i)
+    confusion.push_back(std::llround(t[i]));
+  return fromSums(t[0], std::llround(t[1]), std::llround(t[2]),
+                  std::move(confusion), options.classes, share.seconds);
 }
 
 bool Trainer::run(
