@@ -81,3 +81,14 @@ func.func @unknown_encoder(%h: tensor<?x4x8x8xf32>) {
 // expected-error @+1 {{'dream.encoder' op without a decoder, the output is the latent}}
 dream.encoder @mismatch {encode = @enc, input = tensor<?x1x8x8xf32>, latent = tensor<?x4x2x2xf32>, output = tensor<?x1x8x8xf32>}
 func.func private @enc(%x: tensor<?x1x8x8xf32>) -> tensor<?x4x2x2xf32>
+
+// -----
+
+dream.encoder @phi {encode = @enc, input = tensor<?x6xi64>, latent = tensor<?x6x8xf32>, output = tensor<?x6x8xf32>, vocab = 50 : i64}
+func.func private @enc(%x: tensor<?x6xi64>) -> tensor<?x6x8xf32>
+
+func.func @encode_wrong_latent(%x: tensor<?x6xi64>) {
+  // expected-error @+1 {{'dream.encode' op must take the encoder's input 'tensor<?x6xi64>' to its latent 'tensor<?x6x8xf32>'}}
+  %z = dream.encode %x through @phi : tensor<?x6xi64> -> tensor<?x6x4xf32>
+  return
+}

@@ -49,3 +49,12 @@ func.func @text_bridge(%h: tensor<?x6x10xf32>) -> tensor<?x6x10xf32> {
   %s = dream.sleep %h through @phi {dream.scope = "sleep_0", grad = "through", in_adapter = "bridge_argmax", in_stride = 1 : i64, masking = "train", out_adapter = "dense", out_stride = 1 : i64, share = "per_block"} : tensor<?x6x10xf32> -> tensor<?x6x10xf32>
   return %s : tensor<?x6x10xf32>
 }
+
+// An encoder applied directly is one call of it: no adapters, no masking.
+// CHECK-LABEL: func.func @encode_tokens
+func.func @encode_tokens(%x: tensor<?x6xi64>) -> tensor<?x6x8xf32> {
+  // CHECK-NEXT: %[[Z:.*]] = call @enc(%arg0) {dream.absolute_scope, dream.frozen, dream.masking = "off", dream.scope = "phi.encoder"} : (tensor<?x6xi64>) -> tensor<?x6x8xf32>
+  // CHECK-NEXT: return %[[Z]]
+  %z = dream.encode %x through @phi : tensor<?x6xi64> -> tensor<?x6x8xf32>
+  return %z : tensor<?x6x8xf32>
+}

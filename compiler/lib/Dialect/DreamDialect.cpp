@@ -79,6 +79,20 @@ DreamOp::verifySymbolUses(mlir::SymbolTableCollection &symbols) {
   return verifyConnection(*this, symbols, /*needsDecoder=*/true);
 }
 
+mlir::LogicalResult
+EncodeOp::verifySymbolUses(mlir::SymbolTableCollection &symbols) {
+  auto encoder = symbols.lookupNearestSymbolFrom<EncoderOp>(getOperation(),
+                                                             getEncoderAttr());
+  if (!encoder)
+    return emitOpError("refers to ")
+           << getEncoderAttr() << ", which is not a dream.encoder";
+  if (getInput().getType() != encoder.getInput() ||
+      getResult().getType() != encoder.getLatent())
+    return emitOpError("must take the encoder's input ")
+           << encoder.getInput() << " to its latent " << encoder.getLatent();
+  return mlir::success();
+}
+
 mlir::LogicalResult FusedOp::verify() {
   mlir::Block &body = getBody().front();
   if (body.getNumArguments() != getOperands().size())

@@ -258,6 +258,14 @@ private:
     }
     case StageInfo::Kind::Connection:
       return emitConnection(stage, info, input, body);
+    case StageInfo::Kind::Encode: {
+      auto encoder = mlir::FlatSymbolRefAttr::get(
+          builder.getStringAttr(info.connection.encoder->decl->name));
+      mlir::Value latent = builder.create<EncodeOp>(
+          loc(stage.loc), type(info.output.single()), input.values.front(),
+          encoder);
+      return {{latent}, info.output};
+    }
     }
     return {};
   }

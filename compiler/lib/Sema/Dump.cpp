@@ -142,6 +142,9 @@ private:
       for (const BlockInstance *block : info.blocks)
         os << " " << id(block);
       break;
+    case StageInfo::Kind::Encode:
+      os << pad << "Encode " << info.connection.encoder->decl->name;
+      break;
     case StageInfo::Kind::Connection: {
       const ConnectionInfo &c = info.connection;
       os << pad << (c.isDream ? "Dream " : "Sleep ") << c.encoder->decl->name

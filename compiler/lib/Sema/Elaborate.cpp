@@ -702,14 +702,8 @@ std::optional<ValueType> Elaborator::applyCall(const Call &call,
   const Symbol *symbol = lookup(state.module, call.callee, call.loc, true);
   if (!symbol)
     return std::nullopt;
-  if (symbol->encoder) {
-    diag.error(call.loc, quote(call.callee) +
-                             " is an encoder; connect it with `-> sleep(" +
-                             call.callee + ")` or `-> dream(" + call.callee +
-                             ")`")
-        .note(symbol->loc(), "declared here");
-    return std::nullopt;
-  }
+  if (symbol->encoder)
+    return applyEncoder(call, *symbol, *args, input, inputLoc, info);
   const BlockDecl &decl = *symbol->block;
   if (decl.isNetwork) {
     diag.error(call.loc, quote(call.callee) +
@@ -744,6 +738,37 @@ std::optional<ValueType> Elaborator::applyCall(const Call &call,
   state.instance.emits.insert(state.instance.emits.end(),
                               instance->emits.begin(), instance->emits.end());
   return instance->result;
+}
+
+std::optional<ValueType>
+Elaborator::applyEncoder(const Call &call, const Symbol &symbol,
+                         const std::vector<ArgumentValue> &args,
+                         const ValueType &input, Location inputLoc,
+                         StageInfo &info) {
+  const EncoderInstance *encoder =
+      elaborateEncoder(*symbol.encoder, *symbol.module);
+  if (!encoder)
+    return std::nullopt;
+  std::string connect = "; connect it to a hidden state of another type "
+                        "with `-> sleep(" +
+                        call.callee + ")` or `-> dream(" + call.callee + ")`";
+  if (!args.empty()) {
+    diag.error(call.loc, "encoder " + quote(call.callee) +
+                             " takes no arguments: its declaration fixes them")
+        .note(symbol.loc(), "declared here");
+    return std::nullopt;
+  }
+  if (input.isTuple || input.single() != encoder->input) {
+    diag.error(call.loc, "encoder " + quote(call.callee) + " reads " +
+                             encoder->input.str() + ", not " + input.str() +
+                             connect)
+        .note(inputLoc, "its input " + input.str() + " comes from here")
+        .note(symbol.loc(), "declared here");
+    return std::nullopt;
+  }
+  info.kind = StageInfo::Kind::Encode;
+  info.connection.encoder = encoder;
+  return ValueType::tensor(encoder->latent);
 }
 
 std::optional<ValueType> Elaborator::applyConnection(const Stage &stage,

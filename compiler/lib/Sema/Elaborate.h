@@ -68,6 +68,11 @@ private:
   std::optional<ValueType> applyCall(const Call &call, const ValueType &input,
                                      Location inputLoc, BodyState &state,
                                      StageInfo &info);
+  /// `x -> enc`: an encoder applied to a value of its own input type.
+  std::optional<ValueType> applyEncoder(const Call &call, const Symbol &symbol,
+                                        const std::vector<ArgumentValue> &args,
+                                        const ValueType &input,
+                                        Location inputLoc, StageInfo &info);
   std::optional<ValueType> applyConnection(const Stage &stage,
                                            const ValueType &input,
                                            BodyState &state, StageInfo &info);

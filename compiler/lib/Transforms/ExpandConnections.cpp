@@ -192,6 +192,38 @@ mlir::func::FuncOp softInputVariant(mlir::func::FuncOp function,
   return variant;
 }
 
+/// Calls one part ("encoder" or "decoder") of `encoder`: its parameters are
+/// named once, after the encoder, wherever it is called.
+mlir::Value callEncoderPart(mlir::OpBuilder &builder, mlir::Location loc,
+                            EncoderOp encoder, mlir::FlatSymbolRefAttr callee,
+                            mlir::Value arg, mlir::Type result,
+                            llvm::StringRef part, mlir::StringAttr masking) {
+  auto op = builder.create<mlir::func::CallOp>(loc, callee, result, arg);
+  op->setAttr(kScopeAttr, builder.getStringAttr(encoder.getSymName().str() +
+                                                "." + part.str()));
+  op->setAttr(kAbsoluteScopeAttr, builder.getUnitAttr());
+  if (encoder.getFrozen())
+    op->setAttr(kFrozenCallAttr, builder.getUnitAttr());
+  op->setAttr(kMaskingAttr, masking);
+  return op.getResult(0);
+}
+
+/// `dream.encode`: the encoder alone, unmasked (it is the network's layer,
+/// not a view of a hidden state).
+mlir::LogicalResult expand(EncodeOp op) {
+  auto encoder = mlir::SymbolTable::lookupNearestSymbolFrom<EncoderOp>(
+      op, op.getEncoderAttr());
+  if (!encoder)
+    return op.emitOpError("refers to an unknown encoder");
+  mlir::OpBuilder builder(op);
+  mlir::Value latent = callEncoderPart(
+      builder, op.getLoc(), encoder, encoder.getEncodeAttr(), op.getInput(),
+      op.getType(), "encoder", builder.getStringAttr("off"));
+  op.replaceAllUsesWith(latent);
+  op.erase();
+  return mlir::success();
+}
+
 template <typename ConnectionOp>
 mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
   ConnectionOp op = connection;
@@ -218,15 +250,8 @@ mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
 
   auto call = [&](mlir::FlatSymbolRefAttr callee, mlir::Value arg,
                   mlir::Type result, llvm::StringRef part) {
-    auto op = builder.create<mlir::func::CallOp>(loc, callee, result, arg);
-    // The encoder's parameters are named once, wherever it is called.
-    op->setAttr(kScopeAttr, builder.getStringAttr(
-                                encoder.getSymName().str() + "." + part.str()));
-    op->setAttr(kAbsoluteScopeAttr, builder.getUnitAttr());
-    if (encoder.getFrozen())
-      op->setAttr(kFrozenCallAttr, builder.getUnitAttr());
-    op->setAttr(kMaskingAttr, connection.getMaskingAttr());
-    return op.getResult(0);
+    return callEncoderPart(builder, loc, encoder, callee, arg, result, part,
+                           connection.getMaskingAttr());
   };
   mlir::FlatSymbolRefAttr encode = encoder.getEncodeAttr();
   if (input.isTokens() && !fromMLIRType(x.getType())->isTokens()) {
@@ -271,14 +296,14 @@ struct ExpandConnectionsPass
   void runOnOperation() override {
     llvm::SmallVector<mlir::Operation *> connections;
     getOperation().walk([&](mlir::Operation *op) {
-      if (mlir::isa<SleepOp, DreamOp>(op))
+      if (mlir::isa<SleepOp, DreamOp, EncodeOp>(op))
         connections.push_back(op);
     });
     for (mlir::Operation *op : connections) {
       mlir::LogicalResult result =
-          mlir::isa<DreamOp>(op)
-              ? expand(mlir::cast<DreamOp>(op), /*isDream=*/true)
-              : expand(mlir::cast<SleepOp>(op), /*isDream=*/false);
+          mlir::isa<EncodeOp>(op)  ? expand(mlir::cast<EncodeOp>(op))
+          : mlir::isa<DreamOp>(op) ? expand(mlir::cast<DreamOp>(op), true)
+                                   : expand(mlir::cast<SleepOp>(op), false);
       if (mlir::failed(result))
         return signalPassFailure();
     }

@@ -113,6 +113,27 @@ def Dream_DreamOp : Dream_ConnectionOp<"dream"> {
   }];
 }
 
+def Dream_EncodeOp : Dream_Op<"encode",
+    [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "an encoder applied to a value of its input type: φ(x)";
+  let description = [{
+    The encoder as a layer of the network (`x -> enc` in a `.dream` file):
+    no adapters, the latent as result. A fine-tuned encoder with a head on
+    it is written this way. `dream-expand-connections` turns it into a call
+    of the encoder's function, with its own parameters (frozen or not, as
+    declared).
+
+    ```mlir
+    %z = dream.encode %x through @minilm : tensor<?x32xi64> -> tensor<?x32x384xf32>
+    ```
+  }];
+  let arguments = (ins Dream_Tensor:$input, FlatSymbolRefAttr:$encoder);
+  let results = (outs Dream_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `through` $encoder attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
 def Dream_ObserveOp : Dream_Op<"observe",
     [Pure, SameOperandsAndResultType]> {
   let summary = "identity that names a value for the trainer to show";

@@ -55,7 +55,9 @@ struct ConnectionInfo {
 
 /// What one `-> stage` of a pipe resolved to in one block instance.
 struct StageInfo {
-  enum class Kind { Op, Block, Connection };
+  /// Encode: an encoder applied directly (`x -> enc`); `connection.encoder`
+  /// names it.
+  enum class Kind { Op, Block, Connection, Encode };
   Kind kind = Kind::Op;
   const OpSpec *op = nullptr;
   std::vector<const BlockInstance *> blocks; ///< One per repetition.
