@@ -82,7 +82,7 @@ TrainSettings trainSettings(const Recipe &recipe, const TrainerOptions &o) {
   s.optimizer = recipe.optimizer;
   if (o.lr)
     s.optimizer.lr = *o.lr;
-  s.schedule = recipe.schedule;
+  s.schedule = o.schedule ? defaultSchedule(*o.schedule) : recipe.schedule;
   s.clip = recipe.clip;
   s.labelSmoothing = recipe.labelSmoothing;
   s.validation = recipe.validation;

@@ -423,11 +423,10 @@ OptimizerSpec parseOptimizer(const Node &node) {
 }
 
 ScheduleSpec parseSchedule(const Node &node) {
-  ScheduleSpec spec;
-  spec.name = stringOr(node, "name", "constant");
-  requireOneOf(node, spec.name, {"constant", "cosine", "linear", "step"},
-               "schedule");
-  spec.warmup = numberOr(node, "warmup", spec.name == "linear" ? 0.1 : 0.0);
+  std::string name = stringOr(node, "name", "constant");
+  requireOneOf(node, name, scheduleNames(), "schedule");
+  ScheduleSpec spec = defaultSchedule(name);
+  spec.warmup = numberOr(node, "warmup", spec.warmup);
   if (spec.warmup < 0 || spec.warmup > 1)
     node.fail("warmup is a fraction of the training steps, in [0, 1]");
   spec.every = node.find("every") ? node.at("every").positive() : 10;
@@ -454,10 +453,8 @@ Recipe parseRecipe(const Node &node) {
                            : parseOptimizer(*opt);
   if (std::optional<Node> schedule = node.find("schedule")) {
     if (schedule->raw().is_string()) {
-      recipe.schedule.name = schedule->string();
-      requireOneOf(*schedule, recipe.schedule.name,
-                   {"constant", "cosine", "linear", "step"}, "schedule");
-      recipe.schedule.warmup = recipe.schedule.name == "linear" ? 0.1 : 0.0;
+      requireOneOf(*schedule, schedule->string(), scheduleNames(), "schedule");
+      recipe.schedule = defaultSchedule(schedule->string());
     } else {
       recipe.schedule = parseSchedule(*schedule);
     }

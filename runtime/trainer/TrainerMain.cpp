@@ -13,6 +13,7 @@
 #include "dream/Runtime/Launch.h"
 #include "dream/Runtime/Plan.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -65,6 +66,10 @@ options (the recipe of the .dream file gives the defaults):
   --epochs N         epochs (pretrain: the encoder's pre-training epochs)
   --batch N          examples per step
   --lr X             learning rate (pretrain: default 1e-3)
+  --schedule NAME    train: the learning-rate schedule instead of the
+                     recipe's: constant, cosine (to 0 at the last step),
+                     linear (10%% warm-up, then to 0) or step (x0.1 every
+                     10 epochs)
   --limit N          use the first N training and at most N test examples
                      (folder sets: taken from the classes in turn)
   --threads N        intra-op threads (default: all cores, shared among
@@ -171,7 +176,13 @@ void applyValue(CommandLine &line, const std::string &flag,
     o.batch = parseInteger(flag, value, 1);
   else if (flag == "--lr")
     o.lr = parsePositive(flag, value);
-  else if (flag == "--limit")
+  else if (flag == "--schedule") {
+    const std::vector<std::string> &names = dream::rt::scheduleNames();
+    if (std::find(names.begin(), names.end(), value) == names.end())
+      throw ArgumentError{"--schedule expects constant, cosine, linear or "
+                          "step, not '" + value + "'"};
+    o.schedule = value;
+  } else if (flag == "--limit")
     o.limit = parseInteger(flag, value, 1);
   else if (flag == "--threads")
     o.threads = parseInteger(flag, value, 1);

@@ -72,6 +72,11 @@ TEST(EndToEndTest, UsageErrors) {
   EXPECT_EQ(badFlag.status, 2);
   EXPECT_THAT(badFlag.output, HasSubstr("--epochs expects an integer of at "
                                         "least 1, not 'zero'"));
+  Result badSchedule = trainer("train --schedule exp --plan x.json");
+  EXPECT_EQ(badSchedule.status, 2);
+  EXPECT_THAT(badSchedule.output,
+              HasSubstr("--schedule expects constant, cosine, linear or step, "
+                        "not 'exp'"));
 }
 
 TEST(EndToEndTest, DreamNeedsADreamConnection) {
@@ -108,6 +113,16 @@ TEST(EndToEndTest, InfoShowsParametersCostKernelsAndRecipe) {
         "optimizer adam(lr 0.005, betas (0.9, 0.999), eps 1e-05",
         "schedule cosine (warmup 0.1), clip 1, label_smoothing 0.1"})
     EXPECT_THAT(info.output, HasSubstr(line));
+}
+
+TEST(EndToEndTest, ScheduleFlagReplacesTheRecipes) {
+  Result linear = trainer("info --plan " + planPath("dreamnet_tiny.json") +
+                          " --schedule linear");
+  EXPECT_EQ(linear.status, 0) << linear.output;
+  EXPECT_THAT(linear.output, HasSubstr("schedule linear (warmup 0.1), clip 1"));
+  Result constant = trainer("info --plan " + planPath("dreamnet_tiny.json") +
+                            " --schedule constant");
+  EXPECT_THAT(constant.output, HasSubstr("schedule constant (warmup 0), clip 1"));
 }
 
 TEST(EndToEndTest, TrainsATinyConvNetOnFashionMnist) {

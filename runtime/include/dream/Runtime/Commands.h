@@ -48,6 +48,9 @@ struct TrainerOptions {
   std::optional<int64_t> epochs;
   std::optional<int64_t> batch;
   std::optional<double> lr;
+  /// --schedule: the recipe's schedule replaced by this one, with its
+  /// default arguments (defaultSchedule).
+  std::optional<std::string> schedule;
   int64_t limit = 0; ///< First N training, at most N test examples; 0: all.
   std::optional<int64_t> threads;
   std::optional<int64_t> seed;

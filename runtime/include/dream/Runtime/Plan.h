@@ -172,6 +172,22 @@ struct ScheduleSpec {
   double gamma = 0.1;            ///< step: the decay factor.
 };
 
+/// The schedules a recipe (or the trainer's --schedule) may name.
+inline const std::vector<std::string> &scheduleNames() {
+  static const std::vector<std::string> names = {"constant", "cosine",
+                                                 "linear", "step"};
+  return names;
+}
+
+/// The schedule `name` with its default arguments (linear warms up over
+/// the first 10% of the steps), as a bare name in a recipe gives it.
+inline ScheduleSpec defaultSchedule(const std::string &name) {
+  ScheduleSpec spec;
+  spec.name = name;
+  spec.warmup = name == "linear" ? 0.1 : 0.0;
+  return spec;
+}
+
 /// The training recipe of the .dream file; keys a plan leaves out take the
 /// `paper` preset's values.
 struct Recipe {
