@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""The paper's comparisons (issue 7), run with dreamc's own trainers.
+
+    source scripts/env.sh
+    python experiments/sweep.py start     # the whole sweep, in the background
+    python experiments/sweep.py status    # what is done, running, left
+    python experiments/sweep.py report    # docs/RESULTS.md from experiments/raw/
+
+Every run compiles a network of models/ with dreamc, pre-trains its
+encoders where the network has some to pre-train, trains it and writes one
+JSON file to experiments/raw/ (network, data, seed, recipe, per-epoch
+metrics, wall times, git commit). A run whose file exists is done: `run` and
+`start` skip it, so a stopped sweep resumes where it stopped (a run cut off
+half-way starts again). The protocol (sizes, epochs, widths) is PROTOCOL
+below; docs/RESULTS.md states it.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW = ROOT / "experiments" / "raw"
+WORK = Path(os.environ.get("DREAMC_SWEEP_WORK", ROOT / "experiments" / "work"))
+PID_FILE = WORK / "sweep.pid"
+LOG_FILE = WORK / "sweep.log"
+
+# What one run of each modality does. Chosen so that the whole sweep takes
+# about three hours on this project's two-core machines (docs/RESULTS.md).
+# The paper trains 30 epochs at a constant rate; stopped after one or two,
+# a constant rate of 0.005 leaves the last step's test accuracy to chance,
+# so every run decays its rate to zero (cosine) over its few epochs.
+PROTOCOL = {
+    "vision": {
+        "data": "fashion_mnist",
+        "limit": None,          # all 60,000 training and 10,000 test images
+        "epochs": 1,
+        "pretrain_epochs": 1,   # the autoencoder, on the same training images
+        "schedule": "cosine",   # instead of the recipes' constant rate, see below
+        "defines": {"width": 16},
+        "threads": 2,
+    },
+    "text": {
+        "data": "wordnet_glosses",
+        "limit": 1000,          # the first 1,000 training and test glosses
+        "epochs": 2,
+        "pretrain_epochs": 1,   # the DreamNets' decoder
+        "schedule": "cosine",
+        "defines": {},          # the models' own: hidden 128
+        "threads": 2,
+    },
+}
+
+# The paper's connection choices, and the authors' code's, as edits of the
+# connection files of models/ (applied to a copy; each must match).
+VARIANTS = {
+    "unfrozen": [("*_connection.dream", "\n    frozen\n", "\n    trainable\n")],
+    "upsample": [("*_connection.dream", "adapter: deconv", "adapter: upsample")],
+    "shared": [("*_connection.dream", "share: per_block", "share: shared")],
+}
+
+# Display names of the networks of models/.
+NAMES = {
+    "resnet": "ResNet-3 (chain baseline)", "lstm2": "LSTM-2", "lstm3": "LSTM-3 (chain baseline)",
+    "lstm4": "LSTM-4", "wordcnn": "WordCNN", "minilm": "MiniLM fine-tuned",
+    "resnet_stages": "ResNet-stages", "sleepnet_stages": "SleepNet-stages",
+    **{f"sleepnet{m}": f"SleepNet-{m}" for m in range(1, 5)},
+    **{f"dreamnet{m}": f"DreamNet-{m}" for m in range(1, 5)},
+}
+
+
+def run_id(modality, net, seed, variant=None, extra=None):
+    parts = [modality, net] + ([variant] if variant else []) + ([extra] if extra else [])
+    return "-".join(parts) + f"-s{seed}"
+
+
+def plan():
+    """Every run of the sweep, most important first: the three-seed main
+    comparison, the best vision networks, then the number of blocks, the
+    baselines, the ablations."""
+    runs = []
+
+    def add(modality, net, seed=1, variant=None, defines=None, group="", extra=None,
+            protocol=None):
+        runs.append({
+            "id": run_id(modality, net, seed, variant, extra),
+            "modality": modality, "net": net, "seed": seed, "variant": variant,
+            "defines": {**PROTOCOL[modality]["defines"], **(defines or {})},
+            "protocol": {**PROTOCOL[modality], **(protocol or {})},
+            "group": group,
+        })
+
+    main = {"vision": ["resnet", "sleepnet3", "dreamnet3"],
+            "text": ["lstm3", "sleepnet3", "dreamnet3"]}
+    for seed in (1, 2, 3):
+        for modality, nets in main.items():
+            for net in nets:
+                add(modality, net, seed, group="main")
+    # The best accuracy: networks that shrink as they widen, trained longer.
+    for net in ("resnet_stages", "sleepnet_stages"):
+        add("vision", net, defines={"width": 32}, group="best",
+            protocol={"epochs": 6})
+    for modality in ("vision", "text"):
+        for kind in ("sleepnet", "dreamnet"):
+            for m in (1, 2, 4):
+                add(modality, f"{kind}{m}", group="blocks")
+    for net in ("lstm2", "lstm4", "wordcnn"):
+        add("text", net, group="baselines")
+    add("text", "minilm", group="baselines")
+    for net in ("sleepnet3", "dreamnet3"):
+        add("vision", net, variant="unfrozen", group="frozen")
+    add("text", "sleepnet3", variant="unfrozen", group="frozen")
+    # A differentiable bridge multiplies by the whole vocabulary in the
+    # backward pass: a smaller protocol for all three bridges.
+    for bridge in ("argmax", "soft", "straight_through"):
+        add("text", "sleepnet1", defines={"bridge": bridge}, group="bridge", extra=bridge,
+            protocol={"limit": 500, "epochs": 1})
+    for net in ("sleepnet3", "dreamnet3"):
+        for variant in ("upsample", "shared"):
+            add("vision", net, variant=variant, group="connections")
+    add("text", "sleepnet3", variant="shared", group="connections")
+    return runs
+
+
+# --- running ---------------------------------------------------------------
+
+def log(msg):
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def git(*args):
+    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def toolchain():
+    """Builds dreamc and installs it into a folder of its own, so that a
+    rebuild of build/ during a long sweep does not change the compiler
+    under it."""
+    subprocess.run([str(ROOT / "scripts" / "build.sh"), "dreamc", "dreamrt", "dreamrt_main"],
+                   check=True, stdout=subprocess.DEVNULL)
+    commit = git("rev-parse", "--short", "HEAD")
+    prefix = WORK / f"toolchain-{commit}"
+    if not (prefix / "bin" / "dreamc").exists():
+        build = Path(os.environ.get("DREAMC_BUILD", ROOT / "build"))
+        tmp = prefix.with_name(prefix.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        subprocess.run(["cmake", "--install", str(build), "--prefix", str(tmp)],
+                       check=True, stdout=subprocess.DEVNULL)
+        tmp.rename(prefix)
+    return prefix / "bin" / "dreamc"
+
+
+def model_dir(run):
+    """models/<modality>, or a copy with the run's variant edits applied."""
+    src = ROOT / "models" / run["modality"]
+    if not run["variant"]:
+        return src
+    dst = WORK / "variants" / run["variant"] / run["modality"]
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst)
+    for pattern, old, new in VARIANTS[run["variant"]]:
+        edited = 0
+        for f in dst.glob(pattern):
+            text = f.read_text()
+            edited += text.count(old)
+            f.write_text(text.replace(old, new))
+        if not edited:
+            sys.exit(f"sweep: variant {run['variant']}: {old!r} is not in {src}/{pattern}")
+    return dst
+
+
+def network_file(run):
+    if run["net"] == "minilm":
+        return ROOT / "experiments" / "networks" / "minilm_finetune.dream"
+    return model_dir(run) / f"{run['net']}.dream"
+
+
+def needs_pretrain(run):
+    return run["net"].startswith("dreamnet") or (
+        run["modality"] == "vision" and run["net"].startswith("sleepnet"))
+
+
+def execute(cmd, cwd, logf):
+    """Runs one command, its output to the run's log; returns (seconds, stdout)."""
+    logf.write("$ " + " ".join(map(str, cmd)) + "\n")
+    logf.flush()
+    start = time.monotonic()
+    proc = subprocess.run(list(map(str, cmd)), cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "OMP_WAIT_POLICY": "passive"})
+    logf.write(proc.stdout + proc.stderr)
+    logf.flush()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} exited with {proc.returncode}: {proc.stderr.strip()[-400:]}")
+    return time.monotonic() - start, proc.stdout
+
+
+def read_metrics(path):
+    """The trainer's JSON lines; a resumed run may repeat an epoch: keep the last."""
+    rows = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            rows[(row["epoch"], row["split"])] = row
+    return sorted(rows.values(), key=lambda r: (r["epoch"], r["split"] != "train"))
+
+
+def one_run(run, dreamc, commit):
+    proto = run["protocol"]
+    rdir = WORK / "runs" / run["id"]
+    shutil.rmtree(rdir, ignore_errors=True)
+    rdir.mkdir(parents=True)
+    trainer = rdir / "trainer"
+    common = ["--threads", proto["threads"], "--seed", run["seed"], "--data", proto["data"]]
+    if proto["limit"]:
+        common += ["--limit", proto["limit"]]
+    defines = [a for k, v in run["defines"].items() for a in ("-D", f"{k}={v}")]
+    wall = {}
+    with open(rdir / "log.txt", "w") as logf:
+        wall["compile_s"], _ = execute([dreamc, "--gpu-chip=none", *defines, network_file(run),
+                                        "-o", trainer], rdir, logf)
+        if needs_pretrain(run):
+            wall["pretrain_s"], _ = execute(
+                [trainer, "pretrain", "--checkpoint", "ck", "--epochs", proto["pretrain_epochs"],
+                 "--metrics", "pretrain.jsonl", *common], rdir, logf)
+        wall["train_s"], out = execute(
+            [trainer, "train", "--checkpoint", "ck", "--epochs", proto["epochs"],
+             "--schedule", proto["schedule"], "--metrics", "train.jsonl", *common], rdir, logf)
+    epochs = read_metrics(rdir / "train.jsonl")
+    tests = [e for e in epochs if e["split"] == "test"]
+    if not tests:
+        raise RuntimeError("the trainer wrote no test metrics")
+    recipe = next((l for l in out.splitlines() if l.startswith("training ")), "")
+    return {
+        "id": run["id"], "group": run["group"], "modality": run["modality"],
+        "network": run["net"], "name": NAMES[run["net"]],
+        "file": str(network_file(run).relative_to(ROOT)) if not run["variant"]
+        else f"models/{run['modality']}/{run['net']}.dream",
+        "variant": run["variant"], "variant_edits": VARIANTS.get(run["variant"], []),
+        "defines": run["defines"], "dataset": proto["data"], "seed": run["seed"],
+        "protocol": {k: v for k, v in proto.items() if k != "defines"}, "recipe": recipe,
+        "pretrain": read_metrics(rdir / "pretrain.jsonl"),
+        "epochs": epochs, "test_accuracy": tests[-1]["accuracy"], "test_loss": tests[-1]["loss"],
+        "wall_s": {**wall, "total_s": sum(wall.values())},
+        "git_commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"cpus": os.cpu_count(), "processor": cpu_model(), "system": platform.platform()},
+    }
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def write_json(path, obj):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def pending(only):
+    runs = [r for r in plan() if not (RAW / f"{r['id']}.json").exists()]
+    return [r for r in runs if not only or re.search(only, r["id"])]
+
+
+def cmd_run(args):
+    for var in ("DREAMC_FASHION_MNIST", "DREAMC_WORDNET_GLOSSES", "DREAMC_MINILM_DIR"):
+        if not os.environ.get(var):
+            sys.exit(f"sweep: ${var} is not set: run `source scripts/env.sh` first")
+    RAW.mkdir(parents=True, exist_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    dreamc = toolchain()
+    commit = git("rev-parse", "HEAD") + ("-dirty" if git("status", "--porcelain", "--", "compiler",
+                                                        "runtime", "stdlib", "models") else "")
+    todo = pending(args.only)
+    log(f"{len(todo)} runs to do, dreamc {dreamc}")
+    failed = 0
+    for i, run in enumerate(todo, 1):
+        log(f"[{i}/{len(todo)}] {run['id']}")
+        try:
+            result = one_run(run, dreamc, commit)
+        except (RuntimeError, OSError) as e:
+            failed += 1
+            log(f"  failed: {e} (log: {WORK / 'runs' / run['id'] / 'log.txt'})")
+            continue
+        write_json(RAW / f"{run['id']}.json", result)
+        log(f"  test accuracy {100 * result['test_accuracy']:.2f}%, {result['wall_s']['total_s']:.0f} s")
+    return 1 if failed else 0
+
+
+def running_pid():
+    try:
+        pid = int(PID_FILE.read_text())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def cmd_start(args):
+    if running_pid():
+        sys.exit(f"sweep: already running (pid {running_pid()}); `status` shows its progress")
+    WORK.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, __file__, "run"] + (["--only", args.only] if args.only else [])
+    with open(LOG_FILE, "a") as logf:
+        proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    PID_FILE.write_text(str(proc.pid))
+    print(f"sweep: started (pid {proc.pid}); log {LOG_FILE}")
+
+
+def cmd_stop(args):
+    pid = running_pid()
+    if not pid:
+        sys.exit("sweep: not running")
+    os.killpg(pid, signal.SIGTERM)
+    print(f"sweep: stopped pid {pid}; `start` resumes with the runs not yet done")
+
+
+def cmd_status(args):
+    runs = plan()
+    done = [r for r in runs if (RAW / f"{r['id']}.json").exists()]
+    pid = running_pid()
+    print(f"{len(done)} of {len(runs)} runs done; " + (f"running (pid {pid})" if pid else "not running"))
+    for r in runs:
+        f = RAW / f"{r['id']}.json"
+        if f.exists():
+            d = json.loads(f.read_text())
+            print(f"  done  {r['id']:40s} {100 * d['test_accuracy']:6.2f}%  {d['wall_s']['total_s']:6.0f} s")
+        else:
+            print(f"  todo  {r['id']}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name, fn, help_ in (("run", cmd_run, "run the runs not yet done, in the foreground"),
+                            ("start", cmd_start, "the same in the background (log: experiments/work/sweep.log)"),
+                            ("stop", cmd_stop, "stop a background sweep"),
+                            ("status", cmd_status, "list the runs, done or not")):
+        p = sub.add_parser(name, help=help_)
+        p.set_defaults(fn=fn)
+        if name in ("run", "start"):
+            p.add_argument("--only", metavar="REGEX", help="only the runs whose id matches")
+    p = sub.add_parser("report", help="write docs/RESULTS.md and its plots from experiments/raw/")
+    p.set_defaults(fn=lambda a: __import__("report").main())
+    args = ap.parse_args()
+    sys.exit(args.fn(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    main()
