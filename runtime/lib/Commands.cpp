@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Runtime/Commands.h"
+#include "dream/Runtime/Augment.h"
 
 #include "dream/Runtime/Data.h"
 #include "dream/Runtime/Distributed.h"
@@ -477,7 +478,8 @@ void printRecipe(const Plan &plan, const TrainSettings &s,
               << s.schedule.gamma;
   std::cout << "), clip " << s.clip << ", label_smoothing " << s.labelSmoothing
             << ", validation " << s.validation << ", augment "
-            << plan.recipe.augment << ", preset " << plan.recipe.preset << "\n";
+            << describe(plan.recipe.augment) << ", preset "
+            << plan.recipe.preset << "\n";
 }
 
 /// `info --weights FILE`: reads the file with every check of the
@@ -712,7 +714,11 @@ void printTrainingHeader(const Model &model, const TrainSettings &s,
             << " training, " << withCommas(data.test.size())
             << " test examples; epochs " << s.epochs << ", batch " << s.batch
             << ", " << s.optimizer.name << " lr " << s.optimizer.lr << ", "
-            << s.schedule.name << " schedule\n";
+            << s.schedule.name << " schedule";
+  const AugmentSpec &augment = model.plan().recipe.augment;
+  if (augment.name != "none")
+    std::cout << ", augment " << describe(augment);
+  std::cout << "\n";
   if (!model.plan().kernels.empty())
     std::cout << model.plan().kernels.size() << " fused kernels run as "
               << kernelMode(model, o) << "\n";
@@ -737,15 +743,7 @@ Trainer::Options trainOptions(const Plan &plan, const TrainerOptions &o,
   return options;
 }
 
-void checkRecipeSupported(const Recipe &recipe) {
-  if (recipe.augment != "none")
-    throw UsageError("augmentation '" + recipe.augment +
-                     "' is not implemented in this runtime yet; use "
-                     "`augment none`");
-}
-
 int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
-  checkRecipeSupported(plan.recipe);
   TrainSettings s = trainSettings(plan.recipe, o);
   std::unique_ptr<DataParallelGroup> group = joinRun(o, s);
   bool leader = !group || group->leader();
@@ -761,6 +759,14 @@ int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
   options.group = group.get();
   if (!leader)
     options.progress = nullptr;
+  // Word noise draws from the vocabulary, which must outlive the trainer.
+  std::optional<WordPieceTokenizer> words =
+      plan.recipe.augment.name == "word_noise" ? tokenizerFor(plan)
+                                               : std::nullopt;
+  if (auto augment = makeAugmentation(plan.recipe.augment, plan,
+                                      data.pixelMean, data.pixelStd,
+                                      words ? &*words : nullptr))
+    options.augment = *augment;
   Trainer trainer(model, s, classificationLoss(model, s.labelSmoothing),
                   options);
   if (o.resume) {

@@ -434,6 +434,29 @@ ScheduleSpec parseSchedule(const Node &node) {
   return spec;
 }
 
+/// A bare name, or {"name": ..., args} with the ranges Sema checks.
+AugmentSpec parseAugment(const Node &node) {
+  AugmentSpec spec;
+  if (node.raw().is_string()) {
+    spec.name = node.string();
+  } else {
+    spec.name = node.at("name").string();
+    spec.n = integerOr(node, "n", spec.n);
+    spec.m = integerOr(node, "m", spec.m);
+    spec.alpha = numberOr(node, "alpha", spec.alpha);
+    spec.fraction = numberOr(node, "fraction", spec.fraction);
+  }
+  requireOneOf(node, spec.name, {"none", "randaugment", "mixup", "word_noise"},
+               "augment");
+  if (spec.n < 0 || spec.m < 0 || spec.m > 30)
+    node.fail("randaugment takes n >= 0 and m from 0 to 30");
+  if (!(spec.alpha > 0))
+    node.fail("mixup takes alpha > 0");
+  if (spec.fraction < 0 || spec.fraction >= 1)
+    node.fail("word_noise takes a fraction in [0, 1)");
+  return spec;
+}
+
 /// A setting given either as a bare name or as {"name": ..., args}.
 std::string settingName(const Node &node) {
   return node.raw().is_string() ? node.string() : node.at("name").string();
@@ -467,7 +490,7 @@ Recipe parseRecipe(const Node &node) {
   if (recipe.validation < 0 || recipe.validation >= 1)
     node.at("validation").fail("expected a fraction in [0, 1)");
   if (std::optional<Node> augment = node.find("augment"))
-    recipe.augment = settingName(*augment);
+    recipe.augment = parseAugment(*augment);
   recipe.preset = stringOr(node, "preset", recipe.preset);
   return recipe;
 }

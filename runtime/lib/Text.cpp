@@ -115,6 +115,17 @@ WordPieceTokenizer::WordPieceTokenizer(const std::string &vocabPath) {
   sep = special("[SEP]");
   if (auto it = vocab.find("[MASK]"); it != vocab.end())
     mask = it->second;
+  for (size_t id = 0; id < tokens.size(); ++id) {
+    const std::string &t = tokens[id];
+    bool bracketed = t.size() > 2 && t.front() == '[' && t.back() == ']';
+    if (!t.empty() && !bracketed && t.rfind("##", 0) != 0)
+      starts.push_back(static_cast<int64_t>(id));
+  }
+}
+
+bool WordPieceTokenizer::continuesWord(int64_t id) const {
+  return id >= 0 && static_cast<size_t>(id) < tokens.size() &&
+         tokens[id].rfind("##", 0) == 0;
 }
 
 namespace {

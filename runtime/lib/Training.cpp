@@ -37,6 +37,12 @@ const uint64_t noiseStream = 0;
 uint64_t epochStream(int64_t epoch) { return 1 + static_cast<uint64_t>(epoch); }
 /// Far from the epochs' streams.
 const uint64_t validationStream = uint64_t(1) << 62;
+/// The augmentation of rank `rank`'s share of step `step`: far from the
+/// others, one stream per step and rank.
+uint64_t augmentStream(int64_t step, int64_t rank) {
+  return (uint64_t(1) << 61) + (static_cast<uint64_t>(step) << 12) +
+         static_cast<uint64_t>(rank);
+}
 
 /// The seed of rank `rank`'s noise from step `step` on. Rank 0 draws the
 /// single-process stream, whose state its checkpoints carry; each other
@@ -568,20 +574,27 @@ bool Trainer::trainEpoch(const Dataset &train) {
   // The worker reads only what stays fixed during the epoch. (contiguous()
   // copies nothing for the data sets the sources give.)
   Dataset source{train.inputs.contiguous(), train.labels.contiguous()};
+  int64_t firstStep = epoch * perEpoch;
   BatchLoader loader(
-      [this, source, order](int64_t k) {
+      [this, source, order, firstStep](int64_t k) {
         int64_t begin = k * settings.batch;
         int64_t globalBatch = std::min(settings.batch, source.size() - begin);
         auto [first, last] = shareOf(globalBatch);
         at::Tensor rows = order.slice(0, begin + first, begin + last);
-        return Batch{gatherRows(source.inputs, rows).to(model.device()),
-                     gatherRows(source.labels, rows).to(model.device()),
-                     globalBatch};
+        Batch batch{gatherRows(source.inputs, rows).to(model.device()),
+                    gatherRows(source.labels, rows).to(model.device()),
+                    globalBatch};
+        if (options.augment) {
+          at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(
+              mixSeed(settings.seed, augmentStream(firstStep + k, rank())));
+          options.augment(batch, generator);
+        }
+        return batch;
       },
       stepInEpoch, perEpoch);
   while (stepInEpoch < perEpoch) {
     Batch batch = loader.next();
-    trainStep(batch.inputs, batch.labels, perEpoch, batch.globalBatch);
+    trainStep(batch, perEpoch);
     ++stepInEpoch;
     ++step;
     running.seconds = secondsBefore + secondsSince(start);
@@ -623,13 +636,15 @@ std::string Trainer::notFinite(double lossValue, double norm) const {
   return message.str();
 }
 
-void Trainer::trainStep(const at::Tensor &inputs, const at::Tensor &labels,
-                        int64_t perEpoch, int64_t globalBatch) {
+void Trainer::trainStep(const Batch &batch, int64_t perEpoch) {
+  const at::Tensor &inputs = batch.inputs, &labels = batch.labels;
+  int64_t globalBatch = batch.globalBatch;
   optim.zeroGrad();
   if (averager)
     averager->beginStep();
-  BatchOutput out = loss(
-      inputs, labels, RunMode{/*training=*/true, options.honourFrozen, noise});
+  BatchOutput out =
+      loss(inputs, batch.targets.defined() ? batch.targets : labels,
+           RunMode{/*training=*/true, options.honourFrozen, noise});
   if (averager) {
     // The averager divides the ranks' summed gradients by their number;
     // weighting each rank's mean loss by its share of the global batch

@@ -9,6 +9,7 @@
 
 #include "TestSupport.h"
 
+#include "dream/Runtime/Augment.h"
 #include "dream/Runtime/Commands.h"
 #include "dream/Runtime/Data.h"
 #include "dream/Runtime/Files.h"
@@ -469,6 +470,178 @@ TEST(DataSourceTest, TextsOfEverySourceAreTokenised) {
                                    spam.data_ptr<int64_t>() + 5),
               ElementsAre(2, 5, 5, 3, 0));
   EXPECT_EQ(data.train.size(), 8);
+}
+
+//===--- Augmentation ----------------------------------------------------===//
+
+at::Tensor pixelsOf(std::vector<float> values, int64_t h, int64_t w) {
+  return at::tensor(values).reshape({1, h, w});
+}
+
+TEST(AugmentTest, ImageOpsKeepShapeAndRange) {
+  at::Tensor pixels =
+      at::rand({3, 8, 8}, at::make_generator<at::CPUGeneratorImpl>(5));
+  for (int op = 0; op < kImageOps; ++op)
+    for (double sign : {-1.0, 1.0}) {
+      at::Tensor out = applyImageOp(pixels, ImageOp(op), 1.0, sign);
+      EXPECT_EQ(out.sizes(), pixels.sizes()) << "op " << op;
+      EXPECT_GE(out.min().item<float>(), 0.0f) << "op " << op;
+      EXPECT_LE(out.max().item<float>(), 1.0f) << "op " << op;
+    }
+}
+
+TEST(AugmentTest, ImageOpsComputeWhatTheyAreNamedFor) {
+  at::Tensor p = pixelsOf({0.0f, 0.25f, 0.5f, 0.75f}, 2, 2);
+  auto op = [&](ImageOp o, double level, double sign = 1.0) {
+    return applyImageOp(p, o, level, sign);
+  };
+  EXPECT_TRUE(at::equal(op(ImageOp::Identity, 1.0), p));
+  // Level 1 inverts everything at or above 0; level 0.4, only 0.75.
+  EXPECT_TRUE(at::allclose(op(ImageOp::Solarize, 1.0), 1.0 - p));
+  EXPECT_TRUE(at::allclose(op(ImageOp::Solarize, 0.4),
+                           pixelsOf({0.0f, 0.25f, 0.5f, 0.25f}, 2, 2)));
+  // Brightness -0.9 keeps a tenth of each pixel.
+  EXPECT_TRUE(at::allclose(op(ImageOp::Brightness, 1.0, -1.0), 0.1 * p));
+  EXPECT_TRUE(at::allclose(op(ImageOp::AutoContrast, 1.0), p / 0.75));
+  // Posterize keeps 4 bits: multiples of 16 levels.
+  at::Tensor levels = op(ImageOp::Posterize, 1.0) * 255.0;
+  EXPECT_TRUE(at::allclose(levels, (levels / 16.0).round() * 16.0, 0, 1e-3));
+  // No rotation or shift at level 0; a shift by half the side at level
+  // 331/300 moves the left column to the right one and fills with black.
+  EXPECT_TRUE(at::allclose(op(ImageOp::Rotate, 0.0), p, 0, 1e-6));
+  at::Tensor moved = op(ImageOp::TranslateX, 331.0 / 300.0, -1.0);
+  EXPECT_TRUE(at::allclose(moved, pixelsOf({0.0f, 0.0f, 0.0f, 0.5f}, 2, 2),
+                           0, 1e-6))
+      << moved;
+  // Four equally common levels spread evenly over [0, 1].
+  EXPECT_TRUE(at::allclose(op(ImageOp::Equalize, 1.0),
+                           pixelsOf({0.0f, 1.f / 3, 2.f / 3, 1.0f}, 2, 2)));
+}
+
+Plan augmentPlan(bool tokens) {
+  Plan plan = loadTestPlan(tokens ? "text_ops.json" : "tiny_conv.json");
+  plan.classes = 3;
+  return plan;
+}
+
+Batch imageBatch() {
+  at::Generator g = at::make_generator<at::CPUGeneratorImpl>(1);
+  return Batch{at::randn({4, 1, 28, 28}, g),
+               at::tensor({0, 1, 2, 0}, at::kLong), 4};
+}
+
+TEST(AugmentTest, RandAugmentIsTheBatchGeneratorsAlone) {
+  AugmentSpec spec;
+  spec.name = "randaugment";
+  auto augment = makeAugmentation(spec, augmentPlan(false), {0.3}, {0.4}, {});
+  ASSERT_TRUE(augment.has_value());
+  auto run = [&](uint64_t seed) {
+    Batch batch = imageBatch();
+    at::Generator g = at::make_generator<at::CPUGeneratorImpl>(seed);
+    (*augment)(batch, g);
+    return batch.inputs;
+  };
+  at::Tensor once = run(7);
+  EXPECT_TRUE(at::equal(once, run(7)));
+  EXPECT_FALSE(at::equal(once, run(8)));
+  EXPECT_FALSE(at::allclose(once, imageBatch().inputs));
+  // No operations: the normalised inputs come back (pixels clamped to
+  // [0, 1] first, as the images were).
+  spec.n = 0;
+  Batch batch = imageBatch();
+  batch.inputs = batch.inputs.clamp(-0.3 / 0.4, 0.7 / 0.4);
+  at::Tensor before = batch.inputs.clone();
+  at::Generator g = at::make_generator<at::CPUGeneratorImpl>(7);
+  (*makeAugmentation(spec, augmentPlan(false), {0.3}, {0.4}, {}))(batch, g);
+  EXPECT_TRUE(at::allclose(batch.inputs, before, 0, 1e-5));
+}
+
+TEST(AugmentTest, MixupBlendsImagesAndTargetsAlike) {
+  AugmentSpec spec;
+  spec.name = "mixup";
+  spec.alpha = 0.4;
+  Batch batch = imageBatch();
+  at::Tensor original = batch.inputs.clone();
+  at::Generator g = at::make_generator<at::CPUGeneratorImpl>(3);
+  (*makeAugmentation(spec, augmentPlan(false), {0.0}, {1.0}, {}))(batch, g);
+  ASSERT_TRUE(batch.targets.defined());
+  ASSERT_EQ(batch.targets.sizes(), (std::vector<int64_t>{4, 3}));
+  EXPECT_TRUE(at::allclose(batch.targets.sum(1), at::ones({4})));
+  // One lambda for the batch, at least 0.5 on each example's own label
+  // (the labels stay, for the accuracy); rows whose partner has the same
+  // label are one-hot.
+  double lambda = 1.0;
+  for (int64_t i = 0; i < 4; ++i)
+    lambda = std::min(
+        lambda, batch.targets[i][batch.labels[i].item<int64_t>()].item<double>());
+  EXPECT_GE(lambda, 0.5);
+  EXPECT_LT(lambda, 1.0) << "no image was mixed with another class";
+  // Each image is lambda of its own and (1 - lambda) of a partner's.
+  for (int64_t i = 0; i < 4; ++i) {
+    bool found = false;
+    for (int64_t j = 0; j < 4; ++j)
+      found = found ||
+              at::allclose(batch.inputs[i],
+                           lambda * original[i] + (1 - lambda) * original[j], 0,
+                           1e-5);
+    EXPECT_TRUE(found) << "image " << i;
+  }
+}
+
+TEST(AugmentTest, WordNoiseMovesWholeWordsAndKeepsTheFrame) {
+  TempDir dir;
+  write(dir / "vocab.txt",
+        "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ncat\nplay\n##ing\nmat\n");
+  WordPieceTokenizer words(dir / "vocab.txt");
+  EXPECT_THAT(words.wordStarts(), ElementsAre(5, 6, 7, 9));
+  // [CLS] the cat play ##ing the mat [SEP] [PAD] [PAD]
+  std::vector<int64_t> ids{2, 5, 6, 7, 8, 5, 9, 3, 0, 0};
+  at::Generator g = at::make_generator<at::CPUGeneratorImpl>(11);
+  EXPECT_EQ(wordNoise(ids, words, 0.0, g), ids);
+  bool changed = false;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    std::vector<int64_t> noisy = wordNoise(ids, words, 0.5, gen);
+    changed = changed || noisy != ids;
+    ASSERT_EQ(noisy.size(), ids.size());
+    EXPECT_EQ(noisy.front(), 2);
+    auto sep = std::find(noisy.begin(), noisy.end(), 3);
+    ASSERT_NE(sep, noisy.end());
+    for (auto it = noisy.begin() + 1; it != sep; ++it) {
+      EXPECT_TRUE(*it >= 5) << "a special token among the words";
+      if (*it == 8) { // ##ing still follows play
+        EXPECT_EQ(*(it - 1), 7);
+      }
+    }
+    for (auto it = sep + 1; it != noisy.end(); ++it)
+      EXPECT_EQ(*it, 0);
+  }
+  EXPECT_TRUE(changed);
+}
+
+TEST(AugmentTest, AugmentationsRefuseTheOtherKindOfInput) {
+  AugmentSpec mixup;
+  mixup.name = "mixup";
+  try {
+    makeAugmentation(mixup, augmentPlan(true), {}, {}, nullptr);
+    ADD_FAILURE() << "mixup of token ids was accepted";
+  } catch (const UsageError &e) {
+    EXPECT_THAT(e.what(), HasSubstr("augment mixup: mixup changes images, and "));
+    EXPECT_THAT(e.what(), HasSubstr(" reads token ids (word_noise is the text "
+                                    "augmentation); choose another "
+                                    "augmentation in the recipe"));
+  }
+  AugmentSpec noise;
+  noise.name = "word_noise";
+  try {
+    makeAugmentation(noise, augmentPlan(false), {0.0}, {1.0}, nullptr);
+    ADD_FAILURE() << "word noise on images was accepted";
+  } catch (const UsageError &e) {
+    EXPECT_THAT(e.what(), HasSubstr("word noise changes the words of texts"));
+  }
+  EXPECT_FALSE(makeAugmentation(AugmentSpec{}, augmentPlan(false), {0.0},
+                                {1.0}, nullptr)
+                   .has_value());
 }
 
 } // namespace

@@ -31,6 +31,9 @@ struct Batch {
   at::Tensor inputs;
   at::Tensor labels;
   int64_t globalBatch = 0;
+  /// Class distributions [B, classes] the loss learns instead of `labels`
+  /// (mixup); undefined: the labels.
+  at::Tensor targets = {};
 };
 
 class BatchLoader {

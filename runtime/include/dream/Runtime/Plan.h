@@ -188,6 +188,15 @@ inline ScheduleSpec defaultSchedule(const std::string &name) {
   return spec;
 }
 
+/// The recipe's `augment` (Augment.h).
+struct AugmentSpec {
+  std::string name = "none"; ///< none, randaugment, mixup, word_noise.
+  int64_t n = 2;             ///< randaugment: operations per image.
+  int64_t m = 9;             ///< randaugment: magnitude, 0 to 30.
+  double alpha = 0.2;        ///< mixup: Beta(alpha, alpha).
+  double fraction = 0.1;     ///< word_noise: of the words.
+};
+
 /// The training recipe of the .dream file; keys a plan leaves out take the
 /// `paper` preset's values.
 struct Recipe {
@@ -200,7 +209,7 @@ struct Recipe {
   double clip = 0.0;
   double labelSmoothing = 0.0;
   double validation = 0.0;
-  std::string augment = "none";
+  AugmentSpec augment;
   std::string preset = "paper";
 };
 

@@ -54,6 +54,13 @@ public:
   bool isStructural(int64_t id) const {
     return id == pad || id == cls || id == sep;
   }
+  int64_t clsId() const { return cls; }
+  int64_t sepId() const { return sep; }
+  /// Whether `id` is a `##` piece, which continues the word before it.
+  bool continuesWord(int64_t id) const;
+  /// The pieces that begin a word (neither `##` nor `[...]`): what word
+  /// noise inserts and substitutes.
+  const std::vector<int64_t> &wordStarts() const { return starts; }
   /// The text of `ids`: pieces joined by spaces, `##` continuations glued
   /// to the piece before, [PAD], [CLS] and [SEP] left out.
   std::string decode(const std::vector<int64_t> &ids) const;
@@ -63,6 +70,7 @@ private:
   std::vector<std::string> tokens;
   int64_t pad, unknown, cls, sep;
   std::optional<int64_t> mask;
+  std::vector<int64_t> starts;
 };
 
 /// Texts and their classes (counted from 0).

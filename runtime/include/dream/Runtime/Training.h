@@ -22,6 +22,7 @@
 #ifndef DREAM_RUNTIME_TRAINING_H
 #define DREAM_RUNTIME_TRAINING_H
 
+#include "dream/Runtime/BatchLoader.h"
 #include "dream/Runtime/Distributed.h"
 #include "dream/Runtime/Model.h"
 #include "dream/Runtime/Progress.h"
@@ -190,6 +191,9 @@ public:
     std::function<bool()> stopRequested;
     /// The data-parallel run this trainer is a rank of; null: alone.
     DataParallelGroup *group = nullptr;
+    /// Changes each training batch in the loader's worker thread (the
+    /// recipe's `augment`), given the batch's own generator.
+    std::function<void(Batch &, at::Generator &)> augment;
   };
 
   /// Trains the parameters of `model` that require gradients.
@@ -229,8 +233,7 @@ private:
 
   int64_t stepsPerEpoch(int64_t examples) const;
   bool trainEpoch(const Dataset &train);
-  void trainStep(const at::Tensor &inputs, const at::Tensor &labels,
-                 int64_t perEpoch, int64_t globalBatch);
+  void trainStep(const Batch &batch, int64_t perEpoch);
   void
   finishEpoch(const std::vector<std::pair<std::string, Dataset>> &evaluations);
   /// `dataWait`: the seconds a training epoch waited for its batches.
