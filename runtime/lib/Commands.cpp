@@ -106,6 +106,10 @@ TrainSettings pretrainSettings(const Recipe &recipe, const PretrainSpec &spec,
   return s;
 }
 
+std::string dataName(const Plan &plan, const TrainerOptions &o) {
+  return o.data.empty() ? plan.recipe.data : o.data;
+}
+
 /// What a command runs on: the training set (the `validation` fraction
 /// held out by seed, holdOutValidation) and the test set, each cut to
 /// --limit examples, and the normalisation of image inputs (for drawing
@@ -117,9 +121,10 @@ struct Data {
   std::vector<double> pixelMean, pixelStd;
 };
 
-Data loadData(const Plan &plan, const std::string &name,
+Data loadData(const Plan &plan, const TrainerOptions &o,
               const TrainSettings &s, bool withTrain) {
-  DataSplits splits = loadDataSource(name, plan, s.limit, withTrain);
+  DataSplits splits =
+      loadDataSource(dataName(plan, o), plan, s.limit, withTrain, o.resize);
   Data data;
   if (withTrain) {
     HeldOut parts = holdOutValidation(splits.train, s.validation, s.seed);
@@ -130,10 +135,6 @@ Data loadData(const Plan &plan, const std::string &name,
   data.pixelMean = splits.mean;
   data.pixelStd = splits.std;
   return data;
-}
-
-std::string dataName(const Plan &plan, const TrainerOptions &o) {
-  return o.data.empty() ? plan.recipe.data : o.data;
 }
 
 MetricsWriter openMetrics(const TrainerOptions &o) {
@@ -670,7 +671,7 @@ int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
   for (const EncoderSpec &enc : plan.encoders)
     if (enc.pretrain)
       loadDeclaredWeights(model, enc);
-  Data data = loadData(plan, dataName(plan, o), s, /*withTrain=*/true);
+  Data data = loadData(plan, o, s, /*withTrain=*/true);
   MetricsWriter metrics = openMetrics(o);
   ProgressReporter progress = ProgressReporter::forStderr();
   InterruptGuard interrupts;
@@ -752,7 +753,7 @@ int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
   if (!o.resume)
     loadEncoderWeights(model, o);
   model.setTrainable([](const ParamSpec &p) { return p.trainable; });
-  Data data = loadData(plan, dataName(plan, o), s, /*withTrain=*/true);
+  Data data = loadData(plan, o, s, /*withTrain=*/true);
   MetricsWriter metrics = leader ? openMetrics(o) : MetricsWriter();
   ProgressReporter progress = ProgressReporter::forStderr();
   Trainer::Options options = trainOptions(plan, o, metrics, progress);
@@ -829,7 +830,7 @@ int evaluateCommand(const Plan &plan, const TrainerOptions &o,
   TrainSettings s = trainSettings(plan.recipe, o);
   std::map<std::string, std::string> metadata;
   Model model = trainedModel(plan, o, device, metadata);
-  Data data = loadData(plan, dataName(plan, o), s, /*withTrain=*/false);
+  Data data = loadData(plan, o, s, /*withTrain=*/false);
   Evaluation result = evaluate(classificationLoss(model, 0.0), data.test,
                                s.batch, device, plan.classes);
   std::printf(
@@ -950,12 +951,13 @@ int dreamCommand(const Plan &plan, const TrainerOptions &o,
   Model model = trainedModel(plan, o, device, metadata);
   TrainSettings firstInputs = trainSettings(plan.recipe, o);
   firstInputs.limit = std::min<int64_t>(o.limit ? o.limit : 8, 64);
-  Data data = loadData(plan, dataName(plan, o), firstInputs, false);
+  Data data = loadData(plan, o, firstInputs, false);
   // --input files are normalised as the data set the model learnt from.
   const Dataset &batch =
       o.inputs.empty()
           ? data.test
-          : loadImageFiles(o.inputs, plan, data.pixelMean, data.pixelStd);
+          : loadImageFiles(o.inputs, plan, data.pixelMean, data.pixelStd,
+                           o.resize);
   if (!plan.input.tokens) {
     d.pixelMean = data.pixelMean.at(0);
     d.pixelStd = data.pixelStd.at(0);

@@ -135,7 +135,16 @@ int64_t fileChannels(const Plan &plan) {
   return shape.size() == 3 && shape[0] >= 1 && shape[0] <= 4 ? shape[0] : 3;
 }
 
-ImageSplits readImages(const Source &source, const Plan &plan) {
+/// The network's [height, width], for --resize.
+ImageSize networkSize(const Plan &plan) {
+  const std::vector<int64_t> &shape = plan.input.shape;
+  if (shape.size() != 3)
+    return std::nullopt;
+  return std::make_pair(shape[1], shape[2]);
+}
+
+ImageSplits readImages(const Source &source, const Plan &plan,
+                       ImageSize size) {
   if (source.format == "fashion-mnist")
     return readIdxImages(source.dir, kFashionMnistClasses);
   if (source.format == "idx")
@@ -145,14 +154,19 @@ ImageSplits readImages(const Source &source, const Plan &plan) {
   if (source.format == "cifar100")
     return readCifar(source.dir, 100);
   // Image files take the network's channels (stb_image converts).
-  return readImageFolders(source.dir, fileChannels(plan));
+  return readImageFolders(source.dir, fileChannels(plan), size);
 }
 
 DataSplits loadImages(const Source &source, const Plan &plan, int64_t limit,
-                      bool withTrain) {
-  ImageSplits set = readImages(source, plan);
+                      bool withTrain, bool resize) {
+  ImageSize size = resize ? networkSize(plan) : std::nullopt;
+  ImageSplits set = readImages(source, plan, size);
+  set.train = resizeImages(std::move(set.train), size);
+  set.test = resizeImages(std::move(set.test), size);
   checkImageShape(source.title, set.train, plan,
-                  "give the network the images' shape");
+                  "give the network the images' shape" +
+                      std::string(resize ? "" : ", or --resize to resize "
+                                                "the images to the network's"));
   checkClasses(source, set.classes, plan);
   DataSplits data;
   data.classes = set.classes;
@@ -210,7 +224,7 @@ DataSplits loadTexts(const Source &source, const Plan &plan, int64_t limit,
 } // namespace
 
 DataSplits loadDataSource(const std::string &name, const Plan &plan,
-                          int64_t limit, bool withTrain) {
+                          int64_t limit, bool withTrain, bool resize) {
   Source source = parseSource(name);
   std::string given = " (--data, or the recipe's `data`)";
   if (plan.input.tokens && !source.isText())
@@ -222,7 +236,7 @@ DataSplits loadDataSource(const std::string &name, const Plan &plan,
                      source.title + " holds texts" + given +
                      "; give images: " + kImageSources);
   return source.isText() ? loadTexts(source, plan, limit, withTrain)
-                         : loadImages(source, plan, limit, withTrain);
+                         : loadImages(source, plan, limit, withTrain, resize);
 }
 
 std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
@@ -238,14 +252,17 @@ std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
 
 Dataset loadImageFiles(const std::vector<std::string> &paths, const Plan &plan,
                        const std::vector<double> &mean,
-                       const std::vector<double> &std) {
+                       const std::vector<double> &std, bool resize) {
   if (plan.input.tokens)
     throw DataError("network '" + plan.network +
                     "' reads token ids; --input takes images");
   ImageSet all;
   for (const std::string &path : paths) {
-    ImageSet one = readImage(path, fileChannels(plan));
-    checkImageShape(path, one, plan, "give an image of that size");
+    ImageSet one = resizeImages(readImage(path, fileChannels(plan)),
+                                resize ? networkSize(plan) : std::nullopt);
+    checkImageShape(path, one, plan,
+                    resize ? "give an image with the network's channels"
+                           : "give an image of that size, or --resize");
     all.channels = one.channels;
     all.height = one.height;
     all.width = one.width;

@@ -13,6 +13,9 @@
 #define STBI_ONLY_PNG
 #define STBI_ONLY_JPEG
 #include <stb/stb_image.h>
+#define STB_IMAGE_RESIZE_IMPLEMENTATION
+#define STB_IMAGE_RESIZE_STATIC
+#include <stb/stb_image_resize.h>
 
 #include <memory>
 
@@ -60,12 +63,14 @@ std::string sizeText(const ImageSet &image) {
   return std::to_string(image.width) + "x" + std::to_string(image.height);
 }
 
-/// The images of `files` in one set; all must be the size of the first.
-ImageSet readImages(const std::vector<LabelledFile> &files, int64_t channels) {
+/// The images of `files` in one set, resized to `size` if given; all must
+/// then be the size of the first.
+ImageSet readImages(const std::vector<LabelledFile> &files, int64_t channels,
+                    ImageSize size) {
   ImageSet set;
   set.channels = channels;
   for (const LabelledFile &file : files) {
-    ImageSet image = readImage(file.path, channels);
+    ImageSet image = resizeImages(readImage(file.path, channels), size);
     if (set.count == 0) {
       set.height = image.height;
       set.width = image.width;
@@ -126,19 +131,40 @@ ImageSet readImage(const std::string &path, int64_t channels) {
   return image;
 }
 
-ImageSplits readImageFolders(const std::string &dir, int64_t channels) {
+ImageSplits readImageFolders(const std::string &dir, int64_t channels,
+                             ImageSize size) {
   ClassFolders folders = listClassFolders(dir, [](const std::string &name) {
     return hasExtension(name, {".png", ".jpg", ".jpeg"});
   });
   ImageSplits set;
   set.classes = static_cast<int64_t>(folders.classes.size());
-  set.train = readImages(folders.train, channels);
-  set.test = readImages(folders.test, channels);
+  set.train = readImages(folders.train, channels, size);
+  set.test = readImages(folders.test, channels, size);
   if (set.test.height != set.train.height || set.test.width != set.train.width)
     throw DataError(folders.test.front().path + ": the image is " +
                     sizeText(set.test) + " pixels, but " +
                     folders.train.front().path + " is " + sizeText(set.train) +
                     "; all images must have one size");
+  return set;
+}
+
+ImageSet resizeImages(ImageSet set, ImageSize size) {
+  if (!size || (set.height == size->first && set.width == size->second))
+    return set;
+  auto [height, width] = *size;
+  int64_t from = set.height * set.width, to = height * width;
+  std::vector<uint8_t> pixels(static_cast<size_t>(set.count * set.channels * to));
+  for (int64_t plane = 0; plane < set.count * set.channels; ++plane)
+    if (!stbir_resize_uint8(set.pixels.data() + plane * from,
+                            static_cast<int>(set.width),
+                            static_cast<int>(set.height), 0,
+                            pixels.data() + plane * to, static_cast<int>(width),
+                            static_cast<int>(height), 0, 1))
+      throw DataError("cannot resize " + sizeText(set) + " images to " +
+                      std::to_string(width) + "x" + std::to_string(height));
+  set.pixels = std::move(pixels);
+  set.height = height;
+  set.width = width;
   return set;
 }
 

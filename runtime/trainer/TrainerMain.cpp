@@ -87,6 +87,8 @@ options (the recipe of the .dream file gives the defaults):
   --weights FILE     info: check a safetensors file and summarise it (its
                      tensors, and which of the network's parameters it holds)
   --reference        run fused kernels as their plain LibTorch steps
+  --resize           resize images of another height and width to the
+                     network's input (stb_image_resize)
   --device cpu|cuda  where to train (default cpu)
   -h, --help         show this help
 )";
@@ -224,6 +226,8 @@ bool applySwitch(CommandLine &line, const std::string &flag) {
     line.options.resume = true;
   else if (flag == "--reference")
     line.options.reference = true;
+  else if (flag == "--resize")
+    line.options.resize = true;
   else if (flag == "--help" || flag == "-h")
     line.help = true;
   else

@@ -412,6 +412,41 @@ TEST(DataSourceTest, ImagesAreNormalisedWithTrainingStatistics) {
           .train.inputs.defined());
 }
 
+TEST(DataSourceTest, ResizeBringsImagesOfAnySizeToTheNetworks) {
+  TempDir dir;
+  writeTwoClassImages(dir); // 2x2, and one 3x5 image of class a:
+  write(dir / "a/6.png", encodePng(std::vector<uint8_t>(15, 0), 5, 3, 1));
+  std::string name = "images:" + dir.path();
+  EXPECT_THAT(errorOf([&] { loadDataSource(name, imagePlan({1, 4, 4}, 2), 0, true); }),
+              HasSubstr("all images must have one size"));
+  DataSplits data = loadDataSource(name, imagePlan({1, 4, 4}, 2), 0, true,
+                                   /*resize=*/true);
+  // Of 6 + 5 images, every fifth of each class is a test image.
+  ASSERT_EQ(data.train.inputs.sizes(), (std::vector<int64_t>{9, 1, 4, 4}));
+  // Plain black and white images stay plain, black below white.
+  at::Tensor first = data.train.inputs[0], second = data.train.inputs[1];
+  EXPECT_TRUE(at::allclose(first, first.flatten()[0].expand_as(first)));
+  EXPECT_TRUE(at::allclose(second, second.flatten()[0].expand_as(second)));
+  EXPECT_LT(first.flatten()[0].item<float>(), second.flatten()[0].item<float>());
+}
+
+TEST(DataSourceTest, ResizedImageSetsKeepTheirPixelsWhereSizesAgree) {
+  ImageSet set;
+  set.count = 1;
+  set.height = set.width = 2;
+  set.pixels = {0, 255, 255, 0};
+  set.labels = {0};
+  ImageSet same = resizeImages(set, std::make_pair(int64_t(2), int64_t(2)));
+  EXPECT_EQ(same.pixels, set.pixels);
+  ImageSet larger = resizeImages(set, std::make_pair(int64_t(6), int64_t(4)));
+  EXPECT_EQ(larger.height, 6);
+  EXPECT_EQ(larger.width, 4);
+  ASSERT_EQ(larger.pixels.size(), 24u);
+  // The top-left corner stays darker than the top-right one.
+  EXPECT_LT(larger.pixels[0], larger.pixels[3]);
+  EXPECT_EQ(resizeImages(set, std::nullopt).pixels, set.pixels);
+}
+
 TEST(DataSourceTest, ShapeClassesAndKindMustFitTheNetwork) {
   TempDir dir;
   writeTwoClassImages(dir);
@@ -420,7 +455,8 @@ TEST(DataSourceTest, ShapeClassesAndKindMustFitTheNetwork) {
               loadDataSource(name, imagePlan({1, 28, 28}, 2), 0, true);
             }),
             name + " has [1, 2, 2] images, but network 'TinyConv' takes "
-                   "[1, 28, 28] inputs; give the network the images' shape");
+                   "[1, 28, 28] inputs; give the network the images' shape, "
+                   "or --resize to resize the images to the network's");
   EXPECT_EQ(errorOf([&] {
               loadDataSource(name, imagePlan({1, 2, 2}, 10), 0, true);
             }),

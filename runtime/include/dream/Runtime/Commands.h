@@ -62,6 +62,9 @@ struct TrainerOptions {
   std::vector<std::string> inputs;
   std::string weights; ///< `info`: a safetensors file to check and summarise.
   bool reference = false;
+  /// --resize: images of another height and width than the network's
+  /// input are resized to it.
+  bool resize = false;
   std::string device = "cpu";
   /// The data-parallel run this process belongs to (--rank, --world-size,
   /// --master-addr, --master-port and their environment variables).

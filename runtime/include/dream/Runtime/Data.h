@@ -38,23 +38,26 @@ struct DataSplits {
 
 /// Reads the data source `name` for `plan`'s network: the first `limit`
 /// training examples (if `withTrain`) and at most `limit` test examples
-/// (0: all). Throws UsageError for an unknown name or a source of the wrong
-/// kind (images for tokens, texts for images), DataError for data that
-/// does not fit the network (input shape, classes) or is malformed.
+/// (0: all); with `resize`, images of another height and width are resized
+/// to the network's (--resize). Throws UsageError for an unknown name or a
+/// source of the wrong kind (images for tokens, texts for images),
+/// DataError for data that does not fit the network (input shape, classes)
+/// or is malformed.
 DataSplits loadDataSource(const std::string &name, const Plan &plan,
-                          int64_t limit, bool withTrain);
+                          int64_t limit, bool withTrain, bool resize = false);
 
 /// MiniLM's WordPiece vocabulary for a network on tokens (none for one on
 /// images); its size must be the input's vocabulary.
 std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan);
 
 /// PNG or JPEG files as inputs of `plan`'s image network, converted to its
-/// channels and normalised with a source's `mean` and `std` (`dream
-/// --input`); their labels are -1. Throws DataError naming the file if it
-/// cannot be read or its size is not the network's input.
+/// channels (and, with `resize`, its height and width) and normalised with
+/// a source's `mean` and `std` (`dream --input`); their labels are -1.
+/// Throws DataError naming the file if it cannot be read or its size is
+/// not the network's input.
 Dataset loadImageFiles(const std::vector<std::string> &paths, const Plan &plan,
                        const std::vector<double> &mean,
-                       const std::vector<double> &std);
+                       const std::vector<double> &std, bool resize = false);
 
 } // namespace dream::rt
 

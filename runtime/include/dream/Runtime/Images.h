@@ -13,6 +13,8 @@
 #define DREAM_RUNTIME_IMAGES_H
 
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -44,11 +46,22 @@ struct ImageSplits {
 /// record for a truncated file or a label out of range.
 ImageSplits readCifar(const std::string &dir, int64_t classes);
 
+/// A height and width that images are resized to (--resize); none: they
+/// keep their own.
+using ImageSize = std::optional<std::pair<int64_t, int64_t>>;
+
 /// PNG and JPEG files (.png, .jpg, .jpeg), one folder per class, read with
-/// `channels` channels (1 grey, 3 RGB; stb_image converts). All images must
-/// have the same size. Throws DataError naming the file that cannot be
-/// decoded or has another size.
-ImageSplits readImageFolders(const std::string &dir, int64_t channels);
+/// `channels` channels (1 grey, 3 RGB; stb_image converts), each resized to
+/// `size` if given. Without `size`, all images must have the same size.
+/// Throws DataError naming the file that cannot be decoded or has another
+/// size.
+ImageSplits readImageFolders(const std::string &dir, int64_t channels,
+                             ImageSize size = std::nullopt);
+
+/// `set` with every image resized to `size` (unchanged if none, or if it is
+/// that size already): stb_image_resize (Debian's libstb-dev) on each
+/// channel plane, whose filters smooth when shrinking.
+ImageSet resizeImages(ImageSet set, ImageSize size);
 
 /// Decodes one PNG or JPEG file into `channels` x height x width bytes.
 ImageSet readImage(const std::string &path, int64_t channels);
