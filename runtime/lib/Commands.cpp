@@ -119,13 +119,49 @@ struct Data {
   Dataset validation;
   Dataset test;
   std::vector<double> pixelMean, pixelStd;
+  /// Texts: the vocabulary they were tokenised with.
+  std::optional<WordPieceTokenizer> tokenizer;
 };
+
+/// Where `--tokenizer words` keeps the word vocabulary: with the
+/// checkpoints, so that later commands tokenise as training did.
+std::string wordVocabularyPath(const TrainerOptions &o) {
+  return o.checkpointDir.empty() ? ""
+                                 : joinPath(o.checkpointDir, "words.txt");
+}
+
+/// How to read the data: a word vocabulary saved with the checkpoints is
+/// used by every command; `--tokenizer words` builds one when training.
+DataOptions dataOptions(const TrainerOptions &o, bool withTrain) {
+  DataOptions options;
+  options.resize = o.resize;
+  options.minCount = o.minCount;
+  std::string saved = wordVocabularyPath(o);
+  if (!saved.empty() && pathExists(saved))
+    options.vocabulary = saved;
+  else if (o.tokenizer == "words" && withTrain)
+    options.buildWords = true;
+  else if (o.tokenizer == "words")
+    throw UsageError("--tokenizer words: no word vocabulary in " +
+                     (o.checkpointDir.empty() ? std::string("(no --checkpoint)")
+                                              : o.checkpointDir) +
+                     "; `train` or `pretrain` with --checkpoint builds it");
+  return options;
+}
 
 Data loadData(const Plan &plan, const TrainerOptions &o,
               const TrainSettings &s, bool withTrain) {
+  DataOptions options = dataOptions(o, withTrain);
   DataSplits splits =
-      loadDataSource(dataName(plan, o), plan, s.limit, withTrain, o.resize);
+      loadDataSource(dataName(plan, o), plan, s.limit, withTrain, options);
+  if (options.buildWords && !o.checkpointDir.empty()) {
+    std::string text;
+    for (const std::string &token : splits.tokenizer->vocabulary())
+      text += token + "\n";
+    writeFileAtomically(wordVocabularyPath(o), {{text.data(), text.size()}});
+  }
   Data data;
+  data.tokenizer = std::move(splits.tokenizer);
   if (withTrain) {
     HeldOut parts = holdOutValidation(splits.train, s.validation, s.seed);
     data.train = std::move(parts.train);
@@ -556,10 +592,11 @@ std::vector<int64_t> vocabularyScores(const EncoderSpec &enc) {
   return scores;
 }
 
-/// The WordPiece vocabulary the pre-training of a token encoder reads.
+/// The vocabulary of the texts the pre-training of a token encoder reads.
 WordPieceTokenizer pretrainingVocabulary(const Model &model,
-                                         const EncoderSpec &enc) {
-  std::optional<WordPieceTokenizer> words = tokenizerFor(model.plan());
+                                         const EncoderSpec &enc,
+                                         const Data &data) {
+  const std::optional<WordPieceTokenizer> &words = data.tokenizer;
   if (!words)
     throw UsageError("encoder '" + enc.name + "' reads tokens, but network '" +
                      model.plan().network +
@@ -571,9 +608,9 @@ WordPieceTokenizer pretrainingVocabulary(const Model &model,
 /// vocabulary has [MASK]; a decoder gives scores over it, or the latents
 /// are as wide as the first embedding, whose transpose is then the head).
 LossFunction maskedTokenPretraining(const Model &model,
-                                    const EncoderSpec &enc) {
+                                    const EncoderSpec &enc, const Data &data) {
   std::string what = "encoder '" + enc.name + "'";
-  WordPieceTokenizer words = pretrainingVocabulary(model, enc);
+  WordPieceTokenizer words = pretrainingVocabulary(model, enc, data);
   if (!words.maskId())
     throw DataError(what + ": the WordPiece vocabulary has no [MASK] token, "
                            "which masked_tokens pre-training puts in");
@@ -594,17 +631,18 @@ LossFunction maskedTokenPretraining(const Model &model,
 
 /// The objective of an encoder's pre-training; PlanError for an encoder
 /// that does not fit its kind (the plan loader refuses unknown kinds).
-LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc) {
+LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc,
+                             const Data &data) {
   const std::string &kind = enc.pretrain->kind;
   std::string what = "encoder '" + enc.name + "'";
   if (kind == "masked_tokens")
-    return maskedTokenPretraining(model, enc);
+    return maskedTokenPretraining(model, enc, data);
   if (!enc.decode)
     throw PlanError(what + ": " + kind + " pre-training needs a decoder");
   if (kind == "decode" && enc.input.tokens) {
     vocabularyScores(enc);
     return tokenReconstructionLoss(model, enc,
-                                   pretrainingVocabulary(model, enc).padId());
+                                   pretrainingVocabulary(model, enc, data).padId());
   }
   if (enc.input.tokens)
     throw PlanError(what + ": " + kind +
@@ -620,7 +658,7 @@ LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc) {
 bool pretrainEncoder(Model &model, const EncoderSpec &enc, const Data &data,
                      const TrainerOptions &o, MetricsWriter &metrics,
                      ProgressReporter &progress) {
-  LossFunction loss = pretrainingLoss(model, enc);
+  LossFunction loss = pretrainingLoss(model, enc, data);
   TrainSettings s = pretrainSettings(model.plan().recipe, *enc.pretrain, o);
   std::string trained = pretrainedPrefix(enc);
   model.setTrainable(
@@ -760,13 +798,10 @@ int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
   options.group = group.get();
   if (!leader)
     options.progress = nullptr;
-  // Word noise draws from the vocabulary, which must outlive the trainer.
-  std::optional<WordPieceTokenizer> words =
-      plan.recipe.augment.name == "word_noise" ? tokenizerFor(plan)
-                                               : std::nullopt;
-  if (auto augment = makeAugmentation(plan.recipe.augment, plan,
-                                      data.pixelMean, data.pixelStd,
-                                      words ? &*words : nullptr))
+  // Word noise draws from the texts' vocabulary, which `data` keeps.
+  if (auto augment = makeAugmentation(
+          plan.recipe.augment, plan, data.pixelMean, data.pixelStd,
+          data.tokenizer ? &*data.tokenizer : nullptr))
     options.augment = *augment;
   Trainer trainer(model, s, classificationLoss(model, s.labelSmoothing),
                   options);
@@ -919,8 +954,8 @@ std::vector<int64_t> row(const at::Tensor &ids, int64_t i) {
 
 /// Prints each input text and the tokens each dream connection decoded
 /// from it (the most likely token per position; the paper's table 1).
-void printTextDreams(const Plan &plan, const Dreams &d) {
-  WordPieceTokenizer tokenizer = *tokenizerFor(plan);
+void printTextDreams(const Plan &plan, const Dreams &d,
+                     const WordPieceTokenizer &tokenizer) {
   for (int64_t i = 0; i < d.inputs.size(0); ++i) {
     std::cout << "[" << i << "] label " << d.labels[i].item<int64_t>()
               << ", predicted " << d.predictions[i].item<int64_t>() << "\n"
@@ -982,7 +1017,7 @@ int dreamCommand(const Plan &plan, const TrainerOptions &o,
     std::cout << (i ? ", " : "") << d.names[i];
   std::cout << "\n";
   if (plan.input.tokens) {
-    printTextDreams(plan, d);
+    printTextDreams(plan, d, *data.tokenizer);
     return 0;
   }
   drawImageDreams(d, o.out.empty() ? joinPath(o.checkpointDir, "dreams.png")

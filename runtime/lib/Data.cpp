@@ -207,24 +207,41 @@ TextSplits readTexts(const Source &source) {
   return readMailFolders(source.dir);
 }
 
+/// The word vocabulary of the training texts that `limit` keeps.
+WordPieceTokenizer buildWordTokenizer(const Source &source,
+                                      const LabelledTexts &train,
+                                      const Plan &plan, int64_t limit,
+                                      int64_t minCount) {
+  auto count = static_cast<int64_t>(train.texts.size());
+  int64_t n = limit > 0 ? std::min(limit, count) : count;
+  std::vector<std::string> texts(train.texts.begin(), train.texts.begin() + n);
+  return WordPieceTokenizer(
+      wordVocabulary(texts, static_cast<size_t>(plan.input.vocab), minCount),
+      "the word vocabulary of " + source.title);
+}
+
 DataSplits loadTexts(const Source &source, const Plan &plan, int64_t limit,
-                     bool withTrain) {
+                     bool withTrain, const DataOptions &options) {
   TextSplits set = readTexts(source);
   checkClasses(source, set.classes, plan);
-  WordPieceTokenizer tokenizer = *tokenizerFor(plan);
-  int64_t length = plan.input.shape.at(0);
   DataSplits data;
+  data.tokenizer = options.buildWords
+                       ? buildWordTokenizer(source, set.train, plan, limit,
+                                            options.minCount)
+                       : *tokenizerFor(plan, options.vocabulary);
+  int64_t length = plan.input.shape.at(0);
   data.classes = set.classes;
   if (withTrain)
-    data.train = tokenise(set.train, tokenizer, length, limit);
-  data.test = tokenise(set.test, tokenizer, length, limit);
+    data.train = tokenise(set.train, *data.tokenizer, length, limit);
+  data.test = tokenise(set.test, *data.tokenizer, length, limit);
   return data;
 }
 
 } // namespace
 
 DataSplits loadDataSource(const std::string &name, const Plan &plan,
-                          int64_t limit, bool withTrain, bool resize) {
+                          int64_t limit, bool withTrain,
+                          const DataOptions &options) {
   Source source = parseSource(name);
   std::string given = " (--data, or the recipe's `data`)";
   if (plan.input.tokens && !source.isText())
@@ -235,18 +252,27 @@ DataSplits loadDataSource(const std::string &name, const Plan &plan,
     throw UsageError("network '" + plan.network + "' reads images, but " +
                      source.title + " holds texts" + given +
                      "; give images: " + kImageSources);
-  return source.isText() ? loadTexts(source, plan, limit, withTrain)
-                         : loadImages(source, plan, limit, withTrain, resize);
+  return source.isText()
+             ? loadTexts(source, plan, limit, withTrain, options)
+             : loadImages(source, plan, limit, withTrain, options.resize);
 }
 
-std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan) {
+std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan,
+                                               const std::string &path) {
   if (!plan.input.tokens)
     return std::nullopt;
-  WordPieceTokenizer tokenizer(joinPath(miniLMDirectory(), "vocab.txt"));
-  if (static_cast<int64_t>(tokenizer.size()) != plan.input.vocab)
+  WordPieceTokenizer tokenizer(
+      path.empty() ? joinPath(miniLMDirectory(), "vocab.txt") : path);
+  auto size = static_cast<int64_t>(tokenizer.size());
+  if (path.empty() ? size != plan.input.vocab : size > plan.input.vocab)
     throw DataError(
-        "the WordPiece vocabulary has " + std::to_string(tokenizer.size()) +
-        " tokens, the network's input " + std::to_string(plan.input.vocab));
+        (path.empty() ? "the WordPiece vocabulary" : path) + " has " +
+        std::to_string(size) + " tokens, the network's input " +
+        std::to_string(plan.input.vocab) +
+        (path.empty() ? "; compile the network for it, or give "
+                        "--tokenizer words to build a vocabulary of the "
+                        "input's size from the training texts"
+                      : ""));
   return tokenizer;
 }
 

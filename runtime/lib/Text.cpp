@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace dream::rt {
@@ -92,21 +93,36 @@ std::vector<std::vector<std::string>> readCsv(const std::string &path) {
   return records;
 }
 
-WordPieceTokenizer::WordPieceTokenizer(const std::string &vocabPath) {
+namespace {
+
+std::vector<std::string> readVocabulary(const std::string &vocabPath) {
   std::ifstream in(vocabPath);
   if (!in)
     throw DataError(vocabPath + ": cannot open the WordPiece vocabulary");
+  std::vector<std::string> tokens;
   std::string token;
   while (std::getline(in, token)) {
     if (!token.empty() && token.back() == '\r')
       token.pop_back();
-    vocab.emplace(token, static_cast<int64_t>(tokens.size()));
     tokens.push_back(token);
   }
+  return tokens;
+}
+
+} // namespace
+
+WordPieceTokenizer::WordPieceTokenizer(const std::string &vocabPath)
+    : WordPieceTokenizer(readVocabulary(vocabPath), vocabPath) {}
+
+WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocabulary,
+                                       const std::string &origin)
+    : tokens(std::move(vocabulary)) {
+  for (size_t id = 0; id < tokens.size(); ++id)
+    vocab.emplace(tokens[id], static_cast<int64_t>(id));
   auto special = [&](const char *name) {
     auto it = vocab.find(name);
     if (it == vocab.end())
-      throw DataError(vocabPath + ": the vocabulary has no " + name);
+      throw DataError(origin + ": the vocabulary has no " + name);
     return it->second;
   };
   pad = special("[PAD]");
@@ -186,6 +202,30 @@ WordPieceTokenizer::pieces(const std::string &text) const {
       out.insert(out.end(), parts.begin(), parts.end());
   }
   return out;
+}
+
+std::vector<std::string> wordVocabulary(const std::vector<std::string> &texts,
+                                        size_t size, int64_t minCount) {
+  std::map<std::string, int64_t> counts;
+  for (const std::string &text : texts)
+    for (const std::string &word : basicWords(text))
+      ++counts[word];
+  std::vector<std::pair<std::string, int64_t>> kept;
+  for (const auto &[word, count] : counts)
+    if (count >= minCount)
+      kept.emplace_back(word, count);
+  // Most frequent first; ties in alphabetical order (the map's).
+  std::stable_sort(kept.begin(), kept.end(), [](const auto &a, const auto &b) {
+    return a.second > b.second;
+  });
+  std::vector<std::string> vocabulary = {"[PAD]", "[UNK]", "[CLS]", "[SEP]",
+                                         "[MASK]"};
+  for (const auto &[word, count] : kept) {
+    if (vocabulary.size() >= size)
+      break;
+    vocabulary.push_back(word);
+  }
+  return vocabulary;
 }
 
 std::vector<int64_t> WordPieceTokenizer::encode(const std::string &text,

@@ -89,6 +89,12 @@ options (the recipe of the .dream file gives the defaults):
   --reference        run fused kernels as their plain LibTorch steps
   --resize           resize images of another height and width to the
                      network's input (stb_image_resize)
+  --tokenizer NAME   texts: wordpiece (MiniLM's vocabulary, the default)
+                     or words (a vocabulary of the training texts' words,
+                     as many as the network's input vocabulary, kept as
+                     DIR/words.txt for the later commands)
+  --min-count N      --tokenizer words: leave out words seen fewer than N
+                     times (default 1)
   --device cpu|cuda  where to train (default cpu)
   -h, --help         show this help
 )";
@@ -184,6 +190,13 @@ void applyValue(CommandLine &line, const std::string &flag,
       throw ArgumentError{"--schedule expects constant, cosine, linear or "
                           "step, not '" + value + "'"};
     o.schedule = value;
+  } else if (flag == "--tokenizer") {
+    if (value != "wordpiece" && value != "words")
+      throw ArgumentError{"--tokenizer expects wordpiece or words, not '" +
+                          value + "'"};
+    o.tokenizer = value;
+  } else if (flag == "--min-count") {
+    o.minCount = parseInteger(flag, value, 1);
   } else if (flag == "--limit")
     o.limit = parseInteger(flag, value, 1);
   else if (flag == "--threads")

@@ -419,8 +419,9 @@ TEST(DataSourceTest, ResizeBringsImagesOfAnySizeToTheNetworks) {
   std::string name = "images:" + dir.path();
   EXPECT_THAT(errorOf([&] { loadDataSource(name, imagePlan({1, 4, 4}, 2), 0, true); }),
               HasSubstr("all images must have one size"));
-  DataSplits data = loadDataSource(name, imagePlan({1, 4, 4}, 2), 0, true,
-                                   /*resize=*/true);
+  DataOptions resize;
+  resize.resize = true;
+  DataSplits data = loadDataSource(name, imagePlan({1, 4, 4}, 2), 0, true, resize);
   // Of 6 + 5 images, every fifth of each class is a test image.
   ASSERT_EQ(data.train.inputs.sizes(), (std::vector<int64_t>{9, 1, 4, 4}));
   // Plain black and white images stay plain, black below white.

@@ -87,6 +87,29 @@ TEST(TextTest, VocabularyNeedsItsSpecialTokens) {
             dir / "vocab.txt" + ": the vocabulary has no [UNK]");
 }
 
+TEST(TextTest, WordVocabularyKeepsTheFrequentWords) {
+  std::vector<std::string> texts = {"The cat sat.", "the dog sat", "A cat!"};
+  // the 2, cat 2, sat 2, then a, dog, !, . once each (ties alphabetical).
+  EXPECT_THAT(wordVocabulary(texts, 100, 1),
+              testing::ElementsAre("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+                                   "cat", "sat", "the", "!", ".", "a", "dog"));
+  EXPECT_THAT(wordVocabulary(texts, 100, 2),
+              testing::ElementsAre("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+                                   "cat", "sat", "the"));
+  EXPECT_EQ(wordVocabulary(texts, 7, 1).size(), 7u);
+}
+
+TEST(TextTest, AWordVocabularyTokenisesWholeWords) {
+  WordPieceTokenizer words(
+      wordVocabulary({"the cat sat", "the cat"}, 100, 1), "test words");
+  // "cats" starts with "cat" but has no "##s": the whole word is [UNK], as
+  // in BERT; padding and [CLS]/[SEP] as with WordPiece.
+  EXPECT_THAT(words.encode("The cats sat", 7),
+              testing::ElementsAre(2, 6, 1, 7, 3, 0, 0)); // cat 5, the 6, sat 7
+  EXPECT_EQ(words.decode(words.encode("the cat", 6)), "the cat");
+  EXPECT_EQ(words.maskId(), 4);
+}
+
 TEST(TextTest, CsvSetsCountClassesFromOne) {
   TempDir dir;
   write(dir / "train.csv", "\"2\",\"The\",\"dogs\"\n\"1\",\"un\",\"!\"\n");

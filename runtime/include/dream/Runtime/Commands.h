@@ -65,6 +65,10 @@ struct TrainerOptions {
   /// --resize: images of another height and width than the network's
   /// input are resized to it.
   bool resize = false;
+  /// --tokenizer: "wordpiece" (MiniLM's vocabulary) or "words" (a word
+  /// vocabulary built from the training texts, saved as DIR/words.txt).
+  std::string tokenizer = "wordpiece";
+  int64_t minCount = 1; ///< --min-count: of a word in the vocabulary.
   std::string device = "cpu";
   /// The data-parallel run this process belongs to (--rank, --world-size,
   /// --master-addr, --master-port and their environment variables).

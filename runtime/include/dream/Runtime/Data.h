@@ -34,21 +34,40 @@ struct DataSplits {
   /// Image sources: the mean and standard deviation of each channel's
   /// [0, 1] pixels that the inputs are normalised with.
   std::vector<double> mean, std;
+  /// Text sources: the vocabulary the texts were tokenised with.
+  std::optional<WordPieceTokenizer> tokenizer;
+};
+
+/// How a data source is read beyond its name and size.
+struct DataOptions {
+  /// Images of another height and width are resized to the network's
+  /// (--resize).
+  bool resize = false;
+  /// Texts: the vocab.txt to tokenise with; empty: MiniLM's WordPiece
+  /// vocabulary, unless `buildWords`.
+  std::string vocabulary;
+  /// Texts: tokenise with a word vocabulary built from the training texts
+  /// (wordVocabulary, as large as the network's input vocabulary, words
+  /// seen at least `minCount` times); needs `withTrain`.
+  bool buildWords = false;
+  int64_t minCount = 1;
 };
 
 /// Reads the data source `name` for `plan`'s network: the first `limit`
 /// training examples (if `withTrain`) and at most `limit` test examples
-/// (0: all); with `resize`, images of another height and width are resized
-/// to the network's (--resize). Throws UsageError for an unknown name or a
+/// (0: all), as `options` say. Throws UsageError for an unknown name or a
 /// source of the wrong kind (images for tokens, texts for images),
-/// DataError for data that does not fit the network (input shape, classes)
-/// or is malformed.
+/// DataError for data that does not fit the network (input shape, classes,
+/// vocabulary) or is malformed.
 DataSplits loadDataSource(const std::string &name, const Plan &plan,
-                          int64_t limit, bool withTrain, bool resize = false);
+                          int64_t limit, bool withTrain,
+                          const DataOptions &options = {});
 
-/// MiniLM's WordPiece vocabulary for a network on tokens (none for one on
-/// images); its size must be the input's vocabulary.
-std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan);
+/// The vocabulary at `path` (MiniLM's WordPiece vocabulary if empty) for a
+/// network on tokens (none for one on images); it may not hold more tokens
+/// than the input's vocabulary, and MiniLM's must hold as many.
+std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan,
+                                               const std::string &path = "");
 
 /// PNG or JPEG files as inputs of `plan`'s image network, converted to its
 /// channels (and, with `resize`, its height and width) and normalised with

@@ -40,6 +40,11 @@ public:
   /// Reads a vocab.txt (one token per line, the id is the line number).
   /// Throws DataError if it is missing or lacks [PAD], [UNK], [CLS], [SEP].
   explicit WordPieceTokenizer(const std::string &vocabPath);
+  /// The same from the vocabulary's tokens (`origin` names it in errors).
+  /// A vocabulary of whole words only (wordVocabulary) makes this a word
+  /// tokenizer: a word it lacks finds no pieces and becomes [UNK].
+  WordPieceTokenizer(std::vector<std::string> vocabulary,
+                     const std::string &origin);
 
   /// `[CLS] pieces... [SEP]`, cut or padded with `[PAD]` to `length` ids
   /// (a cut keeps the final `[SEP]`).
@@ -61,6 +66,8 @@ public:
   /// The pieces that begin a word (neither `##` nor `[...]`): what word
   /// noise inserts and substitutes.
   const std::vector<int64_t> &wordStarts() const { return starts; }
+  /// The tokens, by id (what vocab.txt holds, one per line).
+  const std::vector<std::string> &vocabulary() const { return tokens; }
   /// The text of `ids`: pieces joined by spaces, `##` continuations glued
   /// to the piece before, [PAD], [CLS] and [SEP] left out.
   std::string decode(const std::vector<int64_t> &ids) const;
@@ -74,6 +81,13 @@ private:
 };
 
 /// Texts and their classes (counted from 0).
+/// A word vocabulary for `--tokenizer words`: [PAD], [UNK], [CLS], [SEP],
+/// [MASK], then the words of `texts` (split as BERT's basic tokenizer
+/// splits them, lower-cased) seen at least `minCount` times, the most
+/// frequent first (ties alphabetical), up to `size` tokens in all.
+std::vector<std::string> wordVocabulary(const std::vector<std::string> &texts,
+                                        size_t size, int64_t minCount);
+
 struct LabelledTexts {
   std::vector<std::string> texts;
   std::vector<int64_t> labels;
