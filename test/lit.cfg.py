@@ -17,6 +17,8 @@ config.environment["PATH"] = os.pathsep.join(
 for name in ["HOME", "DREAMC_DATA", "DREAMC_VENV", "DREAMC_MINILM_DIR"]:
     if name in os.environ:
         config.environment[name] = os.environ[name]
+# Decoded data sets are cached in the build tree, not in the user's cache.
+config.environment["DREAMC_CACHE"] = os.path.join(config.dreamc_obj_root, "test", "data-cache")
 
 # Real data for end-to-end tests (Debian's dataset-fashion-mnist).
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):

@@ -136,6 +136,7 @@ DataOptions dataOptions(const TrainerOptions &o, bool withTrain) {
   DataOptions options;
   options.resize = o.resize;
   options.minCount = o.minCount;
+  options.cache = o.cache;
   std::string saved = wordVocabularyPath(o);
   if (!saved.empty() && pathExists(saved))
     options.vocabulary = saved;

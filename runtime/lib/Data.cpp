@@ -7,11 +7,16 @@
 #include "dream/Runtime/Idx.h"
 #include "dream/Runtime/Images.h"
 #include "dream/Runtime/Mail.h"
+#include "dream/Runtime/Model.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <sstream>
 
 namespace dream::rt {
 namespace {
@@ -66,6 +71,174 @@ void checkClasses(const Source &source, int64_t classes, const Plan &plan) {
                     std::to_string(plan.classes) +
                     " outputs; compile it with `dreamc -D classes=" +
                     std::to_string(classes) + "`");
+}
+
+//===--- The cache: each source decoded once ------------------------------===//
+
+/// Bump when a reader changes what it makes of the same files.
+constexpr int kCacheFormat = 1;
+
+/// Where decoded data sets are kept: $DREAMC_CACHE, else
+/// $XDG_CACHE_HOME/dreamc, else ~/.cache/dreamc.
+std::string cacheDirectory() {
+  if (const char *dir = std::getenv("DREAMC_CACHE"))
+    return dir;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return joinPath(xdg, "dreamc");
+  const char *home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.cache/dreamc";
+}
+
+/// FNV-1a, 64 bits: a stable name for a cache entry (not a security hash).
+std::string fnv1a(const std::string &text) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : text)
+    h = (h ^ c) * 0x100000001b3ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+/// What a decoded copy of `source` depends on: how it is read (`how`) and
+/// every file under its folder, by name, size and modification time.
+std::string fingerprint(const Source &source, const std::string &how) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(source.dir, error), end;
+       !error && it != end; it.increment(error)) {
+    if (!it->is_regular_file(error))
+      continue;
+    auto time = fs::last_write_time(it->path(), error).time_since_epoch();
+    std::ostringstream entry;
+    entry << it->path().lexically_relative(source.dir).string() << ' '
+          << it->file_size(error) << ' ' << time.count();
+    files.push_back(entry.str());
+  }
+  std::sort(files.begin(), files.end());
+  std::ostringstream all;
+  all << "format " << kCacheFormat << ' ' << source.format << ' ' << how;
+  for (const std::string &file : files)
+    all << '\n' << file;
+  return fnv1a(all.str());
+}
+
+/// `read()`'s result, from the cache when `source`'s files have not
+/// changed since it was stored (else read and stored). A cache that cannot
+/// be read or written is only slower: the data is read from its files.
+template <typename Splits>
+Splits cached(const Source &source, const std::string &how,
+              const std::function<Splits()> &read,
+              const std::function<TensorMap(const Splits &)> &pack,
+              const std::function<Splits(const TensorMap &)> &unpack) {
+  if (!isDirectory(source.dir)) // The reader says what is wrong.
+    return read();
+  std::string stamp = fingerprint(source, how);
+  std::string path = joinPath(
+      cacheDirectory(),
+      fnv1a(source.format + '\n' +
+            std::filesystem::absolute(source.dir).lexically_normal().string() +
+            '\n' + how) +
+          ".safetensors");
+  std::map<std::string, std::string> metadata;
+  try {
+    if (pathExists(path)) {
+      TensorMap tensors = loadTensorFile(path, &metadata);
+      if (metadata["fingerprint"] == stamp)
+        return unpack(tensors);
+    }
+  } catch (const std::exception &) {
+    // A damaged entry is replaced below.
+  }
+  Splits splits = read();
+  try {
+    saveTensorFile(path, pack(splits),
+                   {{"format", "dreamc-data-cache"}, {"fingerprint", stamp},
+                    {"source", source.title}});
+  } catch (const FileError &) {
+  }
+  return splits;
+}
+
+at::Tensor bytesTensor(const void *data, size_t size) {
+  at::Tensor t = at::empty({static_cast<int64_t>(size)}, at::kByte);
+  if (size)
+    std::memcpy(t.data_ptr<uint8_t>(), data, size);
+  return t;
+}
+
+at::Tensor longsTensor(const std::vector<int64_t> &values) {
+  return at::tensor(values, at::kLong);
+}
+
+std::vector<int64_t> longsOf(const at::Tensor &t) {
+  at::Tensor c = t.contiguous();
+  return {c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel()};
+}
+
+TensorMap packImages(const ImageSplits &set) {
+  TensorMap out;
+  for (auto [name, part] : {std::pair{"train", &set.train}, {"test", &set.test}}) {
+    std::string n = name;
+    out[n + "/pixels"] = bytesTensor(part->pixels.data(), part->pixels.size());
+    out[n + "/labels"] = longsTensor(part->labels);
+    out[n + "/shape"] =
+        longsTensor({part->count, part->channels, part->height, part->width});
+  }
+  out["classes"] = longsTensor({set.classes});
+  return out;
+}
+
+ImageSplits unpackImages(const TensorMap &in) {
+  ImageSplits set;
+  set.classes = longsOf(in.at("classes")).at(0);
+  for (auto [name, part] : {std::pair{"train", &set.train}, {"test", &set.test}}) {
+    std::string n = name;
+    std::vector<int64_t> shape = longsOf(in.at(n + "/shape"));
+    part->count = shape.at(0);
+    part->channels = shape.at(1);
+    part->height = shape.at(2);
+    part->width = shape.at(3);
+    const at::Tensor &pixels = in.at(n + "/pixels");
+    part->pixels.assign(pixels.data_ptr<uint8_t>(),
+                        pixels.data_ptr<uint8_t>() + pixels.numel());
+    part->labels = longsOf(in.at(n + "/labels"));
+  }
+  return set;
+}
+
+TensorMap packTexts(const TextSplits &set) {
+  TensorMap out;
+  for (auto [name, part] : {std::pair{"train", &set.train}, {"test", &set.test}}) {
+    std::string n = name, bytes;
+    std::vector<int64_t> ends;
+    for (const std::string &text : part->texts) {
+      bytes += text;
+      ends.push_back(static_cast<int64_t>(bytes.size()));
+    }
+    out[n + "/text"] = bytesTensor(bytes.data(), bytes.size());
+    out[n + "/ends"] = longsTensor(ends);
+    out[n + "/labels"] = longsTensor(part->labels);
+  }
+  out["classes"] = longsTensor({set.classes});
+  return out;
+}
+
+TextSplits unpackTexts(const TensorMap &in) {
+  TextSplits set;
+  set.classes = longsOf(in.at("classes")).at(0);
+  for (auto [name, part] : {std::pair{"train", &set.train}, {"test", &set.test}}) {
+    std::string n = name;
+    const at::Tensor &text = in.at(n + "/text");
+    const char *bytes = reinterpret_cast<const char *>(text.data_ptr<uint8_t>());
+    int64_t begin = 0;
+    for (int64_t end : longsOf(in.at(n + "/ends"))) {
+      part->texts.emplace_back(bytes + begin, bytes + end);
+      begin = end;
+    }
+    part->labels = longsOf(in.at(n + "/labels"));
+  }
+  return set;
 }
 
 /// Fashion-MNIST's pixel mean and standard deviation (of [0, 1] pixels).
@@ -158,9 +331,18 @@ ImageSplits readImages(const Source &source, const Plan &plan,
 }
 
 DataSplits loadImages(const Source &source, const Plan &plan, int64_t limit,
-                      bool withTrain, bool resize) {
+                      bool withTrain, bool resize, bool cache) {
   ImageSize size = resize ? networkSize(plan) : std::nullopt;
-  ImageSplits set = readImages(source, plan, size);
+  auto read = [&] { return readImages(source, plan, size); };
+  // Folders of image files are decoded to the network's channels (and
+  // size): those are part of what is cached.
+  std::ostringstream how;
+  how << "channels " << fileChannels(plan);
+  if (size)
+    how << " size " << size->first << "x" << size->second;
+  ImageSplits set = cache ? cached<ImageSplits>(source, how.str(), read,
+                                                packImages, unpackImages)
+                          : read();
   set.train = resizeImages(std::move(set.train), size);
   set.test = resizeImages(std::move(set.test), size);
   checkImageShape(source.title, set.train, plan,
@@ -222,7 +404,10 @@ WordPieceTokenizer buildWordTokenizer(const Source &source,
 
 DataSplits loadTexts(const Source &source, const Plan &plan, int64_t limit,
                      bool withTrain, const DataOptions &options) {
-  TextSplits set = readTexts(source);
+  auto read = [&] { return readTexts(source); };
+  TextSplits set = options.cache ? cached<TextSplits>(source, "texts", read,
+                                                      packTexts, unpackTexts)
+                                 : read();
   checkClasses(source, set.classes, plan);
   DataSplits data;
   data.tokenizer = options.buildWords
@@ -254,7 +439,8 @@ DataSplits loadDataSource(const std::string &name, const Plan &plan,
                      "; give images: " + kImageSources);
   return source.isText()
              ? loadTexts(source, plan, limit, withTrain, options)
-             : loadImages(source, plan, limit, withTrain, options.resize);
+             : loadImages(source, plan, limit, withTrain, options.resize,
+                          options.cache);
 }
 
 std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan,

@@ -89,6 +89,8 @@ options (the recipe of the .dream file gives the defaults):
   --reference        run fused kernels as their plain LibTorch steps
   --resize           resize images of another height and width to the
                      network's input (stb_image_resize)
+  --no-cache         decode the data set from its files, without the cache
+                     of decoded sets ($DREAMC_CACHE, else ~/.cache/dreamc)
   --tokenizer NAME   texts: wordpiece (MiniLM's vocabulary, the default)
                      or words (a vocabulary of the training texts' words,
                      as many as the network's input vocabulary, kept as
@@ -241,6 +243,8 @@ bool applySwitch(CommandLine &line, const std::string &flag) {
     line.options.reference = true;
   else if (flag == "--resize")
     line.options.resize = true;
+  else if (flag == "--no-cache")
+    line.options.cache = false;
   else if (flag == "--help" || flag == "-h")
     line.help = true;
   else

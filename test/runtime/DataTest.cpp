@@ -24,6 +24,9 @@
 #define STBI_WRITE_NO_STDIO
 #include <stb/stb_image_write.h>
 
+#include <chrono>
+#include <filesystem>
+
 using namespace dream::rt;
 using namespace dream::rt::test;
 using testing::ElementsAre;
@@ -446,6 +449,48 @@ TEST(DataSourceTest, ResizedImageSetsKeepTheirPixelsWhereSizesAgree) {
   // The top-left corner stays darker than the top-right one.
   EXPECT_LT(larger.pixels[0], larger.pixels[3]);
   EXPECT_EQ(resizeImages(set, std::nullopt).pixels, set.pixels);
+}
+
+TEST(DataSourceTest, DecodedSetsAreCachedUntilTheirFilesChange) {
+  TempDir dir;
+  std::string vocab = dir / "vocab/vocab.txt";
+  write(vocab, "[PAD]\n[UNK]\n[CLS]\n[SEP]\nham\nspam\nhem\n");
+  write(dir / "set/train.csv", "1,ham,x\n2,spam,x\n");
+  write(dir / "set/test.csv", "1,ham,x\n");
+  Plan plan = loadTestPlan("text_ops.json");
+  plan.input.vocab = 7;
+  plan.classes = 2;
+  const char *previous = std::getenv("DREAMC_CACHE");
+  std::string saved = previous ? previous : "";
+  ASSERT_EQ(setenv("DREAMC_CACHE", (dir / "cache").c_str(), 1), 0);
+  DataOptions options;
+  options.vocabulary = vocab;
+  auto firstWord = [&](const DataOptions &o) {
+    return loadDataSource("csv:" + (dir / "set"), plan, 0, true, o)
+        .test.inputs[0][1]
+        .item<int64_t>();
+  };
+  EXPECT_EQ(firstWord(options), 4); // ham
+  ASSERT_EQ(listDirectory(dir / "cache").size(), 1u);
+  // The same size and time: the cached texts are used...
+  namespace fs = std::filesystem;
+  fs::file_time_type time = fs::last_write_time(dir / "set/test.csv");
+  write(dir / "set/test.csv", "1,hem,x\n");
+  fs::last_write_time(dir / "set/test.csv", time);
+  EXPECT_EQ(firstWord(options), 4);
+  // ... unless the cache is not asked for, or the file's time changes.
+  options.cache = false;
+  EXPECT_EQ(firstWord(options), 6);
+  options.cache = true;
+  fs::last_write_time(dir / "set/test.csv", time + std::chrono::seconds(1));
+  EXPECT_EQ(firstWord(options), 6);
+  // A damaged entry is replaced.
+  write(dir / "cache/" + listDirectory(dir / "cache").at(0), "garbage");
+  EXPECT_EQ(firstWord(options), 6);
+  if (previous)
+    setenv("DREAMC_CACHE", saved.c_str(), 1);
+  else
+    unsetenv("DREAMC_CACHE");
 }
 
 TEST(DataSourceTest, ShapeClassesAndKindMustFitTheNetwork) {

@@ -69,6 +69,8 @@ struct TrainerOptions {
   /// vocabulary built from the training texts, saved as DIR/words.txt).
   std::string tokenizer = "wordpiece";
   int64_t minCount = 1; ///< --min-count: of a word in the vocabulary.
+  /// false: --no-cache, the data set is decoded from its files again.
+  bool cache = true;
   std::string device = "cpu";
   /// The data-parallel run this process belongs to (--rank, --world-size,
   /// --master-addr, --master-port and their environment variables).

@@ -51,6 +51,10 @@ struct DataOptions {
   /// seen at least `minCount` times); needs `withTrain`.
   bool buildWords = false;
   int64_t minCount = 1;
+  /// Keep the decoded source in the cache ($DREAMC_CACHE, else
+  /// ~/.cache/dreamc) and read it from there while its files are unchanged
+  /// (false: --no-cache).
+  bool cache = true;
 };
 
 /// Reads the data source `name` for `plan`'s network: the first `limit`
