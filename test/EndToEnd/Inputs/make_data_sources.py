@@ -4,9 +4,12 @@ usage: make_data_sources.py DIR
 
 DIR/idx: MNIST's IDX layout with 8x8 images of 3 classes (training files
 gzipped, test files plain); DIR/images: one folder of 8x8 grey PNGs per
-class, no train/test folders; DIR/mail: two folders of raw mails (plain,
-quoted-printable, base64 and HTML parts). Each class has its own brightness
-or words, so a network learns them in a few steps.
+class, no train/test folders; DIR/cifar10: CIFAR-10's binary version
+(data_batch_1..5.bin, test_batch.bin) with 3x32x32 images of 10 classes;
+DIR/mail: two folders of raw mails (plain, quoted-printable, base64 and
+HTML parts); DIR/imdb: the aclImdb layout (train/ and test/, pos/ and neg/,
+one review per file). Each class has its own brightness or words, so a
+network learns them in a few steps.
 """
 import gzip
 import os
@@ -82,6 +85,30 @@ def main(root):
         for i in range(10):
             with open(os.path.join(folder, f"{i:02}.png"), "wb") as f:
                 f.write(png(image(label, i), SIDE, SIDE))
+    # CIFAR-10: records of a label byte and 3x32x32 pixels, planes R, G, B;
+    # class c is brightness 20 + 23c in its own channel c % 3.
+    os.makedirs(os.path.join(root, "cifar10"))
+    def cifar(count, offset):
+        records = b""
+        for i in range(count):
+            label = (i + offset) % 10
+            planes = [bytes((20 + 23 * label + (i + p) % 7 if c == label % 3 else 10)
+                            for p in range(32 * 32)) for c in range(3)]
+            records += bytes([label]) + b"".join(planes)
+        return records
+    for n in range(1, 6):
+        with open(os.path.join(root, "cifar10", f"data_batch_{n}.bin"), "wb") as f:
+            f.write(cifar(20, n))
+    with open(os.path.join(root, "cifar10", "test_batch.bin"), "wb") as f:
+        f.write(cifar(20, 0))
+    for split in ("train", "test"):
+        for kind, words in (("pos", "a wonderful moving film, great acting"),
+                            ("neg", "a dull boring mess, awful script")):
+            folder = os.path.join(root, "imdb", split, kind)
+            os.makedirs(folder)
+            for i in range(8):
+                with open(os.path.join(folder, f"{i}_{7 if kind == 'pos' else 2}.txt"), "w") as f:
+                    f.write(f"Review {i}: {words}.")
     for kind, words in MAILS.items():
         folder = os.path.join(root, "mail", kind)
         os.makedirs(folder)
