@@ -191,7 +191,10 @@ std::vector<at::Tensor> Model::run(const Graph &graph,
   std::vector<at::Tensor> values(graph.numValues);
   for (size_t i = 0; i < inputs.size(); ++i)
     values[graph.inputs[i]] = inputs[i];
-  execute(graph, values, mode);
+  RunMode withPadding = mode;
+  if (inputs.size() == 1 && inputs[0].scalar_type() == at::kLong)
+    withPadding.padding = inputs[0].eq(0);
+  execute(graph, values, withPadding);
   std::vector<at::Tensor> outputs;
   for (int v : graph.outputs)
     outputs.push_back(values[v]);
@@ -227,8 +230,8 @@ at::Tensor Model::runStep(const Step &step,
     if (step.op == "fused")
       output = runFused(step, inputs, params, stepMode);
     else
-      output = runReferenceOp(
-          {step, inputs, params, stepMode.training, stepMode.generator});
+      output = runReferenceOp({step, inputs, params, stepMode.training,
+                               stepMode.generator, stepMode.padding});
     checkOutput(step, output);
     if (step.op == "observe" && mode.observed)
       (*mode.observed)[stringAttr(step, "name", "")] = output.detach();

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_map>
 
 namespace dream::rt {
@@ -207,7 +208,9 @@ at::Tensor lstm(const OpArgs &a) {
   return output;
 }
 
-/// Multi-head self-attention as in nn.MultiheadAttention without masks.
+/// Multi-head self-attention as in nn.MultiheadAttention, with the token
+/// input's padding as key_padding_mask when the sequence is as long
+/// (BERT's attention mask; a [CLS]-prepended or image sequence has none).
 at::Tensor selfAttention(const OpArgs &a, const at::Tensor &x, int64_t heads,
                          double dropout) {
   const std::vector<at::Tensor> &p = a.params;
@@ -218,6 +221,11 @@ at::Tensor selfAttention(const OpArgs &a, const at::Tensor &x, int64_t heads,
                        .permute({2, 0, 3, 1, 4});
   at::Tensor scores = at::matmul(qkv[0], qkv[1].transpose(-2, -1)) /
                       std::sqrt(static_cast<double>(headWidth));
+  if (a.padding.defined() && a.padding.size(0) == batch &&
+      a.padding.size(1) == length)
+    scores = scores.masked_fill(
+        a.padding.to(scores.device()).view({batch, 1, 1, length}),
+        -std::numeric_limits<float>::infinity());
   at::Tensor weights =
       dropoutWith(at::softmax(scores, -1), dropout, a.generator);
   at::Tensor context = at::matmul(weights, qkv[2])

@@ -117,6 +117,7 @@ TEST(OpsTest, TextOpsMatchTorchModules) {
   expectClose(out[2], out[1] + model.tensor("pos.weight"));
 
   // nn.TransformerEncoderLayer works on [L, N, D]: transpose around it.
+  // The tokens hold [PAD] (id 0): its positions are the key padding mask.
   torch::nn::TransformerEncoderLayer layer(
       torch::nn::TransformerEncoderLayerOptions(8, 2)
           .dim_feedforward(16)
@@ -124,7 +125,10 @@ TEST(OpsTest, TextOpsMatchTorchModules) {
           .activation(torch::kGELU));
   copyInto(*layer, model, "enc.");
   layer->eval();
-  expectClose(out[3], layer->forward(out[2].transpose(0, 1)).transpose(0, 1),
+  ASSERT_TRUE(tokens.eq(0).any().item<bool>());
+  expectClose(out[3],
+              layer->forward(out[2].transpose(0, 1), {}, tokens.eq(0))
+                  .transpose(0, 1),
               1e-5);
 
   torch::nn::LSTM lstm(torch::nn::LSTMOptions(8, 5)
@@ -247,6 +251,40 @@ TEST(OpsTest, TransformerDropoutDrawsFromTheRunsGenerator) {
   };
   EXPECT_TRUE(transformerOutput(7).equal(transformerOutput(7)));
   EXPECT_FALSE(transformerOutput(7).equal(transformerOutput(8)));
+}
+
+// BERT's attention mask: the token input's padding (id 0) is no key, so
+// what sits at a padded position cannot change the other positions.
+TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
+  const int64_t width = 8, ff = 16;
+  std::vector<std::vector<int64_t>> shapes = {
+      {3 * width, width}, {3 * width}, {width, width}, {width},
+      {ff, width},        {ff},        {width, ff},    {width},
+      {width},            {width},     {width},        {width}};
+  std::vector<at::Tensor> params;
+  for (size_t i = 0; i < shapes.size(); ++i)
+    params.push_back(fixedInput(shapes[i]).mul(0.3).add(i % 2 ? 0.0 : 0.1));
+  Step step;
+  step.op = "transformer";
+  step.attrs = {{"heads", 2}, {"ff", ff}};
+  step.shape = {4, width};
+  at::Tensor padding = at::tensor({0, 0, 1, 1}).to(at::kBool).view({1, 4});
+  auto run = [&](const at::Tensor &x, const at::Tensor &pad) {
+    return runReferenceOp({step, {x}, params, false,
+                           at::make_generator<at::CPUGeneratorImpl>(1), pad});
+  };
+  at::Tensor x = fixedInput({1, 4, width});
+  at::Tensor changed = x.clone();
+  changed[0][3] += 5.0; // at a padded position
+  at::Tensor kept = run(x, padding), again = run(changed, padding);
+  expectClose(kept.slice(1, 0, 2), again.slice(1, 0, 2));
+  // Without the mask the change reaches them; a sequence of another
+  // length (a [CLS] token prepended) is not masked.
+  EXPECT_FALSE(at::allclose(run(x, {}).slice(1, 0, 2),
+                            run(changed, {}).slice(1, 0, 2)));
+  at::Tensor longer = fixedInput({1, 5, width});
+  step.shape = {5, width};
+  expectClose(run(longer, padding), run(longer, {}));
 }
 
 /// Patch n, element (c, i, j) of a [C, H, W] image cut into p x p patches.

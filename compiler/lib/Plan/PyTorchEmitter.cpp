@@ -87,18 +87,27 @@ def _unpatchify(x, p, c, h, w):
             .permute(0, 3, 1, 4, 2, 5).reshape(x.shape[0], c, h, w))
 
 
-def _transformer(x, p, heads, dropout, training, norm_first, eps):
+def _padding(x):
+    # Token id 0 ([PAD]) of a token input: keys attention ignores.
+    return x.eq(0) if not x.is_floating_point() else None
+
+
+def _transformer(x, p, heads, dropout, training, norm_first, eps, pad):
     # nn.TransformerEncoderLayer(batch_first=True, activation="gelu") with
-    # norm_first and eps, without masks.
+    # norm_first and eps; `pad` is the key padding mask when the sequence is
+    # the token input's.
     dropout = dropout if training else 0.0
     b, length, width = x.shape
+    if pad is not None and tuple(pad.shape) != (b, length):
+        pad = None
 
     def attend(t):
         qkv = F.linear(t, p[0], p[1]).view(b, length, 3, heads, width // heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4)
-        weights = F.dropout(torch.softmax(q @ k.transpose(-2, -1)
-                                          / math.sqrt(width // heads), -1),
-                            dropout, training)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(width // heads)
+        if pad is not None:
+            scores = scores.masked_fill(pad[:, None, None, :], float("-inf"))
+        weights = F.dropout(torch.softmax(scores, -1), dropout, training)
         context = (weights @ v).transpose(1, 2).reshape(b, length, width)
         return F.dropout(F.linear(context, p[2], p[3]), dropout, training)
 
@@ -292,8 +301,8 @@ private:
                         attr(step, "layers", "1"),
                         attr(step, "bidirectional", "False"), training);
     else if (op == "transformer")
-      e = llvm::formatv("_transformer({0}, {1}, {2}, {3}, {4}, {5}, {6})", x,
-                        params(step), attr(step, "heads", "1"),
+      e = llvm::formatv("_transformer({0}, {1}, {2}, {3}, {4}, {5}, {6}, pad)",
+                        x, params(step), attr(step, "heads", "1"),
                         attr(step, "dropout", "0.1"), training,
                         attr(step, "norm_first", "False"),
                         attr(step, "eps", "1e-05"));
@@ -407,7 +416,7 @@ llvm::Expected<std::string> dream::emitPyTorch(const Json &plan) {
 
   os << "\n\nclass Model(_Parameters):\n"
      << "    def forward(self, x):\n"
-     << "        t = self.tensors()\n";
+     << "        t, pad = self.tensors(), _padding(x)\n";
   GraphWriter writer(plan, os);
   const Json &graph = plan["graph"];
   std::vector<std::string> outputs =
@@ -418,7 +427,7 @@ llvm::Expected<std::string> dream::emitPyTorch(const Json &plan) {
     const Json &encode = encoder["encode"];
     os << "\n    def encode_" << encoder["name"].get<std::string>()
        << "(self, x):\n"
-       << "        t = self.tensors()\n";
+       << "        t, pad = self.tensors(), _padding(x)\n";
     std::vector<std::string> latents =
         writer.write(encode, {{encode["inputs"][0].get<int64_t>(), "x"}});
     os << "        return " << latents[0] << "\n";

@@ -32,6 +32,9 @@ struct RunMode {
   /// If set, receives the value of every `observe` step (the dreams), by
   /// its name, detached.
   std::map<std::string, at::Tensor> *observed = nullptr;
+  /// Set by Model::run for token inputs: [batch, length], true at the
+  /// padding (id 0, [PAD]), which attention then ignores as a key.
+  at::Tensor padding = {};
 };
 
 /// Tensors by name, in name order (as files store them).

@@ -29,6 +29,9 @@ struct OpArgs {
   /// Draws dropout and masking noise (on the CPU, so runs are reproducible
   /// whatever the device).
   at::Generator generator;
+  /// [batch, length], true at the network input's padding (RunMode):
+  /// attention over sequences of that length ignores those keys.
+  at::Tensor padding = {};
 };
 
 /// Runs a step's op (anything but `fused`, which the executor handles).
