@@ -203,6 +203,10 @@ ImageSplits unpackImages(const TensorMap &in) {
     part->pixels.assign(pixels.data_ptr<uint8_t>(),
                         pixels.data_ptr<uint8_t>() + pixels.numel());
     part->labels = longsOf(in.at(n + "/labels"));
+    if (pixels.numel() != part->count * part->channels * part->height *
+                              part->width ||
+        static_cast<int64_t>(part->labels.size()) != part->count)
+      throw FileError("the cached " + n + " split does not add up");
   }
   return set;
 }
@@ -233,10 +237,14 @@ TextSplits unpackTexts(const TensorMap &in) {
     const char *bytes = reinterpret_cast<const char *>(text.data_ptr<uint8_t>());
     int64_t begin = 0;
     for (int64_t end : longsOf(in.at(n + "/ends"))) {
+      if (end < begin || end > text.numel())
+        throw FileError("the cached " + n + " texts do not add up");
       part->texts.emplace_back(bytes + begin, bytes + end);
       begin = end;
     }
     part->labels = longsOf(in.at(n + "/labels"));
+    if (part->labels.size() != part->texts.size())
+      throw FileError("the cached " + n + " labels do not add up");
   }
   return set;
 }
