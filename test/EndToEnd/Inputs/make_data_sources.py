@@ -5,7 +5,8 @@ usage: make_data_sources.py DIR
 DIR/idx: MNIST's IDX layout with 8x8 images of 3 classes (training files
 gzipped, test files plain); DIR/images: one folder of 8x8 grey PNGs per
 class, no train/test folders; DIR/cifar10: CIFAR-10's binary version
-(data_batch_1..5.bin, test_batch.bin) with 3x32x32 images of 10 classes;
+(data_batch_1..5.bin, test_batch.bin) with 3x32x32 images of 10 classes,
+DIR/cifar100 the same images in CIFAR-100's (train.bin, test.bin);
 DIR/mail: two folders of raw mails (plain, quoted-printable, base64 and
 HTML parts); DIR/imdb: the aclImdb layout (train/ and test/, pos/ and neg/,
 one review per file). Each class has its own brightness or words, so a
@@ -101,6 +102,14 @@ def main(root):
             f.write(cifar(20, n))
     with open(os.path.join(root, "cifar10", "test_batch.bin"), "wb") as f:
         f.write(cifar(20, 0))
+    # CIFAR-100: a coarse label byte before the fine one (the class); the
+    # same images, classes 0-9 of 100.
+    os.makedirs(os.path.join(root, "cifar100"))
+    for name, count in (("train.bin", 100), ("test.bin", 20)):
+        records = cifar(count, 1 if name == "train.bin" else 0)
+        with open(os.path.join(root, "cifar100", name), "wb") as f:
+            f.write(b"".join(bytes([19]) + records[i:i + 3073]
+                             for i in range(0, len(records), 3073)))
     for split in ("train", "test"):
         for kind, words in (("pos", "a wonderful moving film, great acting"),
                             ("neg", "a dull boring mess, awful script")):
