@@ -725,7 +725,8 @@ int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
 /// process trains alone). Rank 0 reports for the run; the other ranks'
 /// stdout is silenced, their errors still reach stderr.
 std::unique_ptr<DataParallelGroup> joinRun(const TrainerOptions &o,
-                                           const TrainSettings &s) {
+                                           const TrainSettings &s,
+                                           at::Device device) {
   if (!o.world.distributed())
     return nullptr;
   if (s.batch % o.world.size != 0)
@@ -734,7 +735,7 @@ std::unique_ptr<DataParallelGroup> joinRun(const TrainerOptions &o,
                      std::to_string(o.world.size) +
                      " processes; give a multiple of " +
                      std::to_string(o.world.size));
-  auto group = std::make_unique<DataParallelGroup>(o.world);
+  auto group = std::make_unique<DataParallelGroup>(o.world, device);
   if (!group->leader() && !std::freopen("/dev/null", "w", stdout))
     throw FileError("cannot redirect the stdout of rank " +
                     std::to_string(group->rank()) + " to /dev/null");
@@ -763,9 +764,10 @@ void printTrainingHeader(const Model &model, const TrainSettings &s,
     std::cout << model.plan().kernels.size() << " fused kernels run as "
               << kernelMode(model, o) << "\n";
   if (o.world.distributed())
-    std::cout << "data-parallel: " << o.world.size
-              << " processes (c10d Gloo, rendezvous at " << o.world.masterAddr
-              << ":" << o.world.masterPort << "), " << s.batch / o.world.size
+    std::cout << "data-parallel: " << o.world.size << " processes (c10d "
+              << (backendFor(model.device()) == "nccl" ? "NCCL" : "Gloo")
+              << ", rendezvous at " << o.world.masterAddr << ":"
+              << o.world.masterPort << "), " << s.batch / o.world.size
               << " examples per process and step\n";
 }
 
@@ -785,7 +787,8 @@ Trainer::Options trainOptions(const Plan &plan, const TrainerOptions &o,
 
 int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
   TrainSettings s = trainSettings(plan.recipe, o);
-  std::unique_ptr<DataParallelGroup> group = joinRun(o, s);
+  device = rankDevice(device, o.world, at::getNumGPUs());
+  std::unique_ptr<DataParallelGroup> group = joinRun(o, s, device);
   bool leader = !group || group->leader();
   Model model =
       makeModel(plan, static_cast<uint64_t>(s.seed), device, o);

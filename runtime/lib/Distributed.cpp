@@ -3,6 +3,7 @@
 #include "dream/Runtime/Distributed.h"
 
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 
@@ -121,10 +122,12 @@ private:
 
 } // namespace
 
-DataParallelGroup::DataParallelGroup(const WorldSpec &spec)
+DataParallelGroup::DataParallelGroup(const WorldSpec &spec, at::Device device)
     : world(spec), impl(std::make_unique<Impl>()) {
   try {
-    join();
+    join(device);
+  } catch (const DistributedError &) {
+    throw;
   } catch (const c10::Error &e) {
     throw DistributedError(joinFailure(e.what_without_backtrace()));
   } catch (const std::exception &e) {
@@ -143,8 +146,9 @@ std::string DataParallelGroup::joinFailure(const std::string &what) const {
 }
 
 /// Meets the other ranks at rank 0's TCPStore, then connects Gloo's pairs
-/// through it; both wait at most --dist-timeout.
-void DataParallelGroup::join() {
+/// through it (and, on a GPU, NCCL's communicator, which is made at the
+/// first collective); both wait at most --dist-timeout.
+void DataParallelGroup::join(at::Device device) {
   std::chrono::milliseconds timeout =
       std::chrono::seconds(world.timeoutSeconds);
   c10d::TCPStoreOptions options;
@@ -163,6 +167,44 @@ void DataParallelGroup::join() {
   impl->group->setBackend(c10::DeviceType::CPU,
                           c10d::ProcessGroup::BackendType::GLOO, gloo);
   impl->group->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
+  if (backendFor(device) != "nccl")
+    return;
+  // The metrics' sums stay on the CPU (Gloo); parameters and gradients on
+  // the GPU go through NCCL.
+  auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
+  ncclOptions->timeout = timeout;
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;
+  try {
+    nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+        c10::make_intrusive<c10d::PrefixStore>("nccl", store), rank, size,
+        ncclOptions);
+  } catch (const c10::Error &e) {
+    throw DistributedError("rank " + std::to_string(world.rank) + " of " +
+                           std::to_string(world.size) +
+                           ": c10d's NCCL backend for " + device.str() +
+                           " failed: " + e.what_without_backtrace());
+  }
+  impl->group->setBackend(c10::DeviceType::CUDA,
+                          c10d::ProcessGroup::BackendType::NCCL, nccl);
+  impl->group->setDefaultBackend(c10d::ProcessGroup::BackendType::NCCL);
+}
+
+std::string backendFor(at::Device device) {
+  return device.is_cuda() ? "nccl" : "gloo";
+}
+
+at::Device rankDevice(at::Device device, const WorldSpec &world,
+                      int64_t gpus) {
+  if (!device.is_cuda() || device.has_index() || !world.distributed())
+    return device;
+  if (world.localRank >= gpus)
+    throw DistributedError(
+        "rank " + std::to_string(world.rank) + " is local rank " +
+        std::to_string(world.localRank) + " (LOCAL_RANK) and trains on GPU " +
+        std::to_string(world.localRank) + ", but this machine has " +
+        std::to_string(gpus) + "; start at most " + std::to_string(gpus) +
+        " processes per machine, or give --device cuda:N");
+  return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(world.localRank));
 }
 
 DataParallelGroup::~DataParallelGroup() = default;

@@ -92,6 +92,11 @@ WorldSpec resolveWorld(const WorldFlags &flags) {
   if (world.localSize < 1)
     throw WorldError("LOCAL_WORLD_SIZE is " + std::to_string(world.localSize) +
                      "; it must be at least 1");
+  world.localRank = integerSetting(std::nullopt, "LOCAL_RANK")
+                        .value_or(world.rank % world.localSize);
+  if (world.localRank < 0)
+    throw WorldError("LOCAL_RANK is " + std::to_string(world.localRank) +
+                     "; it must not be negative");
   if (world.rank < 0 || world.rank + local > world.size)
     throw WorldError(
         (flags.nproc > 0

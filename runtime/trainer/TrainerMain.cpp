@@ -326,13 +326,6 @@ int main(int argc, char **argv) {
       throw dream::rt::WorldError("only `train` runs on several processes, "
                                   "not `" +
                                   line.options.command + "`");
-    if (several && line.options.device != "cpu")
-      throw dream::rt::WorldError(
-          "--device " + line.options.device +
-          " on several processes would need c10d's NCCL backend, which this "
-          "runtime does not build yet (it was written on a machine without "
-          "a GPU); train on several processes with --device cpu (Gloo), or "
-          "on one GPU with one process");
   } catch (const dream::rt::WorldError &e) {
     std::fprintf(stderr, "%s: %s\n", program.c_str(), e.what());
     return 2;

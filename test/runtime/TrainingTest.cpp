@@ -516,6 +516,52 @@ void onTwoRanks(const std::function<void(DataParallelGroup &)> &body) {
       std::rethrow_exception(failure);
 }
 
+// The GPU side, on a machine without one: which backend and which GPU a
+// rank would use, and what building the NCCL group says here.
+TEST(DistributedTest, CudaRanksUseNcclOnTheirLocalGpu) {
+  EXPECT_EQ(backendFor(at::kCPU), "gloo");
+  EXPECT_EQ(backendFor(at::Device("cuda:1")), "nccl");
+  WorldSpec world;
+  world.rank = 5;
+  world.size = 8;
+  world.localSize = 4;
+  world.localRank = 1;
+  EXPECT_EQ(rankDevice(at::Device("cuda"), world, 4), at::Device("cuda:1"));
+  EXPECT_EQ(rankDevice(at::Device("cuda:3"), world, 4), at::Device("cuda:3"));
+  EXPECT_EQ(rankDevice(at::kCPU, world, 0), at::Device(at::kCPU));
+  EXPECT_EQ(errorOf([&] { rankDevice(at::Device("cuda"), world, 1); }),
+            "rank 5 is local rank 1 (LOCAL_RANK) and trains on GPU 1, but this "
+            "machine has 1; start at most 1 processes per machine, or give "
+            "--device cuda:N");
+  world.size = 1;
+  EXPECT_EQ(rankDevice(at::Device("cuda"), world, 1), at::Device("cuda"));
+  // Without a GPU, c10d refuses the NCCL group; the rank says so.
+  if (at::getNumGPUs() > 0)
+    GTEST_SKIP() << "a GPU is here: the NCCL group would be built";
+  WorldFlags alone;
+  alone.nproc = 1;
+  WorldSpec one = resolveWorld(alone);
+  one.timeoutSeconds = 10;
+  EXPECT_THAT(errorOf([&] { DataParallelGroup group(one, at::Device("cuda:0")); }),
+              HasSubstr("rank 0 of 1: c10d's NCCL backend for cuda:0 failed: "
+                        "ProcessGroupNCCL is only supported with GPUs"));
+}
+
+TEST(DistributedTest, LocalRankComesFromTheEnvironment) {
+  ASSERT_EQ(setenv("LOCAL_RANK", "3", 1), 0);
+  WorldFlags flags;
+  flags.nproc = 4;
+  EXPECT_EQ(resolveWorld(flags).localRank, 3);
+  ASSERT_EQ(setenv("LOCAL_RANK", "-1", 1), 0);
+  EXPECT_THAT(errorOf([&] { resolveWorld(flags); }),
+              HasSubstr("LOCAL_RANK is -1; it must not be negative"));
+  unsetenv("LOCAL_RANK");
+  flags.rank = 6;
+  flags.worldSize = 8;
+  flags.nproc = 0;
+  EXPECT_EQ(resolveWorld(flags).localRank, 0); // 6 % LOCAL_WORLD_SIZE 1
+}
+
 TEST(DistributedTest, AveragesGradientsOverRanksAndSkipsUnusedParameters) {
   at::Tensor gradients[2];
   bool unusedHasGradient[2] = {true, true};

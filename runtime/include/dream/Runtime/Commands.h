@@ -32,6 +32,8 @@ struct WorldSpec {
   int64_t size = 1;
   /// Ranks started on this machine by one `--nproc N` (for threads).
   int64_t localSize = 1;
+  /// This rank among those of its machine (LOCAL_RANK): its GPU.
+  int64_t localRank = 0;
   std::string masterAddr = "127.0.0.1";
   int64_t masterPort = 29500;
   /// How long a collective or the rendezvous waits for the other ranks.

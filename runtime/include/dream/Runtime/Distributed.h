@@ -44,8 +44,11 @@ public:
 class DataParallelGroup {
 public:
   /// Joins the run: waits (at most world.timeoutSeconds) at the TCPStore of
-  /// rank 0 for all ranks. Throws DistributedError.
-  explicit DataParallelGroup(const WorldSpec &world);
+  /// rank 0 for all ranks. CPU tensors travel through Gloo; on a CUDA
+  /// `device`, its tensors through NCCL (backendFor). Throws
+  /// DistributedError.
+  explicit DataParallelGroup(const WorldSpec &world,
+                             at::Device device = at::kCPU);
   ~DataParallelGroup();
 
   int64_t rank() const { return world.rank; }
@@ -69,13 +72,23 @@ public:
   std::string failure(const std::string &what) const;
 
 private:
-  void join();
+  void join(at::Device device);
   std::string joinFailure(const std::string &what) const;
 
   struct Impl;
   WorldSpec world;
   std::unique_ptr<Impl> impl;
 };
+
+/// The c10d backend that carries a device's tensors: "gloo" for the CPU,
+/// "nccl" for CUDA.
+std::string backendFor(at::Device device);
+
+/// The device a rank trains on: with `--device cuda` (no index) in a
+/// data-parallel run, the GPU of its local rank (torchrun's convention);
+/// anything else as given. Throws DistributedError when the local rank has
+/// no GPU among the machine's `gpus`.
+at::Device rankDevice(at::Device device, const WorldSpec &world, int64_t gpus);
 
 } // namespace dream::rt
 
