@@ -1,8 +1,10 @@
 //===- Augment.cpp - RandAugment, mixup and word noise --------------------===//
 //
-// Each image and text is changed on its own, by small ATen calls: below
-// ATen's grain size they run on the worker thread alone instead of
-// starting an OpenMP team that would compete with the training step's.
+// Each image and text is changed on its own, by small elementwise ATen
+// calls written into a preallocated batch: below ATen's grain size they
+// run on the worker thread alone instead of starting an OpenMP team that
+// would compete with the training step's (so no convolution, no stack of
+// the whole batch).
 //
 //===----------------------------------------------------------------------===//
 
@@ -45,7 +47,8 @@ at::Tensor blend(const at::Tensor &pixels, const at::Tensor &degenerate,
   return (degenerate + factor * (pixels - degenerate)).clamp(0.0, 1.0);
 }
 
-/// Per channel: the 256-level histogram spread evenly (PIL's equalize).
+/// Per channel: the 256-level cumulative histogram stretched linearly over
+/// [0, 1] (simpler than PIL's step table; the same idea).
 at::Tensor equalize(const at::Tensor &pixels) {
   std::vector<at::Tensor> channels;
   for (int64_t c = 0; c < pixels.size(0); ++c) {
@@ -92,26 +95,28 @@ at::Tensor applyImageOp(const at::Tensor &pixels, ImageOp op, double level,
     return at::where(pixels >= 1.0 - level, 1.0 - pixels, pixels);
   case ImageOp::Color:
     return blend(pixels, pixels.mean(0, true).expand_as(pixels), enhance);
-  case ImageOp::Posterize: {
-    double keep = std::pow(2.0, 8 - static_cast<int>(std::round(4 * level)));
-    return (pixels * 255.0 / (256.0 / keep)).floor() * (256.0 / keep) / 255.0;
+  case ImageOp::Posterize: { // On the byte each pixel came from.
+    double step = 256.0 / std::pow(2.0, 8 - static_cast<int>(std::round(4 * level)));
+    return ((pixels * 255.0).round() / step).floor() * step / 255.0;
   }
   case ImageOp::Contrast:
     return blend(pixels, pixels.mean().expand_as(pixels), enhance);
   case ImageOp::Brightness:
     return blend(pixels, at::zeros_like(pixels), enhance);
   case ImageOp::Sharpness: {
-    // PIL's smoothing kernel; the border keeps its pixels.
-    at::Tensor kernel = at::tensor({1., 1., 1., 1., 5., 1., 1., 1., 1.},
-                                   pixels.options()).reshape({1, 1, 3, 3}) /
-                        13.0;
-    int64_t c = pixels.size(0);
-    at::Tensor smooth = at::conv2d(pixels.unsqueeze(1), kernel, {}, 1, 1)
-                            .reshape({c, h, w});
-    at::Tensor inner = at::zeros_like(pixels, at::kBool);
-    if (h > 2 && w > 2)
-      inner.slice(1, 1, h - 1).slice(2, 1, w - 1).fill_(true);
-    return blend(pixels, at::where(inner, smooth, pixels), enhance);
+    // PIL's smoothing kernel (1 1 1 / 1 5 1 / 1 1 1) / 13 inside; the
+    // border keeps its pixels.
+    if (h < 3 || w < 3)
+      return pixels;
+    at::Tensor smooth = pixels.clone();
+    at::Tensor inner = smooth.slice(1, 1, h - 1).slice(2, 1, w - 1);
+    inner.mul_(5.0);
+    for (int64_t dy = 0; dy < 3; ++dy)
+      for (int64_t dx = 0; dx < 3; ++dx)
+        if (dy != 1 || dx != 1)
+          inner.add_(pixels.slice(1, dy, h - 2 + dy).slice(2, dx, w - 2 + dx));
+    inner.div_(13.0);
+    return blend(pixels, smooth, enhance);
   }
   case ImageOp::ShearX:
     return warp(pixels, {1, sign * 0.3 * level, 0, 0, 1, 0});
@@ -136,6 +141,8 @@ std::vector<int64_t> wordNoise(const std::vector<int64_t> &ids,
     words.back().push_back(ids[i]);
   }
   const std::vector<int64_t> &starts = tokenizer.wordStarts();
+  if (starts.empty()) // Nothing to insert or substitute.
+    return ids;
   auto randomWord = [&] {
     return std::vector<int64_t>{starts[uniformBelow(
         static_cast<int64_t>(starts.size()), generator)]};
@@ -171,12 +178,12 @@ BatchAugmentation randAugment(const AugmentSpec &spec,
                               const std::vector<double> &mean,
                               const std::vector<double> &std) {
   return [spec, mean, std](Batch &batch, at::Generator &generator) {
-    at::Tensor images = batch.inputs.to(at::kCPU);
+    const at::Tensor &images = batch.inputs;
     std::vector<int64_t> channels{images.size(1), 1, 1};
     at::Tensor m = at::tensor(mean, images.options()).reshape(channels);
     at::Tensor s = at::tensor(std, images.options()).reshape(channels);
     double level = static_cast<double>(spec.m) / 30.0;
-    std::vector<at::Tensor> out;
+    at::Tensor out = at::empty_like(images);
     for (int64_t i = 0; i < images.size(0); ++i) {
       at::Tensor pixels = (images[i] * s + m).clamp(0.0, 1.0);
       for (int64_t k = 0; k < spec.n; ++k) {
@@ -184,9 +191,9 @@ BatchAugmentation randAugment(const AugmentSpec &spec,
         double sign = uniform01(generator) < 0.5 ? -1.0 : 1.0;
         pixels = applyImageOp(pixels, op, level, sign);
       }
-      out.push_back((pixels - m) / s);
+      out[i].copy_((pixels - m) / s);
     }
-    batch.inputs = at::stack(out).to(batch.inputs.device());
+    batch.inputs = out;
   };
 }
 
@@ -197,14 +204,14 @@ BatchAugmentation mixup(const AugmentSpec &spec, int64_t classes) {
         at::full({2}, spec.alpha, at::kDouble), generator);
     double lambda = (g[0] / (g[0] + g[1])).item<double>();
     lambda = std::max(lambda, 1.0 - lambda); // The example's own label leads.
-    at::Tensor partner = at::randperm(b, generator).to(batch.labels.device());
-    std::vector<at::Tensor> mixed;
+    at::Tensor partner = at::randperm(b, generator);
+    const int64_t *other = partner.data_ptr<int64_t>();
+    at::Tensor mixed = at::empty_like(batch.inputs);
     for (int64_t i = 0; i < b; ++i)
-      mixed.push_back(lambda * batch.inputs[i] +
-                      (1.0 - lambda) *
-                          batch.inputs[partner[i].item<int64_t>()]);
+      mixed[i].copy_(lambda * batch.inputs[i] +
+                     (1.0 - lambda) * batch.inputs[other[i]]);
     at::Tensor own = at::one_hot(batch.labels, classes).to(at::kFloat);
-    batch.inputs = at::stack(mixed);
+    batch.inputs = mixed;
     batch.targets = lambda * own + (1.0 - lambda) * own.index_select(0, partner);
   };
 }
@@ -212,7 +219,7 @@ BatchAugmentation mixup(const AugmentSpec &spec, int64_t classes) {
 BatchAugmentation wordNoiseOf(const AugmentSpec &spec,
                               const WordPieceTokenizer &tokenizer) {
   return [spec, &tokenizer](Batch &batch, at::Generator &generator) {
-    at::Tensor ids = batch.inputs.to(at::kCPU).contiguous();
+    at::Tensor ids = batch.inputs.contiguous();
     int64_t length = ids.size(1);
     for (int64_t i = 0; i < ids.size(0); ++i) {
       int64_t *row = ids[i].data_ptr<int64_t>();
@@ -221,7 +228,7 @@ BatchAugmentation wordNoiseOf(const AugmentSpec &spec,
           generator);
       std::copy(noisy.begin(), noisy.end(), row);
     }
-    batch.inputs = ids.to(batch.inputs.device());
+    batch.inputs = ids;
   };
 }
 

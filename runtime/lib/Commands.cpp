@@ -132,16 +132,22 @@ std::string wordVocabularyPath(const TrainerOptions &o) {
 
 /// How to read the data: a word vocabulary saved with the checkpoints is
 /// used by every command; `--tokenizer words` builds one when training.
-DataOptions dataOptions(const TrainerOptions &o, bool withTrain) {
+DataOptions dataOptions(const Plan &plan, const TrainerOptions &o,
+                        bool withTrain) {
   DataOptions options;
   options.resize = o.resize;
   options.minCount = o.minCount;
   options.cache = o.cache;
+  if (o.tokenizer == "words" && !plan.input.tokens)
+    throw UsageError("--tokenizer words tokenises texts, and network '" +
+                     plan.network + "' reads images");
   std::string saved = wordVocabularyPath(o);
-  if (!saved.empty() && pathExists(saved))
-    options.vocabulary = saved;
-  else if (o.tokenizer == "words" && withTrain)
+  // A new run builds its vocabulary afresh (other data, --limit or
+  // --min-count); a resumed run and the later commands read it.
+  if (o.tokenizer == "words" && withTrain && !o.resume)
     options.buildWords = true;
+  else if (!saved.empty() && pathExists(saved))
+    options.vocabulary = saved;
   else if (o.tokenizer == "words")
     throw UsageError("--tokenizer words: no word vocabulary in " +
                      (o.checkpointDir.empty() ? std::string("(no --checkpoint)")
@@ -152,7 +158,7 @@ DataOptions dataOptions(const TrainerOptions &o, bool withTrain) {
 
 Data loadData(const Plan &plan, const TrainerOptions &o,
               const TrainSettings &s, bool withTrain) {
-  DataOptions options = dataOptions(o, withTrain);
+  DataOptions options = dataOptions(plan, o, withTrain);
   DataSplits splits =
       loadDataSource(dataName(plan, o), plan, s.limit, withTrain, options);
   if (options.buildWords && !o.checkpointDir.empty()) {
@@ -255,7 +261,7 @@ LossFunction tokenReconstructionLoss(const Model &model,
 
 /// BERT's masking of token ids [B, L]: a `ratio` of the positions that hold
 /// words (not [PAD], [CLS] or [SEP]) is chosen; of those, 80% become
-/// [MASK], 10% a random token and 10% stay. Returns the masked ids and the
+/// [MASK], 10% a random token other than [PAD] and 10% stay. Returns the masked ids and the
 /// targets: the original id where a position was chosen, else -100.
 std::pair<at::Tensor, at::Tensor> maskTokens(const at::Tensor &ids,
                                              double ratio,
@@ -272,7 +278,8 @@ std::pair<at::Tensor, at::Tensor> maskTokens(const at::Tensor &ids,
   };
   at::Tensor chosen = uniform().lt(ratio).logical_and_(structural.logical_not());
   at::Tensor draw = uniform();
-  at::Tensor random = at::randint(static_cast<int64_t>(words.size()),
+  // Never [PAD] (id 0): the attention would take it for padding.
+  at::Tensor random = at::randint(1, static_cast<int64_t>(words.size()),
                                   cpu.sizes(), generator, at::kLong);
   at::Tensor masked =
       at::where(chosen.logical_and(draw.lt(0.8)),

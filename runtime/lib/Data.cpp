@@ -100,21 +100,34 @@ std::string fnv1a(const std::string &text) {
 }
 
 /// What a decoded copy of `source` depends on: how it is read (`how`) and
-/// every file under its folder, by name, size and modification time.
-std::string fingerprint(const Source &source, const std::string &how) {
+/// every file under its folder (following links), by name, size and
+/// modification time. None if some file or folder cannot be examined: then
+/// the cache cannot tell whether it changed.
+std::optional<std::string> fingerprint(const Source &source,
+                                       const std::string &how) {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
   std::error_code error;
-  for (fs::recursive_directory_iterator it(source.dir, error), end;
-       !error && it != end; it.increment(error)) {
-    if (!it->is_regular_file(error))
+  fs::recursive_directory_iterator it(
+      source.dir, fs::directory_options::follow_directory_symlink, error);
+  for (; !error && it != fs::recursive_directory_iterator();
+       it.increment(error)) {
+    if (!it->is_regular_file(error)) {
+      if (error)
+        return std::nullopt;
       continue;
+    }
+    auto size = it->file_size(error);
     auto time = fs::last_write_time(it->path(), error).time_since_epoch();
+    if (error)
+      return std::nullopt;
     std::ostringstream entry;
-    entry << it->path().lexically_relative(source.dir).string() << ' '
-          << it->file_size(error) << ' ' << time.count();
+    entry << it->path().lexically_relative(source.dir).string() << ' ' << size
+          << ' ' << time.count();
     files.push_back(entry.str());
   }
+  if (error)
+    return std::nullopt;
   std::sort(files.begin(), files.end());
   std::ostringstream all;
   all << "format " << kCacheFormat << ' ' << source.format << ' ' << how;
@@ -131,9 +144,11 @@ Splits cached(const Source &source, const std::string &how,
               const std::function<Splits()> &read,
               const std::function<TensorMap(const Splits &)> &pack,
               const std::function<Splits(const TensorMap &)> &unpack) {
-  if (!isDirectory(source.dir)) // The reader says what is wrong.
+  std::optional<std::string> stamp;
+  if (isDirectory(source.dir)) // Else the reader says what is wrong.
+    stamp = fingerprint(source, how);
+  if (!stamp)
     return read();
-  std::string stamp = fingerprint(source, how);
   std::string path = joinPath(
       cacheDirectory(),
       fnv1a(source.format + '\n' +
@@ -144,7 +159,7 @@ Splits cached(const Source &source, const std::string &how,
   try {
     if (pathExists(path)) {
       TensorMap tensors = loadTensorFile(path, &metadata);
-      if (metadata["fingerprint"] == stamp)
+      if (metadata["fingerprint"] == *stamp)
         return unpack(tensors);
     }
   } catch (const std::exception &) {
@@ -153,7 +168,7 @@ Splits cached(const Source &source, const std::string &how,
   Splits splits = read();
   try {
     saveTensorFile(path, pack(splits),
-                   {{"format", "dreamc-data-cache"}, {"fingerprint", stamp},
+                   {{"format", "dreamc-data-cache"}, {"fingerprint", *stamp},
                     {"source", source.title}});
   } catch (const FileError &) {
   }
@@ -343,11 +358,14 @@ DataSplits loadImages(const Source &source, const Plan &plan, int64_t limit,
   ImageSize size = resize ? networkSize(plan) : std::nullopt;
   auto read = [&] { return readImages(source, plan, size); };
   // Folders of image files are decoded to the network's channels (and
-  // size): those are part of what is cached.
+  // size): those are part of what is cached; the other formats are
+  // cached as their files hold them and resized below.
   std::ostringstream how;
-  how << "channels " << fileChannels(plan);
-  if (size)
-    how << " size " << size->first << "x" << size->second;
+  if (source.format == "images") {
+    how << "channels " << fileChannels(plan);
+    if (size)
+      how << " size " << size->first << "x" << size->second;
+  }
   ImageSplits set = cache ? cached<ImageSplits>(source, how.str(), read,
                                                 packImages, unpackImages)
                           : read();
@@ -402,6 +420,11 @@ WordPieceTokenizer buildWordTokenizer(const Source &source,
                                       const LabelledTexts &train,
                                       const Plan &plan, int64_t limit,
                                       int64_t minCount) {
+  if (plan.input.vocab < 6)
+    throw DataError("network '" + plan.network + "' reads a vocabulary of " +
+                    std::to_string(plan.input.vocab) +
+                    " tokens; a word vocabulary needs 5 special tokens and "
+                    "at least one word");
   auto count = static_cast<int64_t>(train.texts.size());
   int64_t n = limit > 0 ? std::min(limit, count) : count;
   std::vector<std::string> texts(train.texts.begin(), train.texts.begin() + n);
@@ -457,6 +480,11 @@ std::optional<WordPieceTokenizer> tokenizerFor(const Plan &plan,
     return std::nullopt;
   WordPieceTokenizer tokenizer(
       path.empty() ? joinPath(miniLMDirectory(), "vocab.txt") : path);
+  if (tokenizer.padId() != 0)
+    throw DataError((path.empty() ? std::string("the WordPiece vocabulary")
+                                  : path) +
+                    ": [PAD] must be the first token (id 0), which attention "
+                    "takes for padding");
   auto size = static_cast<int64_t>(tokenizer.size());
   if (path.empty() ? size != plan.input.vocab : size > plan.input.vocab)
     throw DataError(

@@ -581,14 +581,17 @@ bool Trainer::trainEpoch(const Dataset &train) {
         int64_t globalBatch = std::min(settings.batch, source.size() - begin);
         auto [first, last] = shareOf(globalBatch);
         at::Tensor rows = order.slice(0, begin + first, begin + last);
-        Batch batch{gatherRows(source.inputs, rows).to(model.device()),
-                    gatherRows(source.labels, rows).to(model.device()),
-                    globalBatch};
-        if (options.augment) {
+        Batch batch{gatherRows(source.inputs, rows),
+                    gatherRows(source.labels, rows), globalBatch};
+        if (options.augment) { // On the host, before the batch moves.
           at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(
               mixSeed(settings.seed, augmentStream(firstStep + k, rank())));
           options.augment(batch, generator);
         }
+        batch.inputs = batch.inputs.to(model.device());
+        batch.labels = batch.labels.to(model.device());
+        if (batch.targets.defined())
+          batch.targets = batch.targets.to(model.device());
         return batch;
       },
       stepInEpoch, perEpoch);

@@ -188,9 +188,13 @@ void applyValue(CommandLine &line, const std::string &flag,
     o.lr = parsePositive(flag, value);
   else if (flag == "--schedule") {
     const std::vector<std::string> &names = dream::rt::scheduleNames();
-    if (std::find(names.begin(), names.end(), value) == names.end())
-      throw ArgumentError{"--schedule expects constant, cosine, linear or "
-                          "step, not '" + value + "'"};
+    if (std::find(names.begin(), names.end(), value) == names.end()) {
+      std::string list;
+      for (size_t i = 0; i < names.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+      throw ArgumentError{"--schedule expects " + list + ", not '" + value +
+                          "'"};
+    }
     o.schedule = value;
   } else if (flag == "--tokenizer") {
     if (value != "wordpiece" && value != "words")

@@ -31,7 +31,8 @@
 
 namespace dream::rt {
 
-/// Changes a batch in place; `generator` is the batch's own noise.
+/// Changes a batch (on the host, before it moves to the device) in place;
+/// `generator` is the batch's own noise.
 using BatchAugmentation = std::function<void(Batch &, at::Generator &)>;
 
 /// The augmentation `spec` of a recipe for `plan`'s network, or none for
