@@ -1,9 +1,9 @@
 """docs/RESULTS.md, its plots and the README's headline table, from the raw
 results in experiments/raw/ (`python experiments/sweep.py report`).
 
-Every number in the outputs comes from the JSON files; the only text typed
-by hand is experiments/notes.md (what we think explains each reading),
-which holds no numbers.
+Every result comes from the JSON files, and every protocol figure from the
+sweep's own plan; the only text typed by hand is experiments/notes.md
+(what we think explains each reading), which holds no numbers.
 """
 import json
 import re
@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sweep import NAMES, PROTOCOL, RAW, ROOT, plan  # noqa: E402
+from sweep import NAMES, PROTOCOL, RAW, ROOT, plan, run_id  # noqa: E402
 
 DOC = ROOT / "docs" / "RESULTS.md"
 PLOTS = ROOT / "docs" / "results"
@@ -61,8 +61,7 @@ class Results:
         self.runs = {p.stem: json.loads(p.read_text()) for p in sorted(RAW.glob("*.json"))}
 
     def cell(self, modality, net, variant=None, extra=None, seeds=(1, 2, 3)):
-        ids = [f"{modality}-{net}" + (f"-{variant}" if variant else "") +
-               (f"-{extra}" if extra else "") + f"-s{s}" for s in seeds]
+        ids = [run_id(modality, net, s, variant, extra) for s in seeds]
         return Cell([self.runs[i] for i in ids if i in self.runs])
 
 
@@ -139,20 +138,27 @@ def notes():
     return {k: "\n".join(v).strip() for k, v in out.items()}
 
 
+def group_run(group):
+    """The first run of a group in the sweep's plan (its protocol, -D)."""
+    return next(r for r in plan() if r["group"] == group)
+
+
 def protocol_text():
     v, t = PROTOCOL["vision"], PROTOCOL["text"]
+    best, bridge = group_run("best"), group_run("bridge")
     return (
-        f"- **Vision:** Fashion-MNIST, all 60,000 training and 10,000 test images; "
+        f"- **Vision:** Fashion-MNIST, all its training and test images; "
         f"width {v['defines']['width']}; {v['epochs']} epoch of training after "
         f"{v['pretrain_epochs']} epoch of encoder pre-training on the same images "
         f"(the networks of models/vision as they are, with the recipes of their files). The "
-        f"best-accuracy runs: width 32, 6 epochs.\n"
+        f"best-accuracy runs: width {best['defines']['width']}, "
+        f"{best['protocol']['epochs']} epochs.\n"
         f"- **Text:** the WordNet gloss set, the first {t['limit']:,} training and {t['limit']:,} "
-        f"test glosses of its fixed split, 4 classes; {t['epochs']} epochs with the recipes of "
+        f"test glosses of its fixed split; {t['epochs']} epochs with the recipes of "
         f"the networks' files, the DreamNets' decoder pre-trained for {t['pretrain_epochs']} "
-        f"epoch first. The bridge comparison: the "
-        f"first 500 glosses, 1 epoch (a differentiable bridge multiplies by the 30,522-token "
-        f"vocabulary in the backward pass).\n"
+        f"epoch first. The bridge comparison: the first {bridge['protocol']['limit']:,} "
+        f"glosses, {bridge['protocol']['epochs']} epoch (a differentiable bridge multiplies by "
+        f"the whole vocabulary in the backward pass).\n"
         f"- **Schedule:** every run's learning rate decays to zero along a cosine "
         f"(`--schedule {v['schedule']}`); the paper keeps it constant over 30 epochs, but "
         f"stopped after one or two, a constant rate leaves the last step's test accuracy to "
@@ -176,8 +182,9 @@ def main():
           + ("." if done == len(runs) else "; the rows of the others say `not run yet`.")
           + " Test accuracy in %, mean ± standard deviation over seeds where there are several.",
           "", "## Protocol", "", protocol_text(), ""]
-    main_nets = {"vision": ["resnet", "sleepnet3", "dreamnet3"],
-                 "text": ["lstm3", "sleepnet3", "dreamnet3"]}
+    main_nets = {m: [r["net"] for r in runs
+                     if r["group"] == "main" and r["seed"] == 1 and r["modality"] == m]
+                 for m in ("vision", "text")}
     main_cells = {m: [res.cell(m, n) for n in nets] for m, nets in main_nets.items()}
     noise = {m: noise_of(*cells) for m, cells in main_cells.items()}
 

@@ -15,6 +15,8 @@ half-way starts again). The protocol (sizes, epochs, widths) is PROTOCOL
 below; docs/RESULTS.md states it.
 """
 import argparse
+import atexit
+import hashlib
 import json
 import os
 import platform
@@ -146,7 +148,12 @@ def toolchain():
     under it."""
     subprocess.run([str(ROOT / "scripts" / "build.sh"), "dreamc", "dreamrt", "dreamrt_main"],
                    check=True, stdout=subprocess.DEVNULL)
+    # Named after the commit and, in a tree with changes, after them too:
+    # an edited compiler gets a toolchain of its own.
     commit = git("rev-parse", "--short", "HEAD")
+    changes = git("diff", "HEAD", "--", "compiler", "runtime", "stdlib", "CMakeLists.txt")
+    if changes:
+        commit += "-dirty-" + hashlib.sha256(changes.encode()).hexdigest()[:8]
     prefix = WORK / f"toolchain-{commit}"
     if not (prefix / "bin" / "dreamc").exists():
         build = Path(os.environ.get("DREAMC_BUILD", ROOT / "build"))
@@ -286,6 +293,9 @@ def cmd_run(args):
                                                         "runtime", "stdlib", "models") else "")
     todo = pending(args.only)
     log(f"{len(todo)} runs to do, dreamc {dreamc}")
+    if os.environ.get("DREAMC_SWEEP_BACKGROUND"):  # `start` wrote our pid
+        atexit.register(lambda: PID_FILE.unlink(missing_ok=True))
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `stop`
     failed = 0
     for i, run in enumerate(todo, 1):
         log(f"[{i}/{len(todo)}] {run['id']}")
@@ -301,12 +311,14 @@ def cmd_run(args):
 
 
 def running_pid():
+    """The pid of the background sweep, if it still runs (a pid file left by
+    a sweep that ended may name another process by now)."""
     try:
         pid = int(PID_FILE.read_text())
-        os.kill(pid, 0)
-        return pid
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except (OSError, ValueError):
         return None
+    return pid if any(arg.endswith(b"sweep.py") for arg in cmdline) else None
 
 
 def cmd_start(args):
@@ -316,7 +328,8 @@ def cmd_start(args):
     cmd = [sys.executable, __file__, "run"] + (["--only", args.only] if args.only else [])
     with open(LOG_FILE, "a") as logf:
         proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                env={**os.environ, "DREAMC_SWEEP_BACKGROUND": "1"})
     PID_FILE.write_text(str(proc.pid))
     print(f"sweep: started (pid {proc.pid}); log {LOG_FILE}")
 
