@@ -1,37 +1,28 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of test/fuzz with clang-19 (ASan + UBSan) in
-# build-fuzz/, seeds each corpus from the repository's inputs, runs every
-# target for a bounded time and reports executions and crashes.
+# Builds the libFuzzer targets of test/fuzz in the ASan + UBSan build of
+# scripts/sanitize.sh (clang-19, build-sanitize/), seeds each corpus from the
+# repository's inputs, runs every target for a bounded time and reports
+# executions and crashes.
 #
 #   scripts/fuzz.sh                 # every target, 600 s each
 #   FUZZ_SECONDS=60 scripts/fuzz.sh Plan Mail
 #
-# Environment: FUZZ_SECONDS (per target, default 600), FUZZ_BUILD_DIR
-# (default <repo>/build-fuzz), FUZZ_JOBS (ninja -j, default 2).
-# Corpora grow in $FUZZ_BUILD_DIR/fuzz/corpus/<Target> across runs; a crash
-# leaves its input in $FUZZ_BUILD_DIR/fuzz/crashes/ and the script exits 1.
+# Environment: FUZZ_SECONDS (per target, default 600), SANITIZE_BUILD_DIR
+# (default <repo>/build-sanitize), DREAMC_JOBS (ninja -j, default 2).
+# Corpora grow in $SANITIZE_BUILD_DIR/fuzz/corpus/<Target> across runs; a
+# crash leaves its input in $SANITIZE_BUILD_DIR/fuzz/crashes/ and the script
+# exits 1.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${FUZZ_SECONDS:-600}"
-build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
+build="${SANITIZE_BUILD_DIR:-$root/build-sanitize}"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(Frontend Safetensors Plan Idx Csv Mail)
 
+SANITIZE_BUILD_DIR="$build" "$root/scripts/sanitize.sh" --build "${targets[@]/%/Fuzzer}"
 # shellcheck source=scripts/env.sh
 source "$root/scripts/env.sh"
-
-if ! command -v clang++-19 >/dev/null ||
-   [ ! -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
-  echo "fuzz.sh: installing clang-19 and its sanitizer runtimes"
-  apt-get install -y clang-19 libclang-rt-19-dev
-fi
-
-if [ ! -f "$build/build.ninja" ]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DDREAMC_FUZZ=ON
-fi
-nice ninja -C "$build" -j"${FUZZ_JOBS:-2}" "${targets[@]/%/Fuzzer}"
 
 # Seeds: every test input of each kind, rewritten on each run; the fuzzers
 # read them without adding to them.

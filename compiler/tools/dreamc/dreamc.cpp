@@ -170,8 +170,16 @@ std::string findRuntime(const char *argv0) {
   return DREAMC_BUILD_RUNTIME;
 }
 
+/// The driver that links trainers when $CXX is not set, and what it must add:
+/// a runtime built with sanitizers (DREAMC_SANITIZE) needs its compiler and
+/// their runtimes in every executable.
+#ifndef DREAMC_TRAINER_CXX
+#define DREAMC_TRAINER_CXX "c++"
+#define DREAMC_TRAINER_LINK_FLAGS ""
+#endif
+
 /// Links `object` with the runtime into `output` with the C++ driver ($CXX
-/// or c++); the executable appears complete or not at all.
+/// or DREAMC_TRAINER_CXX); the executable appears complete or not at all.
 int linkTrainer(llvm::StringRef object, llvm::StringRef output,
                 llvm::StringRef runtime) {
   auto error = [](const llvm::Twine &message) {
@@ -183,7 +191,7 @@ int linkTrainer(llvm::StringRef object, llvm::StringRef output,
       return error("the runtime is not in '" + runtime + "' (no " + library +
                    "): build the dreamrt targets, install dreamc, or set "
                    "DREAMC_RUNTIME_DIR");
-  std::string driver = "c++";
+  std::string driver = DREAMC_TRAINER_CXX;
   if (auto cxx = llvm::sys::Process::GetEnv("CXX"); cxx && !cxx->empty())
     driver = *cxx;
   llvm::ErrorOr<std::string> program = llvm::sys::findProgramByName(driver);
@@ -209,6 +217,8 @@ int linkTrainer(llvm::StringRef object, llvm::StringRef output,
   }
   llvm::SmallVector<llvm::StringRef> args = {*program, object, mainLibrary,
                                              runtimeLibrary};
+  if (*DREAMC_TRAINER_LINK_FLAGS)
+    args.push_back(DREAMC_TRAINER_LINK_FLAGS);
   args.append(libraryArgs.begin(), libraryArgs.end());
   args.append({rpath, "-o", temporary});
   std::string message;
