@@ -13,6 +13,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <list>
 #include <map>
 #include <sstream>
 
@@ -32,6 +33,9 @@ struct Function {
 };
 
 std::map<std::string, Function> functions; // By name; owns the handles.
+// Loaded modules live as long as the process, as a real driver's live as
+// long as their context (the runtime never unloads one).
+std::list<Module> modules;
 
 int deviceCount() {
   const char *count = std::getenv("FAKE_CUDA_DEVICES");
@@ -102,7 +106,7 @@ CUresult cuModuleLoadDataEx(CUmodule *module, const void *image,
                     "ptxas fatal: no .version directive");
     return CUDA_ERROR_INVALID_PTX;
   }
-  *module = reinterpret_cast<CUmodule>(new Module{ptx});
+  *module = reinterpret_cast<CUmodule>(&modules.emplace_back(Module{ptx}));
   return CUDA_SUCCESS;
 }
 

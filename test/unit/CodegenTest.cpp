@@ -12,8 +12,6 @@
 
 #include "dream/Conversion/Lowering.h"
 
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllPasses.h"
@@ -25,6 +23,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
+
+#include "Jit.h"
 
 #include "gtest/gtest.h"
 
@@ -136,9 +136,7 @@ protected:
     mlir::OwningOpRef<mlir::ModuleOp> module = lower(file, lowering);
     if (!module)
       return nullptr;
-    mlir::ExecutionEngineOptions options;
-    options.transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
-    auto engine = mlir::ExecutionEngine::create(*module, options);
+    auto engine = dream::test::jitAtO2(*module);
     if (!engine) {
       llvm::consumeError(engine.takeError());
       return nullptr;

@@ -27,13 +27,13 @@
 #include "dream/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/Support/TargetSelect.h"
+
+#include "Jit.h"
 
 #include "gtest/gtest.h"
 
@@ -178,9 +178,7 @@ TEST_P(Gradients, BackwardKernelsMatchFiniteDifferences) {
   mlir::PassManager lowering(&context);
   buildCpuLoweringPipeline(lowering);
   ASSERT_TRUE(mlir::succeeded(lowering.run(*kernels)));
-  mlir::ExecutionEngineOptions engineOptions;
-  engineOptions.transformer = mlir::makeOptimizingTransformer(2, 0, nullptr);
-  auto engine = mlir::ExecutionEngine::create(*kernels, engineOptions);
+  auto engine = dream::test::jitAtO2(*kernels);
   ASSERT_TRUE(bool(engine)) << llvm::toString(engine.takeError());
 
   std::mt19937 rng(20261123);
