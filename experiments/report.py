@@ -151,7 +151,7 @@ def protocol_text():
         f"width {v['defines']['width']}; {v['epochs']} epoch of training after "
         f"{v['pretrain_epochs']} epoch of encoder pre-training on the same images "
         f"(the networks of models/vision as they are, with the recipes of their files). The "
-        f"best-accuracy runs: width {best['defines']['width']}, "
+        f"best-accuracy run: width {best['defines']['width']}, "
         f"{best['protocol']['epochs']} epochs.\n"
         f"- **Text:** the WordNet gloss set, the first {t['limit']:,} training and {t['limit']:,} "
         f"test glosses of its fixed split; {t['epochs']} epochs with the recipes of "
@@ -167,7 +167,8 @@ def protocol_text():
         f"- Each run compiles its network with dreamc (fused regions as compiled kernels), "
         f"2 threads, seeds as listed. Why these sizes: the whole sweep is meant to fit in about "
         f"three hours of a two-core machine; networks this far from convergence compare how "
-        f"fast they learn as much as where they end.")
+        f"fast they learn as much as where they end. Run times are as measured, often while "
+        f"builds and tests shared the machine, so compare them only roughly.")
 
 
 def main():
@@ -205,10 +206,10 @@ def main():
                   f"DreamNet-3 over the chain: {verdict(dream, base, noise[m])}.")
     md += ["", notes_by.get("main", ""), ""]
 
-    # 2. The best vision networks.
-    best = [("resnet_stages", res.cell("vision", "resnet_stages", seeds=(1,))),
-            ("sleepnet_stages", res.cell("vision", "sleepnet_stages", seeds=(1,)))]
-    md += ["## 2. The best vision networks", "",
+    # 2. The best vision network.
+    best = [(r["net"], res.cell("vision", r["net"], seeds=(1,)))
+            for r in runs if r["group"] == "best"]
+    md += ["## 2. The best vision network", "",
            table(["network", "test accuracy", "minutes"],
                  [[NAMES[n], c.text(), c.minutes()] for n, c in best]), ""]
     series = [(NAMES[n], c.runs[0]) for n, c in best if c.n]
@@ -254,14 +255,18 @@ def main():
     # 5.-7. Ablations, each against the same network's seed-1 run.
     def ablation(title, key, rows_spec, claim):
         nonlocal md
-        rows, lines = [], []
+        rows, lines, bars = [], [], {}
         for m, net, variant, extra, label in rows_spec:
             ref = res.cell(m, net, extra=(extra[0] if extra else None), seeds=(1,))
             alt = res.cell(m, net, variant, extra[1] if extra else None, seeds=(1,))
             rows.append([m, NAMES[net], ref.text(), alt.text()])
             lines.append(f"- {m} {NAMES[net]}: {claim} — {verdict(ref, alt, noise[m])}"
                          f" ({label}).")
+            bars[f"{m} {NAMES[net]}: " + (extra[0] if extra else "paper")] = ref
+            bars[f"{m} {NAMES[net]}: " + (extra[1] if extra else variant)] = alt
         md += [f"## {title}", "", table(["data", "network", "paper's choice", "alternative"], rows),
+               "", bar_plot(f"ablation-{key}", title.split(". ", 1)[1], list(bars),
+                            list(bars.values())),
                "", *lines, "", notes_by.get(key, ""), ""]
 
     ablation("5. Frozen vs unfrozen encoders (seed 1)", "frozen",
