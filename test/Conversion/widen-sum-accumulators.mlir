@@ -16,7 +16,7 @@
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %[[ACC:.*]]: f64):
 // CHECK-NEXT:      %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : f32
 // CHECK-NEXT:      %[[EXT:.*]] = arith.extf %[[SQ]] : f32 to f64
-// CHECK-NEXT:      %[[ADD:.*]] = arith.addf %[[ACC]], %[[EXT]] : f64
+// CHECK-NEXT:      %[[ADD:.*]] = arith.addf %[[ACC]], %[[EXT]] fastmath<reassoc> : f64
 // CHECK-NEXT:      linalg.yield %[[ADD]] : f64
 // CHECK:         %[[NARROW:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<4xf64>) outs(%{{.*}} : tensor<4xf32>)
 // CHECK:           arith.truncf %{{.*}} : f64 to f32

@@ -12,8 +12,16 @@
 
 #include "dream/Runtime/Model.h"
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
 
 using namespace dream::rt;
 
@@ -115,6 +123,58 @@ TEST(KernelsTest, RepeatedNameIsRefused) {
         }
       },
       PlanError);
+}
+
+/// The chunks dream_parallel_for ran, and on how many threads.
+struct Chunks {
+  std::mutex mutex;
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  std::set<std::thread::id> threads;
+
+  static void record(void *context, int64_t begin, int64_t end) {
+    auto *chunks = static_cast<Chunks *>(context);
+    std::lock_guard<std::mutex> lock(chunks->mutex);
+    chunks->ranges.emplace_back(begin, end);
+    chunks->threads.insert(std::this_thread::get_id());
+  }
+
+  /// Whether the ranges cover [0, n) once each.
+  bool cover(int64_t n) {
+    std::sort(ranges.begin(), ranges.end());
+    int64_t next = 0;
+    for (auto [begin, end] : ranges) {
+      if (begin != next || end <= begin)
+        return false;
+      next = end;
+    }
+    return next == n;
+  }
+};
+
+TEST(KernelsTest, ParallelForSplitsLargeLoopsAcrossThreads) {
+  at::set_num_threads(2);
+  Chunks chunks;
+  // 128 samples of 64x28x28 values: a residual block's add and relu.
+  dream_parallel_for(128, 64 * 28 * 28, Chunks::record, &chunks);
+  EXPECT_TRUE(chunks.cover(128));
+  EXPECT_EQ(chunks.ranges.size(), 2u);
+  EXPECT_EQ(chunks.threads.size(), 2u);
+}
+
+TEST(KernelsTest, ParallelForRunsSmallLoopsInOneCall) {
+  at::set_num_threads(2);
+  Chunks chunks;
+  // 16 channels of 64 values: fewer than LibTorch's grain of 32,768.
+  dream_parallel_for(16, 64, Chunks::record, &chunks);
+  ASSERT_EQ(chunks.ranges.size(), 1u);
+  EXPECT_EQ(chunks.ranges[0], std::make_pair(int64_t{0}, int64_t{16}));
+  EXPECT_EQ(chunks.threads.count(std::this_thread::get_id()), 1u);
+  // No iterations, no call; a zero work estimate still runs every step.
+  Chunks none, unknown;
+  dream_parallel_for(0, 1 << 20, Chunks::record, &none);
+  EXPECT_TRUE(none.ranges.empty());
+  dream_parallel_for(5, 0, Chunks::record, &unknown);
+  EXPECT_TRUE(unknown.cover(5));
 }
 
 TEST(KernelsTest, PackedCallPassesContiguousDescriptorsAndAdoptsResults) {

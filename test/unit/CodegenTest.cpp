@@ -359,7 +359,8 @@ TEST_F(Codegen, ObjectFileLinksIntoACppProgram) {
   EXPECT_EQ(static_cast<unsigned char>(elf[18]), 62);
 
   const std::string link = "c++ -o " + program + " " + kKernelDir +
-                           "Inputs/elementwise-caller.cpp " + object + " -lm";
+                           "Inputs/elementwise-caller.cpp " + object +
+                           " -lm -pthread";
   ASSERT_EQ(std::system(link.c_str()), 0) << link;
   EXPECT_EQ(std::system(program.c_str()), 0);
   llvm::sys::fs::remove_directories(dir);

@@ -39,6 +39,9 @@ def WidenSumAccumulators : Pass<"dream-widen-sum-accumulators",
     (x - mean, g - mean(g)) amplify it into 1% errors in convolution weight
     gradients (measured by `trainer check`). LibTorch's own kernels sum
     pairwise; an f64 accumulator is as accurate and keeps the loops simple.
+    The f64 additions carry `fastmath<reassoc>`: summed in any order, an
+    f64 total of f32 values rounds to the same f32 but for ties, and the
+    freedom lets LLVM vectorise the reduction into partial sums.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",
@@ -109,6 +112,37 @@ def FlattenParallelLoops : Pass<"dream-flatten-parallel-loops",
            "Threads per block">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def ThreadParallelLoops : Pass<"dream-thread-parallel-loops",
+                               "mlir::ModuleOp"> {
+  let summary = "Runs the outer dimension of top-level parallel loops on threads";
+  let description = [{
+    For each `scf.parallel` at the top level of a function, whose first
+    dimension starts at 0 with step 1 and which has no reductions: outlines
+    the loop into a private function `<function>_parallel[_N](begin, end,
+    captures...)` that runs the first dimension over `[begin, end)`, and
+    replaces it by a call of the runtime's
+
+        void dream_parallel_for(int64_t n, int64_t work,
+                                void (*task)(void *, int64_t, int64_t),
+                                void *context);
+
+    with `n` the first dimension's trip count, `work` the iterations of the
+    loops inside one step of it (its other dimensions and the nested
+    `scf.for` loops whose bounds are known before the loop), and `task` an
+    `llvm.func` that unpacks the captured values from `context` (a stack
+    struct of their LLVM types) and calls the outlined function. The
+    runtime splits `[0, n)` into chunks for its thread pool, or runs it in
+    one call when the work is too small to share. The iterations of an
+    `scf.parallel` are independent, so any split computes the same values.
+    Constants are cloned into the outlined function, not captured, so that
+    LLVM still sees the bounds of the inner loops.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect",
                            "mlir::scf::SCFDialect"];
 }
 

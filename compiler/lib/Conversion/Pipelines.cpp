@@ -100,9 +100,14 @@ struct GpuLoweringOptions : PassPipelineOptions<GpuLoweringOptions> {
 
 void dream::buildCpuLoweringPipeline(OpPassManager &pm) {
   addBufferizationPasses(pm);
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  OpPassManager &function = pm.nest<func::FuncOp>();
+  // As on the GPU, each linalg op becomes one parallel loop over its
+  // parallel iterators, whose outer dimension the threads share.
+  function.addPass(createParallelIteratorsFirst());
   // x86-64-v2 has no FMA unit: a fused multiply-add is a libm call there.
-  pm.addNestedPass<func::FuncOp>(createApproximateMath({/*expandFma=*/true}));
+  function.addPass(createApproximateMath({/*expandFma=*/true}));
+  function.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createThreadParallelLoops());
   addHostToLLVMPasses(pm, /*deviceBuffers=*/false);
 }
 

@@ -94,7 +94,12 @@ void widen(linalg::GenericOp op, Value value) {
             nb.clone(inner, mapping);
         Value term =
             nb.create<arith::ExtFOp>(nl, f64, mapping.lookupOrDefault(value));
-        Value sum = nb.create<arith::AddFOp>(nl, args.back(), term);
+        // In f64 the order of the additions no longer matters to f32
+        // results, so LLVM may vectorise the sum (several partial sums).
+        Value sum = nb.create<arith::AddFOp>(
+            nl, args.back(), term,
+            arith::FastMathFlagsAttr::get(nb.getContext(),
+                                          arith::FastMathFlags::reassoc));
         nb.create<linalg::YieldOp>(nl, sum);
       });
   Value narrowed = convertElements(b, loc, wide.getResult(0), b.getF32Type());

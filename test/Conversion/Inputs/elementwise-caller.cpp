@@ -2,13 +2,16 @@
 //
 // Linked by CodegenTest.cpp with the object that emitObjectFile wrote for
 // lower-elementwise.mlir, using nothing but the system compiler and libm,
-// as the trainer will be. Exits 0 when relu(x + y) comes back right.
+// as the trainer will be. Exits 0 when relu(x + y) comes back right. The
+// object calls `dream_parallel_for` for its loops (docs/codegen.md); this
+// program defines it with two std::threads, one per half of the range.
 //
 //===----------------------------------------------------------------------===//
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 #include <vector>
 
 /// MLIR's memref descriptor for a rank-4 f32 memref (docs/codegen.md).
@@ -22,6 +25,14 @@ struct MemRef4 {
 
 extern "C" void _mlir_ciface_add_relu_forward(MemRef4 *result, MemRef4 *x,
                                               MemRef4 *y);
+
+extern "C" void dream_parallel_for(int64_t n, int64_t /*work*/,
+                                   void (*task)(void *, int64_t, int64_t),
+                                   void *context) {
+  std::thread first(task, context, 0, n / 2);
+  task(context, n / 2, n);
+  first.join();
+}
 
 static MemRef4 describe(std::vector<float> &data, int64_t batch) {
   MemRef4 ref = {data.data(), data.data(), 0, {}, {}};

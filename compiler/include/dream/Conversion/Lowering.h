@@ -34,8 +34,10 @@ inline constexpr llvm::StringLiteral kDefaultGpuChip = "sm_90";
 void registerLoweringDialects(mlir::DialectRegistry &registry);
 
 /// Tensor kernels to the LLVM dialect for the host CPU: bufferized with
-/// plain (identity-layout) memrefs at function boundaries, linalg to loops,
-/// transcendental functions approximated by polynomials, `_mlir_ciface_`
+/// plain (identity-layout) memrefs at function boundaries, linalg to
+/// parallel loops whose outer dimension the runtime's `dream_parallel_for`
+/// shares among threads, transcendental functions approximated by
+/// polynomials, `_mlir_ciface_`
 /// wrappers for every function with `llvm.emit_c_interface`. Registered as
 /// `dream-lower-to-cpu`.
 void buildCpuLoweringPipeline(mlir::OpPassManager &pm);

@@ -24,6 +24,16 @@ extern "C" struct DreamKernelEntry {
   void (*packed)(void **args);
 };
 
+/// Runs `task(context, begin, end)` over chunks that cover [0, n) once, on
+/// LibTorch's thread pool (`--threads` wide), or as one call [0, n) when
+/// the `n * work` iterations are too few to share. The generated CPU
+/// kernels call it for each of their parallel loops, with `work` the
+/// iterations of one step of the split dimension
+/// (dream-thread-parallel-loops, docs/codegen.md).
+extern "C" void dream_parallel_for(int64_t n, int64_t work,
+                                   void (*task)(void *, int64_t, int64_t),
+                                   void *context);
+
 namespace dream::rt {
 
 using PackedKernel = void (*)(void **args);
