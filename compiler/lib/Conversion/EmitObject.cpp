@@ -18,6 +18,8 @@
 
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -38,9 +40,8 @@ namespace {
 constexpr llvm::StringLiteral kTargetTriple = "x86_64-unknown-linux-gnu";
 constexpr llvm::StringLiteral kTargetCpu = "x86-64-v2";
 
-/// The x86-64-v2 target machine, or null with a diagnostic on `module`.
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(ModuleOp module) {
-  // Only the X86 back end is needed, whatever the host's native target is.
+/// Registers the X86 back end, whatever the host's native target is.
+void initializeX86() {
   static std::once_flag initialized;
   std::call_once(initialized, [] {
     LLVMInitializeX86TargetInfo();
@@ -48,6 +49,11 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(ModuleOp module) {
     LLVMInitializeX86TargetMC();
     LLVMInitializeX86AsmPrinter();
   });
+}
+
+/// The x86-64-v2 target machine, or null with a diagnostic on `module`.
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(ModuleOp module) {
+  initializeX86();
   std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(kTargetTriple, error);
@@ -201,36 +207,35 @@ translateWithTable(ModuleOp module, llvm::LLVMContext &context,
   return llvmModule;
 }
 
-/// Links the GPU host side into `object`. Both define the kernels under the
-/// same names, so everything the GPU side defines except its table becomes
-/// internal (the linker renames what then clashes).
-LogicalResult linkGpuSide(ModuleOp gpuModule, llvm::Module &object,
-                          llvm::TargetMachine &machine) {
-  FailureOr<std::unique_ptr<llvm::Module>> gpu = translateWithTable(
-      gpuModule, object.getContext(), machine, kGpuTable);
-  if (failed(gpu))
-    return failure();
-  // Host code that sizes buffers and launches kernels: -O1 makes it as
-  // fast as it needs to be, and -O3 took a third of dreamc's time on it.
-  optimize(**gpu, machine, llvm::OptimizationLevel::O1);
+/// Links the GPU host side (bitcode from dream::compileGpuHostSide) into
+/// `object`. Both define the kernels under the same names, so everything
+/// the GPU side defines except its table becomes internal (the linker
+/// renames what then clashes).
+LogicalResult linkGpuSide(ModuleOp module, llvm::StringRef bitcode,
+                          llvm::Module &object) {
+  llvm::Expected<std::unique_ptr<llvm::Module>> gpu = llvm::parseBitcodeFile(
+      llvm::MemoryBufferRef(bitcode, "gpu-host-side"), object.getContext());
+  if (!gpu)
+    return module.emitError("cannot read the GPU host side: ")
+           << llvm::toString(gpu.takeError());
   for (llvm::GlobalValue &value : (*gpu)->global_values())
     if (!value.isDeclaration() && value.getName() != kGpuTable.table &&
         value.getName() != kGpuTable.count)
       value.setLinkage(llvm::GlobalValue::InternalLinkage);
   if (llvm::Linker::linkModules(object, std::move(*gpu)))
-    return gpuModule.emitError("cannot link the GPU host side with the CPU "
-                               "kernels");
+    return module.emitError("cannot link the GPU host side with the CPU "
+                            "kernels");
   return success();
 }
 
-/// Translates `module` (LLVM dialect only) into `context`, links the GPU
-/// host side if there is one (each optimised for x86-64-v2: the kernels at
-/// -O3, the GPU host side at -O1); a diagnostic
-/// on `module` on failure.
+/// Translates `module` (LLVM dialect only) into `context` and optimises it
+/// at -O3 for x86-64-v2, then links the GPU host side if `gpuHostSide` gives
+/// one; a diagnostic on `module` on failure.
 FailureOr<OptimizedModule>
 translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
                      std::optional<llvm::StringRef> embeddedPlan,
-                     ModuleOp gpuModule = {}) {
+                     llvm::function_ref<FailureOr<std::string>()> gpuHostSide =
+                         nullptr) {
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(module);
   if (!machine)
     return failure();
@@ -240,8 +245,11 @@ translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
     return failure();
   std::unique_ptr<llvm::Module> llvmModule = std::move(*translated);
   optimize(*llvmModule, *machine, llvm::OptimizationLevel::O3);
-  if (gpuModule && failed(linkGpuSide(gpuModule, *llvmModule, *machine)))
-    return failure();
+  if (gpuHostSide) {
+    FailureOr<std::string> bitcode = gpuHostSide();
+    if (failed(bitcode) || failed(linkGpuSide(module, *bitcode, *llvmModule)))
+      return failure();
+  }
   if (embeddedPlan)
     addEmbeddedPlan(*llvmModule, *embeddedPlan);
   return OptimizedModule{std::move(machine), std::move(llvmModule)};
@@ -286,13 +294,55 @@ LogicalResult dream::emitLLVMIR(ModuleOp llvmDialectModule,
   return success();
 }
 
-LogicalResult
-dream::emitObjectFile(ModuleOp llvmDialectModule, llvm::StringRef path,
-                      std::optional<llvm::StringRef> embeddedPlan,
-                      ModuleOp gpuModule) {
+FailureOr<std::string> dream::compileGpuHostSide(ModuleOp kernels,
+                                                 llvm::StringRef chip) {
+  if (failed(lowerToGpu(kernels, chip)))
+    return failure();
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(kernels);
+  if (!machine)
+    return failure();
+  llvm::LLVMContext context;
+  FailureOr<std::unique_ptr<llvm::Module>> host =
+      translateWithTable(kernels, context, *machine, kGpuTable);
+  if (failed(host))
+    return failure();
+  // Host code that sizes buffers and launches kernels: -O1 makes it as
+  // fast as it needs to be, where -O3 took a sixth of dreamc's time.
+  optimize(**host, *machine, llvm::OptimizationLevel::O1);
+  std::string bitcode;
+  llvm::raw_string_ostream os(bitcode);
+  llvm::WriteBitcodeToFile(**host, os);
+  return os.str();
+}
+
+void dream::prepareConcurrentLowering(MLIRContext &context) {
+  // Both pipelines' passes load their dependent dialects when they start:
+  // all of them, loaded now, are found instead.
+  DialectRegistry registry;
+  registerLoweringDialects(registry);
+  PassManager cpu(&context), gpu(&context);
+  buildCpuLoweringPipeline(cpu);
+  buildGpuLoweringPipeline(gpu, kDefaultGpuChip);
+  cpu.getDependentDialects(registry);
+  gpu.getDependentDialects(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  // Registering a back end writes LLVM's target list, which the other
+  // thread may be reading.
+  initializeX86();
+  LLVMInitializeNVPTXTargetInfo();
+  LLVMInitializeNVPTXTarget();
+  LLVMInitializeNVPTXTargetMC();
+  LLVMInitializeNVPTXAsmPrinter();
+}
+
+LogicalResult dream::emitObjectFile(
+    ModuleOp llvmDialectModule, llvm::StringRef path,
+    std::optional<llvm::StringRef> embeddedPlan,
+    llvm::function_ref<FailureOr<std::string>()> gpuHostSide) {
   llvm::LLVMContext context;
   FailureOr<OptimizedModule> optimized = translateAndOptimize(
-      llvmDialectModule, context, embeddedPlan, gpuModule);
+      llvmDialectModule, context, embeddedPlan, gpuHostSide);
   if (failed(optimized))
     return failure();
   llvm::SmallVector<char, 0> object;

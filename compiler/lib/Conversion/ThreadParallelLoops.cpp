@@ -12,7 +12,10 @@
 // unpacks it are built in the LLVM dialect, with `unrealized_conversion_cast`
 // between each memref and its descriptor struct. The memref-to-LLVM
 // conversion that follows makes the same casts, and reconcile-unrealized-
-// casts removes both.
+// casts removes both. The outlined function also takes each memref's
+// aligned pointer as a parameter of its own, because convert-func-to-llvm
+// drops the attributes of memref parameters, and `noalias` is what lets
+// LLVM keep a per-channel sum in a register and vectorise its loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -334,6 +337,7 @@ struct ThreadParallelLoopsPass
       fields.push_back(capture.llvmType);
     auto context = LLVM::LLVMStructType::getLiteral(ctx, fields);
     LLVM::LLVMFuncOp task = createTask(builder, outlined, context, captured);
+    symbols.insert(task);
 
     builder.setInsertionPoint(loop);
     auto pointer = LLVM::LLVMPointerType::get(ctx);

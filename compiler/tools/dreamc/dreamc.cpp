@@ -39,6 +39,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
+#include <future>
+
 using namespace dream;
 namespace cl = llvm::cl;
 
@@ -400,8 +402,10 @@ int main(int argc, char **argv) {
     plan = std::move(*json);
   }
   // The kernel stages work on the kernel functions alone. Objects carry
-  // them twice: for the CPU, and as GPU host code launching their PTX.
+  // them twice: for the CPU, and as GPU host code launching their PTX,
+  // which a second thread compiles while this one compiles the CPU side.
   mlir::OwningOpRef<mlir::ModuleOp> gpuModule;
+  std::future<mlir::FailureOr<std::string>> gpuHostSide;
   if (emit >= EmitStage::Kernels && !planOnly) {
     module = dream::extractKernels(*module);
     mlir::PassManager pm(&context);
@@ -412,8 +416,10 @@ int main(int argc, char **argv) {
     bool object = emit == EmitStage::Obj || emit == EmitStage::Trainer;
     if (object && gpuChip != "none") {
       gpuModule = module->clone();
-      if (mlir::failed(dream::lowerToGpu(*gpuModule, gpuChip)))
-        return 1;
+      dream::prepareConcurrentLowering(context);
+      gpuHostSide = std::async(std::launch::async, [&] {
+        return dream::compileGpuHostSide(*gpuModule, gpuChip);
+      });
     }
     if (object || emit == EmitStage::LLVM) {
       mlir::PassManager lowering(&context);
@@ -423,6 +429,11 @@ int main(int argc, char **argv) {
         return 1;
     }
   }
+  // Waits for the GPU thread; null without a GPU side.
+  auto waitForGpuHostSide = [&] { return gpuHostSide.get(); };
+  llvm::function_ref<mlir::FailureOr<std::string>()> takeGpuHostSide;
+  if (gpuHostSide.valid())
+    takeGpuHostSide = waitForGpuHostSide;
   if (emit == EmitStage::Obj) {
     if (outputFile == "-") {
       llvm::WithColor::error(llvm::errs(), "dreamc")
@@ -430,7 +441,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     return mlir::failed(dream::emitObjectFile(*module, outputFile,
-                                              std::nullopt, gpuModule.get()))
+                                              std::nullopt, takeGpuHostSide))
                ? 1
                : 0;
   }
@@ -444,9 +455,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     llvm::FileRemover removeObject(object);
-    if (mlir::failed(
-            dream::emitObjectFile(*module, object, plan->dump(),
-                                  gpuModule.get())))
+    if (mlir::failed(dream::emitObjectFile(*module, object, plan->dump(),
+                                           takeGpuHostSide)))
       return 1;
     return linkTrainer(object, trainerPath(), findRuntime(argv[0]));
   }

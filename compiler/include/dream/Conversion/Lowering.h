@@ -18,6 +18,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LogicalResult.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -62,16 +63,31 @@ mlir::LogicalResult emitLLVMIR(mlir::ModuleOp llvmDialectModule,
 /// Like `emitLLVMIR`, but writes a position-independent relocatable ELF
 /// object to `path`. The object also defines `dream_kernel_table` and
 /// `dream_kernel_count` (every entry point behind a `void(void **)`
-/// wrapper); given the same kernels lowered by `buildGpuLoweringPipeline`,
-/// `dream_gpu_kernel_table` and `dream_gpu_kernel_count` (their host sides,
-/// which launch the embedded PTX through the runtime's mgpu* functions);
-/// given a plan, `dream_embedded_plan` and `dream_embedded_plan_size`.
-/// docs/codegen.md has their C declarations. The file appears complete or
-/// not at all: it is written to a temporary name and renamed.
-mlir::LogicalResult
-emitObjectFile(mlir::ModuleOp llvmDialectModule, llvm::StringRef path,
-               std::optional<llvm::StringRef> embeddedPlan = std::nullopt,
-               mlir::ModuleOp gpuModule = {});
+/// wrapper); given `gpuHostSide`, which it calls once the CPU kernels are
+/// optimised and which returns `compileGpuHostSide`'s bitcode,
+/// `dream_gpu_kernel_table` and `dream_gpu_kernel_count` (the same kernels'
+/// host sides, which launch the embedded PTX through the runtime's mgpu*
+/// functions); given a plan, `dream_embedded_plan` and
+/// `dream_embedded_plan_size`. docs/codegen.md has their C declarations.
+/// The file appears complete or not at all: it is written to a temporary
+/// name and renamed.
+mlir::LogicalResult emitObjectFile(
+    mlir::ModuleOp llvmDialectModule, llvm::StringRef path,
+    std::optional<llvm::StringRef> embeddedPlan = std::nullopt,
+    llvm::function_ref<mlir::FailureOr<std::string>()> gpuHostSide = nullptr);
+
+/// Lowers a module of tensor kernels with `lowerToGpu` (in place) and
+/// returns its host side, translated to LLVM IR with its kernel table and
+/// optimised for x86-64-v2, as bitcode for `emitObjectFile`. It may run on
+/// a thread of its own while the CPU kernels of the same context are
+/// lowered, after `prepareConcurrentLowering`.
+mlir::FailureOr<std::string> compileGpuHostSide(mlir::ModuleOp kernels,
+                                                llvm::StringRef chip);
+
+/// Loads every dialect and registers every LLVM back end that the lowering
+/// pipelines and emitters use, so that two of them can run at once on one
+/// context: loading either while another thread runs a pass is a race.
+void prepareConcurrentLowering(mlir::MLIRContext &context);
 
 /// Lowers a module of tensor kernels with `buildGpuLoweringPipeline` (in
 /// place) for `chip`, which must be one the PTX ISA version covers (an
