@@ -22,10 +22,13 @@ jobs="${DREAMC_JOBS:-2}"
 # shellcheck source=scripts/env.sh
 source "$root/scripts/env.sh"
 
+# libomp: clang's OpenMP code (runtime/lib/Parallel.cpp) calls its entry
+# points, which the torch wheel's libgomp lacks.
 if ! command -v clang++-19 >/dev/null ||
-   [ ! -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ]; then
-  echo "sanitize.sh: installing clang-19 and its sanitizer runtimes"
-  apt-get install -y clang-19 libclang-rt-19-dev
+   [ ! -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ] ||
+   [ ! -e /usr/lib/llvm-19/lib/libomp.so ]; then
+  echo "sanitize.sh: installing clang-19, its sanitizer runtimes and libomp"
+  apt-get install -y clang-19 libclang-rt-19-dev libomp-19-dev
 fi
 
 if [ ! -f "$build/build.ninja" ]; then
