@@ -18,6 +18,7 @@
 
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/IRBuilder.h"
@@ -135,7 +136,8 @@ constexpr TableNames kGpuTable = {"dream_gpu_kernel_table",
                                   "dream_gpu_kernel_count"};
 
 /// Adds a kernel table (one {name, packed entry} per kernel function, named
-/// without the `_mlir_ciface_` prefix) and its row count.
+/// without the `_mlir_ciface_` prefix, and one per alias in `module`'s
+/// kKernelAliasesAttr) and its row count.
 LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule,
                              TableNames names) {
   llvm::LLVMContext &context = llvmModule.getContext();
@@ -147,6 +149,13 @@ LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule,
       cInterfaces.push_back(&function);
   auto *entryType = llvm::StructType::get(context, {pointer, pointer});
   llvm::SmallVector<llvm::Constant *> entries;
+  auto addEntry = [&](llvm::StringRef kernel, llvm::Function *packed) {
+    llvm::IRBuilder<> builder(context);
+    llvm::Constant *name = builder.CreateGlobalString(
+        kernel, "dream_kernel_name", 0, &llvmModule);
+    entries.push_back(llvm::ConstantStruct::get(entryType, {name, packed}));
+  };
+  llvm::StringMap<llvm::Function *> packedByKernel;
   for (llvm::Function *function : cInterfaces) {
     if (!llvm::all_of(function->args(), [](llvm::Argument &arg) {
           return arg.getType()->isPointerTy();
@@ -155,13 +164,24 @@ LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule,
              << function->getName()
              << " takes a non-pointer argument; only functions on tensors "
                 "have C-interface entry points here";
-    llvm::IRBuilder<> builder(context);
-    llvm::Constant *name = builder.CreateGlobalString(
-        function->getName().drop_front(kCInterfacePrefix.size()),
-        "dream_kernel_name", 0, &llvmModule);
-    entries.push_back(llvm::ConstantStruct::get(
-        entryType, {name, createPackedWrapper(*function)}));
+    llvm::StringRef kernel =
+        function->getName().drop_front(kCInterfacePrefix.size());
+    llvm::Function *packed = createPackedWrapper(*function);
+    packedByKernel[kernel] = packed;
+    addEntry(kernel, packed);
   }
+  if (auto aliases =
+          module->getAttrOfType<DictionaryAttr>(dream::kKernelAliasesAttr))
+    for (NamedAttribute alias : aliases) {
+      auto target = dyn_cast<FlatSymbolRefAttr>(alias.getValue());
+      llvm::Function *packed =
+          target ? packedByKernel.lookup(target.getValue()) : nullptr;
+      if (!packed)
+        return module.emitError("kernel alias ")
+               << alias.getName() << " names " << alias.getValue()
+               << ", which is no kernel with a C-interface entry point";
+      addEntry(alias.getName(), packed);
+    }
   auto *tableType = llvm::ArrayType::get(entryType, entries.size());
   addArrayWithSize(llvmModule, llvm::ConstantArray::get(tableType, entries),
                    names.table, names.count, entries.size());

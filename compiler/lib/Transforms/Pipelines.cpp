@@ -33,6 +33,8 @@ void dream::buildKernelPipeline(mlir::OpPassManager &pm) {
   pm.addPass(mlir::createLinalgElementwiseOpFusionPass());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
+  // Last, when equal kernels have become equal IR.
+  pm.addPass(createDeduplicateKernels());
 }
 
 mlir::OwningOpRef<mlir::ModuleOp> dream::extractKernels(mlir::ModuleOp module) {
@@ -53,6 +55,7 @@ void dream::registerDreamPipelines() {
       buildDreamPipeline);
   mlir::PassPipelineRegistration<>(
       "dream-kernel-pipeline",
-      "Cleans up and fuses the generics of kernel functions",
+      "Cleans up and fuses the generics of kernel functions, then "
+      "deduplicates the kernels",
       buildKernelPipeline);
 }

@@ -27,6 +27,12 @@
 
 namespace dream {
 
+/// A module attribute of the input: a dictionary from kernel names to the
+/// symbols of functions with the same code (dream-deduplicate-kernels). The
+/// kernel tables list those functions' entry points under both names.
+inline constexpr llvm::StringLiteral kKernelAliasesAttr =
+    "dream.kernel_aliases";
+
 /// The chip `buildGpuLoweringPipeline` targets unless told otherwise.
 inline constexpr llvm::StringLiteral kDefaultGpuChip = "sm_90";
 

@@ -30,7 +30,8 @@ void buildDreamPipeline(mlir::OpPassManager &pm);
 /// dream-generate-kernels added), for code generation.
 mlir::OwningOpRef<mlir::ModuleOp> extractKernels(mlir::ModuleOp module);
 
-/// Cleans up and fuses the generics of extracted kernel functions.
+/// Cleans up and fuses the generics of extracted kernel functions, then
+/// keeps one function per distinct kernel (dream-deduplicate-kernels).
 void buildKernelPipeline(mlir::OpPassManager &pm);
 
 /// Registers the named pipelines with the command-line tools.

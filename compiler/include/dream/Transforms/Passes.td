@@ -60,4 +60,18 @@ def GenerateKernels : Pass<"dream-generate-kernels", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def DeduplicateKernels : Pass<"dream-deduplicate-kernels", "mlir::ModuleOp"> {
+  let summary = "Keeps one function per distinct kernel, the others as aliases";
+  let description = [{
+    A block applied several times at the same shapes (the blocks of a
+    SleepNet stage, the layers of an LSTM stack) gives kernels that differ
+    only in name. Of every set of kernel functions with the same type,
+    attributes and body (locations aside), the first stays; the others are
+    erased and recorded in the module's `dream.kernel_aliases` dictionary
+    (erased name to the symbol of the one that stays), from which the back
+    end's kernel tables list the kept entry point under every name. Each
+    distinct kernel is thus lowered, optimised and compiled once.
+  }];
+}
+
 #endif // DREAM_PASSES_TD
