@@ -31,8 +31,10 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <mutex>
+#include <thread>
 
 using namespace mlir;
 
@@ -309,6 +311,48 @@ LogicalResult writeAtomically(ModuleOp module, llvm::StringRef path,
   return success();
 }
 
+/// An object of `module` compiled by `machine`, or why there is none.
+llvm::Expected<llvm::SmallVector<char, 0>>
+generateCode(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::SmallVector<char, 0> object;
+  llvm::raw_svector_ostream stream(object);
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, stream, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the x86-64 target cannot emit objects");
+  codegen.run(module);
+  return object;
+}
+
+/// `module` split into `count` linkable partitions (what is internal becomes
+/// hidden, so that the others can refer to it), each as bitcode: an
+/// LLVMContext is not thread-safe, so each thread reads its partition into
+/// one of its own.
+llvm::SmallVector<std::string> splitToBitcode(llvm::Module &module,
+                                              unsigned count) {
+  llvm::SmallVector<std::string> parts;
+  llvm::SplitModule(
+      module, count,
+      [&](std::unique_ptr<llvm::Module> part) {
+        llvm::raw_string_ostream os(parts.emplace_back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  return parts;
+}
+
+/// An object of a partition from `splitToBitcode`, compiled by `machine` in
+/// a context of its own, or why there is none.
+llvm::Expected<llvm::SmallVector<char, 0>>
+compileBitcode(llvm::StringRef bitcode, llvm::TargetMachine &machine) {
+  llvm::LLVMContext context;
+  llvm::Expected<std::unique_ptr<llvm::Module>> part = llvm::parseBitcodeFile(
+      llvm::MemoryBufferRef(bitcode, "partition"), context);
+  if (!part)
+    return part.takeError();
+  return generateCode(**part, machine);
+}
+
 } // namespace
 
 LogicalResult dream::emitLLVMIR(ModuleOp llvmDialectModule,
@@ -364,22 +408,69 @@ void dream::prepareConcurrentLowering(MLIRContext &context) {
   LLVMInitializeNVPTXAsmPrinter();
 }
 
-LogicalResult dream::emitObjectFile(
-    ModuleOp llvmDialectModule, llvm::StringRef path,
-    std::optional<llvm::StringRef> embeddedPlan,
-    llvm::function_ref<FailureOr<std::string>()> gpuHostSide) {
+LogicalResult
+dream::emitObjectFiles(ModuleOp llvmDialectModule,
+                       llvm::ArrayRef<std::string> paths,
+                       std::optional<llvm::StringRef> embeddedPlan,
+                       llvm::function_ref<FailureOr<std::string>()> gpuHostSide) {
   llvm::LLVMContext context;
   FailureOr<OptimizedModule> optimized = translateAndOptimize(
       llvmDialectModule, context, embeddedPlan, gpuHostSide);
   if (failed(optimized))
     return failure();
-  llvm::SmallVector<char, 0> object;
-  llvm::raw_svector_ostream objectStream(object);
-  llvm::legacy::PassManager codegen;
-  if (optimized->machine->addPassesToEmitFile(
-          codegen, objectStream, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return llvmDialectModule.emitError("the x86-64 target cannot emit objects");
-  codegen.run(*optimized->module);
-  return writeAtomically(llvmDialectModule, path,
-                         llvm::StringRef(object.data(), object.size()));
+  // Each part's object, or why there is none: an error that only this
+  // thread may report.
+  std::vector<llvm::SmallVector<char, 0>> objects(paths.size());
+  std::vector<std::string> errors(paths.size());
+  auto keep = [&](size_t i,
+                  llvm::Expected<llvm::SmallVector<char, 0>> object) {
+    if (object)
+      objects[i] = std::move(*object);
+    else
+      errors[i] = llvm::toString(object.takeError());
+  };
+  if (paths.size() == 1) {
+    keep(0, generateCode(*optimized->module, *optimized->machine));
+  } else {
+    // One target machine per thread, made here: making one can fail with a
+    // diagnostic.
+    llvm::SmallVector<std::unique_ptr<llvm::TargetMachine>> machines;
+    for (size_t i = 0; i < paths.size(); ++i)
+      if (!machines.emplace_back(createTargetMachine(llvmDialectModule)))
+        return failure();
+    llvm::SmallVector<std::string> parts =
+        splitToBitcode(*optimized->module, paths.size());
+    auto compile = [&](size_t i) {
+      keep(i, compileBitcode(parts[i], *machines[i]));
+    };
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < paths.size(); ++i)
+      threads.emplace_back(compile, i);
+    compile(0);
+    for (std::thread &thread : threads)
+      thread.join();
+  }
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return llvmDialectModule.emitError("cannot compile the kernels: ")
+             << error;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (succeeded(writeAtomically(
+            llvmDialectModule, paths[i],
+            llvm::StringRef(objects[i].data(), objects[i].size()))))
+      continue;
+    // All of them or none.
+    for (size_t written = 0; written < i; ++written)
+      llvm::sys::fs::remove(paths[written]);
+    return failure();
+  }
+  return success();
+}
+
+LogicalResult dream::emitObjectFile(
+    ModuleOp llvmDialectModule, llvm::StringRef path,
+    std::optional<llvm::StringRef> embeddedPlan,
+    llvm::function_ref<FailureOr<std::string>()> gpuHostSide) {
+  return emitObjectFiles(llvmDialectModule, {path.str()}, embeddedPlan,
+                         gpuHostSide);
 }

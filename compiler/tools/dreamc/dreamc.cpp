@@ -26,6 +26,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -33,12 +34,14 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
+#include <algorithm>
 #include <future>
 
 using namespace dream;
@@ -135,6 +138,11 @@ cl::opt<std::string> memoryBudget(
              "estimate of docs/plan.md (e.g. 512MiB, 16GiB, bytes; default "
              "16GiB)"),
     cl::value_desc("size"), cl::init("16GiB"), cl::cat(category));
+cl::opt<unsigned> jobs(
+    "j",
+    cl::desc("Compile a trainer's kernels in <n> parts at once (default: one "
+             "per core, at most 4)"),
+    cl::value_desc("n"), cl::init(0), cl::cat(category));
 cl::opt<std::string> stdlibDir("stdlib",
                                cl::desc("The standard library directory "
                                         "(default: found next to dreamc)"),
@@ -180,10 +188,10 @@ std::string findRuntime(const char *argv0) {
 #define DREAMC_TRAINER_LINK_FLAGS ""
 #endif
 
-/// Links `object` with the runtime into `output` with the C++ driver ($CXX
+/// Links `objects` with the runtime into `output` with the C++ driver ($CXX
 /// or DREAMC_TRAINER_CXX), through LLD when it is installed; the executable
 /// appears complete or not at all.
-int linkTrainer(llvm::StringRef object, llvm::StringRef output,
+int linkTrainer(llvm::ArrayRef<std::string> objects, llvm::StringRef output,
                 llvm::StringRef runtime) {
   auto error = [](const llvm::Twine &message) {
     llvm::WithColor::error(llvm::errs(), "dreamc") << message << "\n";
@@ -223,7 +231,8 @@ int linkTrainer(llvm::StringRef object, llvm::StringRef output,
   // 0.31 s), a tenth of all of dreamc's work on a model.
   if (llvm::sys::findProgramByName("ld.lld"))
     args.push_back("-fuse-ld=lld");
-  args.append({object, mainLibrary, runtimeLibrary});
+  args.append(objects.begin(), objects.end());
+  args.append({mainLibrary, runtimeLibrary});
   if (*DREAMC_TRAINER_LINK_FLAGS)
     args.push_back(DREAMC_TRAINER_LINK_FLAGS);
   args.append(libraryArgs.begin(), libraryArgs.end());
@@ -316,6 +325,11 @@ int main(int argc, char **argv) {
     llvm::WithColor::error(llvm::errs(), "dreamc")
         << "--memory-budget=" << memoryBudget
         << ": expected a size such as 512MiB, 16GiB or a number of bytes\n";
+    return 1;
+  }
+  if (jobs > 64) {
+    llvm::WithColor::error(llvm::errs(), "dreamc")
+        << "-j " << jobs << ": expected at most 64 (0: one per core)\n";
     return 1;
   }
   for (const std::string &library : opLibraries)
@@ -451,19 +465,33 @@ int main(int argc, char **argv) {
                : 0;
   }
   if (emit == EmitStage::Trainer) {
-    llvm::SmallString<128> object;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-            "dreamc-trainer", "o", object)) {
-      llvm::WithColor::error(llvm::errs(), "dreamc")
-          << "cannot create a temporary object file: " << ec.message()
-          << "\n";
-      return 1;
+    // One object per thread: code generation, the longest step left, runs
+    // on every core, and the linker joins the parts.
+    std::vector<std::string> objects(
+        jobs ? jobs
+             : std::clamp(llvm::heavyweight_hardware_concurrency()
+                              .compute_thread_count(),
+                          1u, 4u));
+    auto removeObjects = llvm::make_scope_exit([&] {
+      for (const std::string &object : objects)
+        if (!object.empty())
+          llvm::sys::fs::remove(object);
+    });
+    for (std::string &object : objects) {
+      llvm::SmallString<128> path;
+      if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+              "dreamc-trainer", "o", path)) {
+        llvm::WithColor::error(llvm::errs(), "dreamc")
+            << "cannot create a temporary object file: " << ec.message()
+            << "\n";
+        return 1;
+      }
+      object = path.str().str();
     }
-    llvm::FileRemover removeObject(object);
-    if (mlir::failed(dream::emitObjectFile(*module, object, plan->dump(),
-                                           takeGpuHostSide)))
+    if (mlir::failed(dream::emitObjectFiles(*module, objects, plan->dump(),
+                                            takeGpuHostSide)))
       return 1;
-    return linkTrainer(object, trainerPath(), findRuntime(argv[0]));
+    return linkTrainer(objects, trainerPath(), findRuntime(argv[0]));
   }
   std::string text;
   llvm::raw_string_ostream os(text);

@@ -18,6 +18,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LogicalResult.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
@@ -79,6 +80,16 @@ mlir::LogicalResult emitLLVMIR(mlir::ModuleOp llvmDialectModule,
 /// name and renamed.
 mlir::LogicalResult emitObjectFile(
     mlir::ModuleOp llvmDialectModule, llvm::StringRef path,
+    std::optional<llvm::StringRef> embeddedPlan = std::nullopt,
+    llvm::function_ref<mlir::FailureOr<std::string>()> gpuHostSide = nullptr);
+
+/// Like `emitObjectFile`, but code-generates on `paths.size()` threads: the
+/// optimised module is split into as many linkable parts (what one part
+/// defines internally and another uses becomes hidden), one object per
+/// path, which together define what `emitObjectFile`'s object would. Every
+/// file appears complete or none does.
+mlir::LogicalResult emitObjectFiles(
+    mlir::ModuleOp llvmDialectModule, llvm::ArrayRef<std::string> paths,
     std::optional<llvm::StringRef> embeddedPlan = std::nullopt,
     llvm::function_ref<mlir::FailureOr<std::string>()> gpuHostSide = nullptr);
 
