@@ -28,6 +28,7 @@
 #include <ATen/Parallel.h>
 
 #include <csignal>
+#include <malloc.h>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -1226,9 +1227,18 @@ int dispatch(const std::string &planText, const std::string &planOrigin,
 
 } // namespace
 
+bool keepFreedMemory() {
+  // 32 MiB is glibc's largest mmap threshold on 64-bit machines; blocks
+  // below it come from the heap, which keeps up to 256 MiB free at its top.
+  // mallopt returns 1 when it took the setting.
+  return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 &&
+         mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1;
+}
+
 int runTrainerCommand(const std::string &planText,
                       const std::string &planOrigin,
                       const TrainerOptions &options) {
+  keepFreedMemory();
   try {
     // Ranks started together on one machine share its cores.
     int64_t cores = std::max(1u, std::thread::hardware_concurrency());
