@@ -184,8 +184,8 @@ def write_doc(report, path):
               "compiled in under 2 s at best, "
               f"{sum(statistics.median(t) < 2 for t in times.values())} in the median.",
               "", "| model | best (s) | median (s) | slowest (s) |", "| --- | --- | --- | --- |"]
-    for path, seconds in times.items():
-        lines.append(f"| {path} | {min(seconds):.2f} | {statistics.median(seconds):.2f} | "
+    for source, seconds in times.items():
+        lines.append(f"| {source} | {min(seconds):.2f} | {statistics.median(seconds):.2f} | "
                      f"{max(seconds):.2f} |")
     lines += ["", open(os.path.join(ROOT, "bench", "ANALYSIS.md")).read().rstrip(), ""]
     with open(path + ".tmp", "w") as f:
