@@ -28,12 +28,13 @@
 #include <ATen/Parallel.h>
 
 #include <csignal>
-#include <malloc.h>
 #include <cstdio>
 #include <functional>
 #include <iostream>
 #include <numeric>
 #include <thread>
+
+#include <malloc.h>
 
 namespace dream::rt {
 namespace {
