@@ -48,6 +48,26 @@ def WidenSumAccumulators : Pass<"dream-widen-sum-accumulators",
                            "mlir::tensor::TensorDialect"];
 }
 
+def RecomputeInConsumers : Pass<"dream-recompute-in-consumers",
+                                "mlir::func::FuncOp"> {
+  let summary = "Recomputes a cheap pointwise value in each consumer instead of storing it";
+  let description = [{
+    Upstream elementwise fusion moves a `linalg.generic` into its consumer
+    only when that is its one use, so a value read by two consumers is
+    stored whole and read back: a softmax's `exp(x - max)` feeds both the
+    row sums and the division, and for a `?x32x30522` softmax that is a
+    250 MB temporary per call, freshly mapped and page-faulted each time.
+    This pass fuses such a producer into every consumer, so each computes
+    it again from the producer's inputs and the temporary disappears. It
+    applies when the producer is an all-parallel generic on tensors with
+    one result and a short body (at most `kMaxRecomputedOps` ops), and
+    every use is an input of a generic with as many loops that reads it
+    through a permutation, so each element is computed once per consumer
+    and never once per element of a broadcast.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def IsolateKernelBuffers : Pass<"dream-isolate-kernel-buffers",
                                 "mlir::func::FuncOp"> {
   let summary = "Keeps the buffers of a kernel's arguments and results apart";

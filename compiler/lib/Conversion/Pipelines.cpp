@@ -50,7 +50,9 @@ void addBufferizationPasses(OpPassManager &pm) {
   // First, so that the f32 conversions after each sum fuse with what
   // reads them.
   pm.addNestedPass<func::FuncOp>(dream::createWidenSumAccumulators());
-  // Chains of pointwise generics become one loop nest, without temporaries.
+  // Chains of pointwise generics become one loop nest, without temporaries;
+  // a cheap value that several loop nests read is computed in each.
+  pm.addNestedPass<func::FuncOp>(dream::createRecomputeInConsumers());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
   pm.addNestedPass<func::FuncOp>(dream::createCollapseContiguousLoops());
   // After fusion, whose folding can make two results one value.
