@@ -37,6 +37,28 @@ KernelLibrary::Entries KernelLibrary::index(KernelTable table) {
   return entries;
 }
 
+void requireCpuLevel(const std::string &level) {
+  // __builtin_cpu_supports takes only a literal.
+  bool supported;
+  if (level == "x86-64-v2")
+    supported = __builtin_cpu_supports("x86-64-v2");
+  else if (level == "x86-64-v3")
+    supported = __builtin_cpu_supports("x86-64-v3");
+  else if (level == "x86-64-v4")
+    supported = __builtin_cpu_supports("x86-64-v4");
+  else
+    throw std::runtime_error("the kernels were compiled for '" + level +
+                             "', which is no x86-64 level this runtime "
+                             "knows (x86-64-v2, -v3, -v4): recompile the "
+                             "network with this version of dreamc");
+  if (!supported)
+    throw std::runtime_error(
+        "the kernels were compiled for " + level +
+        ", which this CPU does not support: recompile the network with "
+        "dreamc --cpu=x86-64-v2 (or --cpu=native on this machine), or run "
+        "with --reference, without the compiled kernels");
+}
+
 PackedKernel KernelLibrary::find(const std::string &name, bool gpu) const {
   const Entries &entries = gpu ? gpuEntries : cpuEntries;
   auto it = entries.find(name);

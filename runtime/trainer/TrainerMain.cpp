@@ -29,6 +29,7 @@ extern "C" const char dream_embedded_plan[] __attribute__((weak));
 extern "C" const unsigned long dream_embedded_plan_size __attribute__((weak));
 extern "C" const DreamKernelEntry dream_kernel_table[] __attribute__((weak));
 extern "C" const long dream_kernel_count __attribute__((weak));
+extern "C" const char dream_kernel_cpu[] __attribute__((weak));
 extern "C" const DreamKernelEntry dream_gpu_kernel_table[]
     __attribute__((weak));
 extern "C" const long dream_gpu_kernel_count __attribute__((weak));
@@ -361,6 +362,10 @@ int main(int argc, char **argv) {
   }
   try {
     dream::rt::KernelLibrary kernels;
+    if (&dream_kernel_count != nullptr && hasEmbeddedPlan() &&
+        !line.options.reference)
+      dream::rt::requireCpuLevel(dream_kernel_cpu ? dream_kernel_cpu
+                                                  : "x86-64-v2");
     if (&dream_kernel_count != nullptr && hasEmbeddedPlan())
       kernels = dream::rt::KernelLibrary(
           {dream_kernel_table, dream_kernel_count},

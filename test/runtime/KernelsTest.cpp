@@ -125,6 +125,47 @@ TEST(KernelsTest, RepeatedNameIsRefused) {
       PlanError);
 }
 
+// Every x86-64 machine these tests run on has x86-64-v2, the level of
+// trainers compiled with --cpu=x86-64-v2 and of objects without a level.
+TEST(KernelsTest, PortableCpuLevelIsAccepted) {
+  EXPECT_NO_THROW(requireCpuLevel("x86-64-v2"));
+}
+
+TEST(KernelsTest, UnknownCpuLevelIsRefused) {
+  try {
+    requireCpuLevel("x86-64-v9");
+    ADD_FAILURE() << "x86-64-v9 was accepted";
+  } catch (const std::runtime_error &e) {
+    EXPECT_STREQ(e.what(),
+                 "the kernels were compiled for 'x86-64-v9', which is no "
+                 "x86-64 level this runtime knows (x86-64-v2, -v3, -v4): "
+                 "recompile the network with this version of dreamc");
+  }
+}
+
+// The answer for the other levels is this CPU's, as the compiler sees it.
+TEST(KernelsTest, CpuLevelsFollowTheCpu) {
+  bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  bool v4 = v3 && __builtin_cpu_supports("avx512f") &&
+            __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq") &&
+            __builtin_cpu_supports("avx512vl");
+  auto accepted = [](const char *level) {
+    try {
+      requireCpuLevel(level);
+      return true;
+    } catch (const std::runtime_error &e) {
+      EXPECT_NE(std::strstr(e.what(), "recompile the network with dreamc "
+                                      "--cpu=x86-64-v2"),
+                nullptr)
+          << e.what();
+      return false;
+    }
+  };
+  EXPECT_EQ(accepted("x86-64-v3"), v3);
+  EXPECT_EQ(accepted("x86-64-v4"), v4);
+}
+
 /// The chunks dream_parallel_for ran, and on how many threads.
 struct Chunks {
   std::mutex mutex;

@@ -1,10 +1,10 @@
 //===- EmitObject.cpp - LLVM dialect to optimised LLVM IR and objects -----===//
 //
-// The trainer is linked once and copied to other machines of the project's
-// kind, so the code targets a portable x86-64 level rather than the build
-// host: x86-64-v2 (SSE4.2, POPCNT; every x86-64 CPU since about 2009)
-// leaves out AVX, which some of them lack. Objects are position independent
-// because Debian links executables as PIE.
+// The code targets one of the x86-64 psABI levels rather than a CPU model:
+// dreamc picks the highest the build machine has (AVX2 and FMA in v3,
+// AVX-512 in v4), or the portable v2 for trainers copied to older machines,
+// and the trainer checks the level before running a kernel. Objects are
+// position independent because Debian links executables as PIE.
 //
 // Objects also carry what a trainer needs to find the kernels without
 // dlsym: a table of every C-interface entry point behind one uniform
@@ -41,7 +41,6 @@ using namespace mlir;
 namespace {
 
 constexpr llvm::StringLiteral kTargetTriple = "x86_64-unknown-linux-gnu";
-constexpr llvm::StringLiteral kTargetCpu = "x86-64-v2";
 
 /// Registers the X86 back end, whatever the host's native target is.
 void initializeX86() {
@@ -54,9 +53,26 @@ void initializeX86() {
   });
 }
 
-/// The x86-64-v2 target machine, or null with a diagnostic on `module`.
+/// The level `module` asks for (dream::kTargetCpuAttr), or failure with a
+/// diagnostic on it.
+FailureOr<llvm::StringRef> targetCpu(ModuleOp module) {
+  auto level = module->getAttrOfType<StringAttr>(dream::kTargetCpuAttr);
+  if (!level)
+    return llvm::StringRef(dream::kCpuLevels[0]);
+  if (!llvm::is_contained(dream::kCpuLevels, level.getValue()))
+    return module.emitError("unknown x86-64 level '")
+           << level.getValue() << "' in " << dream::kTargetCpuAttr
+           << "; expected x86-64-v2, x86-64-v3 or x86-64-v4";
+  return level.getValue();
+}
+
+/// The target machine for `module`'s level, or null with a diagnostic on
+/// `module`.
 std::unique_ptr<llvm::TargetMachine> createTargetMachine(ModuleOp module) {
   initializeX86();
+  FailureOr<llvm::StringRef> cpu = targetCpu(module);
+  if (failed(cpu))
+    return nullptr;
   std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(kTargetTriple, error);
@@ -65,7 +81,7 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(ModuleOp module) {
     return nullptr;
   }
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      kTargetTriple, kTargetCpu, /*Features=*/"", llvm::TargetOptions(),
+      kTargetTriple, *cpu, /*Features=*/"", llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
 }
 
@@ -198,6 +214,16 @@ LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule,
   return success();
 }
 
+/// Adds `dream_kernel_cpu`, the level `machine` targets as a C string.
+void addKernelCpu(llvm::Module &llvmModule, llvm::TargetMachine &machine) {
+  new llvm::GlobalVariable(
+      llvmModule, llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmModule.getContext()), machine.getTargetCPU().size() + 1),
+      /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantDataArray::getString(llvmModule.getContext(),
+                                         machine.getTargetCPU()),
+      "dream_kernel_cpu");
+}
+
 /// Adds `dream_embedded_plan` (the bytes, no terminating NUL) and
 /// `dream_embedded_plan_size`, which a trainer's main() reads.
 void addEmbeddedPlan(llvm::Module &llvmModule, llvm::StringRef plan) {
@@ -259,7 +285,7 @@ LogicalResult linkGpuSide(ModuleOp module, llvm::StringRef bitcode,
 }
 
 /// Translates `module` (LLVM dialect only) into `context` and optimises it
-/// at -O3 for x86-64-v2, then links the GPU host side if `gpuHostSide` gives
+/// at -O3 for its level, then links the GPU host side if `gpuHostSide` gives
 /// one; a diagnostic on `module` on failure.
 FailureOr<OptimizedModule>
 translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
@@ -275,6 +301,7 @@ translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
     return failure();
   std::unique_ptr<llvm::Module> llvmModule = std::move(*translated);
   optimize(*llvmModule, *machine, llvm::OptimizationLevel::O3);
+  addKernelCpu(*llvmModule, *machine);
   if (gpuHostSide) {
     FailureOr<std::string> bitcode = gpuHostSide();
     if (failed(bitcode) || failed(linkGpuSide(module, *bitcode, *llvmModule)))
@@ -354,6 +381,15 @@ compileBitcode(llvm::StringRef bitcode, llvm::TargetMachine &machine) {
 }
 
 } // namespace
+
+llvm::StringRef dream::hostCpuLevel() {
+  // Each level includes the one before, as does __builtin_cpu_supports.
+  if (__builtin_cpu_supports("x86-64-v4"))
+    return kCpuLevels[2];
+  if (__builtin_cpu_supports("x86-64-v3"))
+    return kCpuLevels[1];
+  return kCpuLevels[0];
+}
 
 LogicalResult dream::emitLLVMIR(ModuleOp llvmDialectModule,
                                 llvm::raw_ostream &os) {

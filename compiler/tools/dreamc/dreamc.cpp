@@ -126,6 +126,14 @@ cl::opt<std::string> gpuChip("gpu-chip",
                             cl::value_desc("chip"),
                             cl::init(dream::kDefaultGpuChip.str()),
                             cl::cat(category));
+cl::opt<std::string> cpuLevel(
+    "cpu",
+    cl::desc("The x86-64 level the CPU kernels are compiled for (x86-64-v2, "
+             "x86-64-v3: AVX2 and FMA, x86-64-v4: AVX-512; native: the "
+             "highest this machine has). A trainer refuses to run its kernels "
+             "on a CPU without the level: use x86-64-v2 for one that runs "
+             "on any x86-64 machine since about 2009"),
+    cl::value_desc("level"), cl::init("native"), cl::cat(category));
 cl::list<std::string> opLibraries(
     "load",
     cl::desc("Load a library of native ops (dream/NativeOp.h) and link it "
@@ -326,6 +334,14 @@ int main(int argc, char **argv) {
         << ": expected a size such as 512MiB, 16GiB or a number of bytes\n";
     return 1;
   }
+  if (cpuLevel == "native")
+    cpuLevel = dream::hostCpuLevel().str();
+  if (!llvm::is_contained(dream::kCpuLevels, cpuLevel)) {
+    llvm::WithColor::error(llvm::errs(), "dreamc")
+        << "--cpu=" << cpuLevel
+        << ": expected x86-64-v2, x86-64-v3, x86-64-v4 or native\n";
+    return 1;
+  }
   if (jobs > 64) {
     llvm::WithColor::error(llvm::errs(), "dreamc")
         << "-j " << jobs << ": expected at most 64 (0: one per core)\n";
@@ -445,6 +461,8 @@ int main(int argc, char **argv) {
       if (mlir::failed(mlir::applyPassManagerCLOptions(lowering)) ||
           mlir::failed(lowering.run(*module)))
         return 1;
+      (*module)->setAttr(dream::kTargetCpuAttr,
+                         mlir::StringAttr::get(&context, cpuLevel));
     }
   }
   // Waits for the GPU thread; null without a GPU side.

@@ -34,6 +34,18 @@ namespace dream {
 inline constexpr llvm::StringLiteral kKernelAliasesAttr =
     "dream.kernel_aliases";
 
+/// A module attribute of the input: the x86-64 microarchitecture level the
+/// CPU kernels are optimised for, one of `kCpuLevels`; without it, the
+/// first, which every x86-64 CPU since about 2009 has. The object records
+/// the level as `dream_kernel_cpu`, and a trainer refuses to run its
+/// kernels on a CPU without it.
+inline constexpr llvm::StringLiteral kTargetCpuAttr = "dream.target_cpu";
+inline constexpr llvm::StringLiteral kCpuLevels[] = {"x86-64-v2", "x86-64-v3",
+                                                     "x86-64-v4"};
+
+/// The highest of `kCpuLevels` that this machine supports.
+llvm::StringRef hostCpuLevel();
+
 /// The chip `buildGpuLoweringPipeline` targets unless told otherwise.
 inline constexpr llvm::StringLiteral kDefaultGpuChip = "sm_90";
 
@@ -63,14 +75,14 @@ void buildGpuLoweringPipeline(mlir::OpPassManager &pm, llvm::StringRef chip);
 void registerConversionPipelines();
 
 /// Translates a module that `buildCpuLoweringPipeline` produced to LLVM IR,
-/// optimised at -O3 for the portable x86-64-v2 target, and prints it.
+/// optimised at -O3 for its `kTargetCpuAttr` level, and prints it.
 mlir::LogicalResult emitLLVMIR(mlir::ModuleOp llvmDialectModule,
                                llvm::raw_ostream &os);
 
 /// Like `emitLLVMIR`, but writes a position-independent relocatable ELF
 /// object to `path`. The object also defines `dream_kernel_table` and
 /// `dream_kernel_count` (every entry point behind a `void(void **)`
-/// wrapper); given `gpuHostSide`, which it calls once the CPU kernels are
+/// wrapper) and `dream_kernel_cpu` (the level, a C string); given `gpuHostSide`, which it calls once the CPU kernels are
 /// optimised and which returns `compileGpuHostSide`'s bitcode,
 /// `dream_gpu_kernel_table` and `dream_gpu_kernel_count` (the same kernels'
 /// host sides, which launch the embedded PTX through the runtime's mgpu*

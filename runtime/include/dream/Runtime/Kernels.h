@@ -69,6 +69,12 @@ private:
   std::string kernelAbi;
 };
 
+/// Throws std::runtime_error unless this CPU has the x86-64 level the
+/// kernels were compiled for (`dream_kernel_cpu`: x86-64-v2, -v3 or -v4,
+/// dreamc's --cpu), which says how to run the network anyway. Code for a
+/// missing level would stop the trainer with SIGILL at its first kernel.
+void requireCpuLevel(const std::string &level);
+
 } // namespace dream::rt
 
 #endif // DREAM_RUNTIME_KERNELS_H
