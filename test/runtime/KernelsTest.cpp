@@ -148,6 +148,7 @@ TEST(KernelsTest, CpuLevelsFollowTheCpu) {
   bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   bool v4 = v3 && __builtin_cpu_supports("avx512f") &&
             __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512cd") &&
             __builtin_cpu_supports("avx512dq") &&
             __builtin_cpu_supports("avx512vl");
   auto accepted = [](const char *level) {
