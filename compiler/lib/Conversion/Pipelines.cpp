@@ -54,6 +54,8 @@ void addBufferizationPasses(OpPassManager &pm) {
   // a cheap value that several loop nests read is computed in each.
   pm.addNestedPass<func::FuncOp>(dream::createRecomputeInConsumers());
   pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  // Independent reductions over the same tensors read them once.
+  pm.addNestedPass<func::FuncOp>(dream::createFuseSiblingReductions());
   pm.addNestedPass<func::FuncOp>(dream::createCollapseContiguousLoops());
   // After fusion, whose folding can make two results one value.
   pm.addNestedPass<func::FuncOp>(dream::createIsolateKernelBuffers());
