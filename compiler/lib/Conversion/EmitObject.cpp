@@ -216,12 +216,11 @@ LogicalResult addKernelTable(ModuleOp module, llvm::Module &llvmModule,
 
 /// Adds `dream_kernel_cpu`, the level `machine` targets as a C string.
 void addKernelCpu(llvm::Module &llvmModule, llvm::TargetMachine &machine) {
-  new llvm::GlobalVariable(
-      llvmModule, llvm::ArrayType::get(llvm::Type::getInt8Ty(llvmModule.getContext()), machine.getTargetCPU().size() + 1),
-      /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
-      llvm::ConstantDataArray::getString(llvmModule.getContext(),
-                                         machine.getTargetCPU()),
-      "dream_kernel_cpu");
+  llvm::Constant *level = llvm::ConstantDataArray::getString(
+      llvmModule.getContext(), machine.getTargetCPU());
+  new llvm::GlobalVariable(llvmModule, level->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, level,
+                           "dream_kernel_cpu");
 }
 
 /// Adds `dream_embedded_plan` (the bytes, no terminating NUL) and

@@ -12,9 +12,7 @@
 #include "Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace dream {
 #define GEN_PASS_DEF_FUSESIBLINGREDUCTIONS
@@ -26,8 +24,7 @@ using namespace mlir;
 namespace {
 
 bool isReduction(linalg::GenericOp op) {
-  return op.hasPureTensorSemantics() &&
-         op.getNumReductionLoops() > 0;
+  return op.hasPureTensorSemantics() && op.getNumReductionLoops() > 0;
 }
 
 /// Whether `a` and `b` iterate the same loops: the same iterator types, and
@@ -157,10 +154,7 @@ struct FuseSiblingReductions
       }
     }
     // The members often read the same tensors: one operand each.
-    RewritePatternSet patterns(&getContext());
-    linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns))))
+    if (failed(dream::eraseUnusedOperandsAndResults(getOperation())))
       signalPassFailure();
   }
 };

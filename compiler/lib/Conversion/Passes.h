@@ -28,6 +28,10 @@ namespace dream {
 #define GEN_PASS_REGISTRATION
 #include "Passes.h.inc"
 
+/// Drops the unused results and the duplicate or unused operands of the
+/// generics in `root`, as the passes that merge generics leave them.
+mlir::LogicalResult eraseUnusedOperandsAndResults(mlir::Operation *root);
+
 /// The name of the gpu.module that dream-merge-gpu-modules creates.
 inline constexpr llvm::StringLiteral kKernelModuleName = "dream_kernels";
 

@@ -72,18 +72,11 @@ LogicalResult recomputeInConsumers(RewriterBase &rewriter,
   return success();
 }
 
-/// Drops a generic's unused results and duplicate or unused operands.
-LogicalResult eraseUnusedOperandsAndResults(Operation *function) {
-  RewritePatternSet patterns(function->getContext());
-  linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
-  return applyPatternsAndFoldGreedily(function, std::move(patterns));
-}
-
 struct RecomputeInConsumers
     : dream::impl::RecomputeInConsumersBase<RecomputeInConsumers> {
   void runOnOperation() override {
     // First, so that a consumer reading the value twice computes it once.
-    if (failed(eraseUnusedOperandsAndResults(getOperation())))
+    if (failed(dream::eraseUnusedOperandsAndResults(getOperation())))
       return signalPassFailure();
     IRRewriter rewriter(&getContext());
     // Each fusion replaces consumers, which may be candidates themselves:
@@ -101,9 +94,15 @@ struct RecomputeInConsumers
       if (failed(recomputeInConsumers(rewriter, next)))
         return signalPassFailure();
     }
-    if (failed(eraseUnusedOperandsAndResults(getOperation())))
+    if (failed(dream::eraseUnusedOperandsAndResults(getOperation())))
       signalPassFailure();
   }
 };
 
 } // namespace
+
+LogicalResult dream::eraseUnusedOperandsAndResults(Operation *root) {
+  RewritePatternSet patterns(root->getContext());
+  linalg::populateEraseUnusedOperandsAndResultsPatterns(patterns);
+  return applyPatternsAndFoldGreedily(root, std::move(patterns));
+}

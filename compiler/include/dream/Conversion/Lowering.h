@@ -82,8 +82,9 @@ mlir::LogicalResult emitLLVMIR(mlir::ModuleOp llvmDialectModule,
 /// Like `emitLLVMIR`, but writes a position-independent relocatable ELF
 /// object to `path`. The object also defines `dream_kernel_table` and
 /// `dream_kernel_count` (every entry point behind a `void(void **)`
-/// wrapper) and `dream_kernel_cpu` (the level, a C string); given `gpuHostSide`, which it calls once the CPU kernels are
-/// optimised and which returns `compileGpuHostSide`'s bitcode,
+/// wrapper) and `dream_kernel_cpu` (the level, a C string); given
+/// `gpuHostSide`, which it calls once the CPU kernels are optimised and
+/// which returns `compileGpuHostSide`'s bitcode,
 /// `dream_gpu_kernel_table` and `dream_gpu_kernel_count` (the same kernels'
 /// host sides, which launch the embedded PTX through the runtime's mgpu*
 /// functions); given a plan, `dream_embedded_plan` and
