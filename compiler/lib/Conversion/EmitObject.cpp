@@ -18,6 +18,7 @@
 
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
@@ -62,7 +63,9 @@ FailureOr<llvm::StringRef> targetCpu(ModuleOp module) {
   if (!llvm::is_contained(dream::kCpuLevels, level.getValue()))
     return module.emitError("unknown x86-64 level '")
            << level.getValue() << "' in " << dream::kTargetCpuAttr
-           << "; expected x86-64-v2, x86-64-v3 or x86-64-v4";
+           << "; expected one of "
+           << llvm::join(std::begin(dream::kCpuLevels),
+                         std::end(dream::kCpuLevels), ", ");
   return level.getValue();
 }
 

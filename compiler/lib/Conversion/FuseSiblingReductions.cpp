@@ -44,11 +44,6 @@ bool sameIterationSpace(linalg::GenericOp a, linalg::GenericOp b) {
   return false;
 }
 
-/// The operation of `block` that holds `op`, or null.
-Operation *inBlock(Operation *op, Block *block) {
-  return block->findAncestorOpInBlock(*op);
-}
-
 /// Whether `candidate` can join `group` (in block order, all before it):
 /// same loops, no dependence on a member, and no member's result used
 /// before `candidate`, where the merged op will stand.
@@ -64,7 +59,7 @@ bool canJoin(ArrayRef<linalg::GenericOp> group, linalg::GenericOp candidate) {
     if (slice.contains(member))
       return false;
     for (Operation *user : member->getUsers()) {
-      Operation *owner = inBlock(user, block);
+      Operation *owner = block->findAncestorOpInBlock(*user);
       if (owner && owner->isBeforeInBlock(candidate))
         return false;
     }

@@ -27,6 +27,7 @@
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -339,7 +340,10 @@ int main(int argc, char **argv) {
   if (!llvm::is_contained(dream::kCpuLevels, cpuLevel)) {
     llvm::WithColor::error(llvm::errs(), "dreamc")
         << "--cpu=" << cpuLevel
-        << ": expected x86-64-v2, x86-64-v3, x86-64-v4 or native\n";
+        << ": expected "
+        << llvm::join(std::begin(dream::kCpuLevels),
+                      std::end(dream::kCpuLevels), ", ")
+        << " or native\n";
     return 1;
   }
   if (jobs > 64) {
