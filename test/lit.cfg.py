@@ -48,6 +48,11 @@ config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%builddir", config.dreamc_obj_root))
 config.substitutions.append(("%trainer", os.path.join(config.dreamc_obj_root, "runtime", "dream-trainer")))
 
+# The allocator trainers link (none in a sanitized build, where ASan's
+# malloc stays).
+if config.malloc_library:
+    config.available_features.add("tcmalloc")
+
 # ptxas from the CUDA toolkit (not on PATH on these machines) checks the PTX
 # of the GPU back end; its tests say `REQUIRES: ptxas`, so the suite passes
 # where the toolkit is missing.

@@ -34,7 +34,7 @@
 #include <numeric>
 #include <thread>
 
-#include <malloc.h>
+#include <dlfcn.h>
 
 namespace dream::rt {
 namespace {
@@ -504,6 +504,17 @@ void printKernels(const Model &model, const TrainerOptions &o) {
   }
 }
 
+/// The library whose malloc the process calls: the one every allocation of
+/// LibTorch, the runtime and the kernels goes through.
+std::string mallocLibrary() {
+  Dl_info where;
+  if (!dladdr(reinterpret_cast<void *>(&std::malloc), &where) ||
+      !where.dli_fname)
+    return "unknown";
+  std::string path = where.dli_fname;
+  return path.substr(path.find_last_of('/') + 1);
+}
+
 void printRecipe(const Plan &plan, const TrainSettings &s,
                  const TrainerOptions &o) {
   const OptimizerSpec &opt = s.optimizer;
@@ -573,6 +584,7 @@ int info(const Plan &plan, const TrainerOptions &o) {
   printEncoders(plan);
   printCost(plan);
   printKernels(model, o);
+  std::cout << "memory allocator: " << mallocLibrary() << "\n";
   printRecipe(plan, trainSettings(plan.recipe, o), o);
   return 0;
 }
@@ -1228,18 +1240,9 @@ int dispatch(const std::string &planText, const std::string &planOrigin,
 
 } // namespace
 
-bool keepFreedMemory() {
-  // 32 MiB is glibc's largest mmap threshold on 64-bit machines; blocks
-  // below it come from the heap, which keeps up to 256 MiB free at its top.
-  // mallopt returns 1 when it took the setting.
-  return mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 &&
-         mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1;
-}
-
 int runTrainerCommand(const std::string &planText,
                       const std::string &planOrigin,
                       const TrainerOptions &options) {
-  keepFreedMemory();
   try {
     // Ranks started together on one machine share its cores.
     int64_t cores = std::max(1u, std::thread::hardware_concurrency());

@@ -2,7 +2,6 @@
 
 #include "TestSupport.h"
 
-#include "dream/Runtime/Commands.h"
 #include "dream/Runtime/Launch.h"
 #include "dream/Runtime/Safetensors.h"
 #include "dream/Runtime/Training.h"
@@ -11,7 +10,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <malloc.h>
 #include <thread>
 
 using namespace dream::rt;
@@ -74,25 +72,6 @@ Trainer::Options optionsFor(const Plan &plan) {
 
 RunMode training(bool honourFrozen = true) {
   return RunMode{true, honourFrozen, generator(1)};
-}
-
-/// After keepFreedMemory a step's buffers come from the heap, whose freed
-/// pages are reused, up to glibc's 32 MiB ceiling; glibc's default would
-/// map (and after the free unmap) a fresh 31 MiB block. Far larger blocks
-/// are still mapped (not 33 MiB: the heap may have that much free already).
-TEST(TrainingTest, FreedBuffersStayInTheHeap) {
-  if (!keepFreedMemory())
-    GTEST_SKIP() << "the allocator is not glibc's (a sanitizer's?)";
-  auto isMapped = [](size_t bytes) {
-    size_t before = mallinfo2().hblks;
-    // volatile: the compiler may drop a malloc whose block is unused.
-    void *volatile block = std::malloc(bytes);
-    bool mapped = mallinfo2().hblks > before;
-    std::free(block);
-    return mapped;
-  };
-  EXPECT_FALSE(isMapped(31 << 20));
-  EXPECT_TRUE(isMapped(size_t{1} << 30));
 }
 
 TEST(TrainingTest, GradientsReachTrainableParametersOnly) {

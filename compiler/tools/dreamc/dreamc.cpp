@@ -195,6 +195,10 @@ std::string findRuntime(const char *argv0) {
 #define DREAMC_TRAINER_CXX "c++"
 #define DREAMC_TRAINER_LINK_FLAGS ""
 #endif
+/// The malloc trainers use (docs/runtime.md), none in a sanitized build.
+#ifndef DREAMC_TRAINER_MALLOC
+#define DREAMC_TRAINER_MALLOC ""
+#endif
 
 /// Links `objects` with the runtime into `output` with the C++ driver ($CXX
 /// or DREAMC_TRAINER_CXX), through LLD when it is installed; the executable
@@ -239,6 +243,12 @@ int linkTrainer(llvm::ArrayRef<std::string> objects, llvm::StringRef output,
   // 0.31 s), a tenth of all of dreamc's work on a model.
   if (llvm::sys::findProgramByName("ld.lld"))
     args.push_back("-fuse-ld=lld");
+  // Before libc among the executable's needed libraries, so that its
+  // malloc and free are the ones the loader binds everywhere: in LibTorch,
+  // the runtime and the kernels.
+  if (*DREAMC_TRAINER_MALLOC)
+    args.append({"-Wl,--push-state,--no-as-needed", DREAMC_TRAINER_MALLOC,
+                 "-Wl,--pop-state"});
   args.append(objects.begin(), objects.end());
   args.append({mainLibrary, runtimeLibrary});
   if (*DREAMC_TRAINER_LINK_FLAGS)

@@ -81,14 +81,6 @@ struct TrainerOptions {
   const KernelLibrary *kernels = nullptr;
 };
 
-/// Makes glibc keep freed blocks of up to 32 MiB for reuse instead of
-/// unmapping each one (its default above 128 KiB, rising with what was
-/// freed): a training step's buffers then reuse the previous step's pages
-/// instead of faulting in fresh zeroed ones, which had been a tenth of a
-/// step. runTrainerCommand calls it first. False if the allocator refused
-/// (a sanitizer's allocator does).
-bool keepFreedMemory();
-
 /// Runs one command on the plan `planText` (from `planOrigin`, for
 /// messages). Prints results on stdout and problems on stderr; returns the
 /// exit status: 0 done, 1 failed, 2 a usage error, 130 interrupted.
