@@ -175,8 +175,8 @@ def write_doc(report, path):
         f"multiply {gflops:.1f} GFLOP/s (1024x1024, best of 20). Each variant "
         f"trains one epoch on the first {report['samples']} training examples and "
         f"evaluates {report['samples']} test examples, from the same weights, "
-        f"in {report.get('rounds', 1)} interleaved round(s); the tables show the "
-        "best of them. "
+        f"in {report['rounds']} interleaved rounds; the tables show the best of "
+        "them. "
         "Ratios are against PyTorch eager on the exported module (higher is "
         "better for samples/s, lower for memory). `% peak`: the compiler's FLOPs "
         "per sample times inference samples/s, over the matrix-multiply rate.",
@@ -235,6 +235,8 @@ def main():
     parser.add_argument("--doc-only", action="store_true",
                         help="regenerate the doc from --out without measuring")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.doc_only:
         write_doc(json.load(open(args.out)), args.doc)
         return
