@@ -219,6 +219,9 @@ TEST(Sema, RangeChecksTheArgumentsOfRecipeCalls) {
        "3:24: error: argument 'betas' of 'adam' must be in [0, 1), not -0.1"},
       {"schedule linear(warmup: 1)",
        "3:17: error: argument 'warmup' of 'linear' must be in [0, 1), not 1.0"},
+      {"schedule constant(warmup: 1.5)",
+       "3:19: error: argument 'warmup' of 'constant' must be in [0, 1), not "
+       "1.5"},
       {"schedule step(gamma: 0)",
        "3:15: error: argument 'gamma' of 'step' must be positive, not 0.0"},
       {"schedule step(every: 0)",
@@ -244,7 +247,7 @@ TEST(Sema, RangeChecksTheArgumentsOfRecipeCalls) {
 
 TEST(Sema, RefusesArgumentsToRecipeWordsThatTakeNone) {
   for (const char *recipe :
-       {"preset paper(lr: 7)", "schedule constant(warmup: 3)",
+       {"preset paper(lr: 7)", "preset default(batch: 8)",
         "augment none(foo: 1)", "preset code(1)"}) {
     std::string diagnostics = recipeDiagnostics(recipe);
     EXPECT_NE(diagnostics.find("takes no arguments"), std::string::npos)

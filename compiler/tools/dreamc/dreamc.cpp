@@ -118,6 +118,12 @@ cl::opt<std::string> networkName("network",
                                  cl::desc("The network to compile when the "
                                           "file declares several"),
                                  cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string> presetName(
+    "preset",
+    cl::desc("The recipe's preset in place of the file's: default (dreamc's "
+             "tuned recipe), paper (the paper's) or code (the authors' "
+             "code's); the file's other recipe settings still apply"),
+    cl::value_desc("name"), cl::cat(category));
 cl::opt<std::string> gpuChip("gpu-chip",
                             cl::desc("The GPU architecture of the PTX that "
                                      "--emit=ptx prints and that objects "
@@ -372,6 +378,7 @@ int main(int argc, char **argv) {
   options.stdlibDir = findStdlib(argv[0]);
   options.importDirs = importDirs;
   options.network = networkName;
+  options.preset = presetName;
   for (const std::string &define : defines) {
     auto [name, value] = llvm::StringRef(define).split('=');
     if (name.empty() || !llvm::StringRef(define).contains('=')) {

@@ -125,6 +125,9 @@ struct SemaOptions {
   std::vector<std::pair<std::string, std::string>> defines;
   /// The network to compile when the file has several.
   std::string network;
+  /// The recipe preset in place of the file's (`dreamc --preset`); empty:
+  /// the file's, else `default`.
+  std::string preset;
 };
 
 /// Parses `path` and its imports and checks them. Returns nullptr after
