@@ -183,6 +183,7 @@ def main():
           + ("." if done == len(runs) else "; the rows of the others say `not run yet`.")
           + " Test accuracy in %, mean ± standard deviation over seeds where there are several.",
           "", "## Protocol", "", protocol_text(), ""]
+    md += default_recipe_section()
     main_nets = {m: [r["net"] for r in runs
                      if r["group"] == "main" and r["seed"] == 1 and r["modality"] == m]
                  for m in ("vision", "text")}
@@ -302,6 +303,73 @@ def main():
     DOC.write_text(re.sub(r"\n{3,}", "\n\n", "\n".join(md)) + "\n")
     update_readme(headline, done, len(runs))
     print(f"wrote {DOC.relative_to(ROOT)} ({done} of {len(runs)} runs) and {PLOTS.relative_to(ROOT)}/")
+
+
+def welch(a, b):
+    """Welch's t-test of two samples: (t, two-sided p), or None if either
+    has fewer than two values."""
+    from scipy import stats
+    if len(a) < 2 or len(b) < 2:
+        return None
+    test = stats.ttest_ind(a, b, equal_var=False)
+    return test.statistic, test.pvalue
+
+
+def interval95(values):
+    """The 95% confidence interval of the mean (Student's t)."""
+    from scipy import stats
+    n = len(values)
+    if n < 2:
+        return None
+    half = stats.t.ppf(0.975, n - 1) * statistics.stdev(values) / n ** 0.5
+    mean = statistics.mean(values)
+    return mean - half, mean + half
+
+
+def default_recipe_section():
+    """The measurement behind `preset default` and `grid_classifier`, from
+    experiments/raw/recipe/default-recipe.json (experiments/default_recipe.sh)."""
+    path = RAW / "recipe" / "default-recipe.json"
+    md = ["## 0. The default recipe and the vision head", ""]
+    if not path.exists():
+        return md + ["Not run yet: `experiments/default_recipe.sh`.", ""]
+    raw = json.loads(path.read_text())
+    acc = {}
+    for r in raw["runs"]:
+        acc.setdefault((r["head"], r["preset"]), []).append(r["test_accuracy"])
+    rows = []
+    for (head, preset), values in sorted(acc.items()):
+        ci = interval95(values)
+        rows.append([f"`{'grid_classifier' if head == 'grid' else 'classifier'}`", preset,
+                     f"{statistics.mean(values):.2f} ± "
+                     f"{statistics.stdev(values) if len(values) > 1 else 0:.2f}",
+                     f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—", len(values)])
+    md += [f"The main job's setting: {raw['network']}; {raw['protocol']}. "
+           f"`{raw['command']}` at {raw['commit']} on {raw['machine']}. "
+           "Test accuracy in %, mean ± standard deviation over seeds, and the 95% "
+           "confidence interval of the mean.", "",
+           table(["head", "preset", "test accuracy", "95% interval", "seeds"], rows), ""]
+    for label, better, worse in (
+            ("the default recipe over the paper's (grid head)",
+             ("grid", "default"), ("grid", "paper")),
+            ("the default recipe over the paper's (global-pool head)",
+             ("pool", "default"), ("pool", "paper")),
+            ("the grid head over the global-pool head (default recipe)",
+             ("grid", "default"), ("pool", "default"))):
+        if better not in acc or worse not in acc:
+            continue
+        test = welch(acc[better], acc[worse])
+        diff = statistics.mean(acc[better]) - statistics.mean(acc[worse])
+        if test is None:
+            md.append(f"- {label}: {diff:+.2f} points; too few seeds for a test.")
+            continue
+        shown = "shown" if test[1] < 0.05 and diff > 0 else "not shown"
+        md.append(f"- {label}: {diff:+.2f} points, Welch's t = {test[0]:.2f}, "
+                  f"p = {test[1]:.2g}: {shown} at the 5% level.")
+    md += ["", "The sweep's runs below predate both changes: they trained the global-pool head "
+           "with the paper's optimizer and a cosine decay (their commits are in the table of all "
+           "runs).", ""]
+    return md
 
 
 def update_readme(headline, done, total):

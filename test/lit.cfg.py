@@ -39,6 +39,7 @@ if os.path.exists(os.path.join(minilm, "model.safetensors")):
 config.substitutions.append(("%minilm", minilm))
 config.substitutions.append(("%models", os.path.join(config.dreamc_src_root, "models")))
 config.substitutions.append(("%stdlib", os.path.join(config.dreamc_src_root, "stdlib")))
+config.substitutions.append(("%scripts", os.path.join(config.dreamc_src_root, "scripts")))
 config.substitutions.append(("%unit", config.dreamc_unit_dir))
 # Native-op libraries for dreamc --load (test/runtime/CMakeLists.txt).
 for name in ["gate_op", "bad_native_ops", "fakecuda"]:

@@ -692,6 +692,7 @@ bool pretrainEncoder(Model &model, const EncoderSpec &enc, const Data &data,
   options.metricsExtra = {{"encoder", enc.name}};
   options.checkpointPath = pretrainCheckpointPath(o, enc);
   options.metrics = &metrics;
+  options.logEvery = o.logEvery;
   options.progress = &progress;
   options.log = &std::cout;
   options.honourFrozen = false;
@@ -800,6 +801,7 @@ Trainer::Options trainOptions(const Plan &plan, const TrainerOptions &o,
   if (!o.checkpointDir.empty())
     options.checkpointPath = joinPath(o.checkpointDir, "train.safetensors");
   options.metrics = &metrics;
+  options.logEvery = o.logEvery;
   options.progress = &progress;
   options.log = &std::cout;
   options.classes = plan.classes;

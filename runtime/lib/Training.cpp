@@ -602,6 +602,8 @@ bool Trainer::trainEpoch(const Dataset &train) {
     ++step;
     running.seconds = secondsBefore + secondsSince(start);
     running.dataWait = waitBefore + loader.waitSeconds();
+    if (options.logEvery > 0 && step % options.logEvery == 0)
+      reportSteps(running.seconds);
     if (options.progress)
       options.progress->update(stepInEpoch,
                                (running.samples - samplesBefore) * worldSize(),
@@ -669,8 +671,10 @@ void Trainer::trainStep(const Batch &batch, int64_t perEpoch) {
     throw TrainingError(notFinite(value, norm));
   if (settings.clip > 0.0)
     clipGradientNorm(optim.params(), settings.clip, norm);
-  optim.step(scheduledLearningRate(settings.schedule, settings.optimizer.lr,
-                                   step, perEpoch, perEpoch * settings.epochs));
+  lastLr = scheduledLearningRate(settings.schedule, settings.optimizer.lr,
+                                 step, perEpoch, perEpoch * settings.epochs);
+  lastNorm = norm;
+  optim.step(lastLr);
   losses.push_back(value);
   running.lossSum += value * static_cast<double>(inputs.size(0));
   running.samples += inputs.size(0);
@@ -716,6 +720,34 @@ void Trainer::report(const std::string &split, double lossValue,
   *options.log << std::endl;
 }
 
+void Trainer::reportSteps(double seconds) {
+  // The mean loss of this rank's steps since the last record: cheap, and
+  // on rank 0 it is what a single process would see on its own share.
+  int64_t count = std::min<int64_t>(options.logEvery,
+                                    static_cast<int64_t>(losses.size()));
+  double lossSum = 0.0;
+  for (int64_t i = 0; i < count; ++i)
+    lossSum += losses[losses.size() - 1 - i];
+  double interval = std::max(seconds - loggedSeconds, 1e-9);
+  double samples =
+      static_cast<double>((running.samples - loggedSamples) * worldSize());
+  loggedSeconds = seconds;
+  loggedSamples = running.samples;
+  if (rank() != 0 || !options.metrics)
+    return;
+  nlohmann::ordered_json record = {
+      {"step", step},
+      {"epoch", epoch + 1},
+      {"split", "step"},
+      {"loss", lossSum / static_cast<double>(std::max<int64_t>(count, 1))},
+      {"lr", lastLr},
+      {"grad_norm", lastNorm},
+      {"samples_per_s", samples / interval},
+      {"wall_s", seconds}};
+  record.update(options.metricsExtra);
+  options.metrics->write(record);
+}
+
 void Trainer::finishEpoch(
     const std::vector<std::pair<std::string, Dataset>> &evaluations) {
   ++epoch;
@@ -728,6 +760,8 @@ void Trainer::finishEpoch(
   report(options.trainSplit, total.lossSum / samples, accuracy, total.samples,
          total.seconds, total.dataWait);
   running = Running();
+  loggedSamples = 0;
+  loggedSeconds = 0.0;
   if (options.group)
     shareRankZeroState(/*buffersOnly=*/true);
   for (const auto &[split, data] : evaluations) {

@@ -81,7 +81,11 @@ options (the recipe of the .dream file gives the defaults):
   --resume           continue the run saved in --checkpoint DIR
   --metrics FILE     write JSON lines, one object per epoch and split
                      (training epochs: with data_wait_s, the seconds
-                     spent waiting for batches)
+                     spent waiting for batches) and, every
+                     --log-every steps, a "step" record
+  --log-every N      steps between "step" records of --metrics: step,
+                     epoch, lr, loss (mean since the last record),
+                     grad_norm, samples_per_s, wall_s (default 50; 0: none)
   --out FILE         dream: the PNG to write (default DIR/dreams.png)
   --input FILE       dream: a PNG or JPEG image to dream about instead of
                      the first test images (repeatable)
@@ -214,6 +218,8 @@ void applyValue(CommandLine &line, const std::string &flag,
     o.checkpointDir = value;
   else if (flag == "--metrics")
     o.metricsPath = value;
+  else if (flag == "--log-every")
+    o.logEvery = parseInteger(flag, value, 0);
   else if (flag == "--out")
     o.out = value;
   else if (flag == "--input")

@@ -59,6 +59,8 @@ struct TrainerOptions {
   std::string checkpointDir;
   bool resume = false;
   std::string metricsPath;
+  /// --log-every: a "step" record in the metrics every N training steps.
+  int64_t logEvery = 50;
   std::string out; ///< `dream`: the PNG to write; empty: DIR/dreams.png.
   /// `dream`: image files to dream about instead of the first test images.
   std::vector<std::string> inputs;

@@ -181,6 +181,8 @@ public:
     nlohmann::ordered_json metricsExtra = nlohmann::ordered_json::object();
     std::string checkpointPath; ///< Empty: no checkpoints.
     MetricsWriter *metrics = nullptr;
+    /// A "step" record in the metrics every this many steps; 0: none.
+    int64_t logEvery = 0;
     ProgressReporter *progress = nullptr;
     std::ostream *log = nullptr; ///< Epoch summaries.
     bool honourFrozen = true;
@@ -240,6 +242,8 @@ private:
   void report(const std::string &split, double loss, double accuracy,
               int64_t samples, double seconds,
               std::optional<double> dataWait = std::nullopt);
+  /// The "step" record of the steps since the last one (--log-every).
+  void reportSteps(double seconds);
   bool stopNow() const;
   /// What TrainingError says about a non-finite loss or gradient norm.
   std::string notFinite(double lossValue, double norm) const;
@@ -273,6 +277,11 @@ private:
   int64_t step = 0;        ///< Steps done in all.
   Running running;
   std::vector<double> losses;
+  /// The last step's learning rate and gradient norm (before clipping),
+  /// and what the last step record had seen, for the next one.
+  double lastLr = 0.0, lastNorm = 0.0;
+  int64_t loggedSamples = 0;
+  double loggedSeconds = 0.0;
   std::map<std::string, Evaluation> evaluated;
 };
 
