@@ -515,8 +515,10 @@ backpropagate(mlir::linalg::GenericOp generic, Value gradOut,
                        contribution);
     if (failed)
       return generic.emitOpError("could not be differentiated");
+    // Compute the sum before inserting: operator[] may grow the map and
+    // move its entries, and the left side of `=` may be evaluated first.
     auto it = grads.find(input);
-    grads[input] =
+    Value sum =
         it == grads.end()
             ? grad
             : g.elementwise(
@@ -528,6 +530,7 @@ backpropagate(mlir::linalg::GenericOp generic, Value gradOut,
                     return nb.create<mlir::arith::AddFOp>(l, a[0], a[1])
                         .getResult();
                   });
+    grads[input] = sum;
   }
   return mlir::success();
 }
