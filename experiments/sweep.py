@@ -209,12 +209,14 @@ def execute(cmd, cwd, logf):
 
 
 def read_metrics(path):
-    """The trainer's JSON lines; a resumed run may repeat an epoch: keep the last."""
+    """The trainer's epoch records (not --log-every's step records); a resumed
+    run may repeat an epoch: keep the last."""
     rows = {}
     if path.exists():
         for line in path.read_text().splitlines():
             row = json.loads(line)
-            rows[(row["epoch"], row["split"])] = row
+            if row["split"] != "step":
+                rows[(row["epoch"], row["split"])] = row
     return sorted(rows.values(), key=lambda r: (r["epoch"], r["split"] != "train"))
 
 

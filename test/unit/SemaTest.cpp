@@ -93,9 +93,11 @@ TEST(Sema, FoldsLearningRateIntoThePresetOptimizer) {
   const auto &recipe = checked.program->recipe;
   EXPECT_EQ(recipe.at("optimizer").value.text, "adam");
   EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("lr").floatValue, 0.01);
-  EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("eps").floatValue, 1e-5);
+  // The rest from the default preset.
+  EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("eps").floatValue, 1e-8);
   EXPECT_EQ(recipe.at("epochs").value.intValue, 2);
-  EXPECT_EQ(recipe.at("batch").value.intValue, 128);
+  EXPECT_EQ(recipe.at("batch").value.intValue, 32);
+  EXPECT_EQ(recipe.at("preset").value.text, "default");
   EXPECT_EQ(recipe.count("lr"), 0u);
 }
 
@@ -108,7 +110,8 @@ TEST(Sema, CodePresetUsesTheAuthorsHyperParameters) {
   EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("lr").floatValue, 2e-3);
   EXPECT_DOUBLE_EQ(recipe.at("optimizer").args.at("eps").floatValue, 1e-8);
   EXPECT_EQ(recipe.at("batch").value.intValue, 16);
-  EXPECT_EQ(recipe.at("schedule").value.text, "linear");
+  // Warm-up, then constant, as the authors' code.
+  EXPECT_EQ(recipe.at("schedule").value.text, "constant");
   EXPECT_DOUBLE_EQ(recipe.at("schedule").args.at("warmup").floatValue, 0.1);
 }
 
