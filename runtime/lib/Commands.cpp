@@ -188,6 +188,32 @@ MetricsWriter openMetrics(const TrainerOptions &o) {
                                : MetricsWriter(o.metricsPath, o.resume);
 }
 
+/// On --resume: drops from the metrics file the records of a phase
+/// (pre-training `encoder`, or training if empty) that a killed run wrote
+/// past `trainer`'s point (keepMetricsUpTo), and reopens `metrics` after
+/// the rest.
+void continueMetrics(MetricsWriter &metrics, const TrainerOptions &o,
+                     const std::string &encoder, const Trainer &trainer) {
+  if (!o.resume || o.metricsPath.empty())
+    return;
+  keepMetricsUpTo(o.metricsPath, encoder, trainer.epochsDone(),
+                  trainer.globalStep());
+  metrics = MetricsWriter(o.metricsPath, /*append=*/true);
+}
+
+/// Whether --resume has a checkpoint at `path` to continue. Without one (a
+/// job requeued before its first checkpoint) the run starts from the
+/// beginning, so that the same command line works before and after.
+bool resumable(const TrainerOptions &o, const std::string &path) {
+  if (!o.resume)
+    return false;
+  if (pathExists(path))
+    return true;
+  std::cout << "--resume: no checkpoint at " << path
+            << " yet: starting from the beginning\n";
+  return false;
+}
+
 at::Device parseDevice(const std::string &name) {
   if (name == "cpu")
     return at::kCPU;
@@ -698,8 +724,9 @@ bool pretrainEncoder(Model &model, const EncoderSpec &enc, const Data &data,
   options.honourFrozen = false;
   options.stopRequested = InterruptGuard::requested;
   Trainer trainer(model, s, loss, options);
-  if (o.resume && pathExists(options.checkpointPath))
+  if (resumable(o, options.checkpointPath))
     trainer.resume(options.checkpointPath);
+  continueMetrics(metrics, o, enc.name, trainer);
   std::cout << "pre-training encoder " << enc.name << " (" << enc.pretrain->kind
             << "): epochs " << s.epochs << ", batch " << s.batch << ", adam lr "
             << s.optimizer.lr << ", " << data.train.size() << " examples\n";
@@ -719,6 +746,7 @@ bool pretrainEncoder(Model &model, const EncoderSpec &enc, const Data &data,
 
 int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
   requireCheckpointDir(o, "stores the encoder weights in");
+  FolderLock lock(o.checkpointDir); // One writer per checkpoint folder.
   TrainSettings s = trainSettings(plan.recipe, o);
   Model model =
       makeModel(plan, static_cast<uint64_t>(s.seed), device, o);
@@ -814,9 +842,18 @@ int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
   device = rankDevice(device, o.world, at::getNumGPUs());
   std::unique_ptr<DataParallelGroup> group = joinRun(o, s, device);
   bool leader = !group || group->leader();
+  // One run writes to a checkpoint folder at a time; rank 0 holds the lock
+  // for all the ranks of its run.
+  FolderLock lock;
+  if (leader && !o.checkpointDir.empty())
+    lock = FolderLock(o.checkpointDir);
+  if (o.resume)
+    requireCheckpointDir(o, "--resume continues the run saved in");
+  bool resuming =
+      resumable(o, joinPath(o.checkpointDir, "train.safetensors"));
   Model model =
       makeModel(plan, static_cast<uint64_t>(s.seed), device, o);
-  if (!o.resume)
+  if (!resuming)
     loadEncoderWeights(model, o);
   model.setTrainable([](const ParamSpec &p) { return p.trainable; });
   Data data = loadData(plan, o, s, /*withTrain=*/true);
@@ -833,15 +870,14 @@ int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
     options.augment = *augment;
   Trainer trainer(model, s, classificationLoss(model, s.labelSmoothing),
                   options);
-  if (o.resume) {
-    requireCheckpointDir(o, "--resume continues the run saved in");
-    if (!pathExists(options.checkpointPath))
-      throw UsageError("--resume: no checkpoint at " + options.checkpointPath);
+  if (resuming) {
     trainer.resume(options.checkpointPath);
     std::cout << "resuming after step " << trainer.globalStep() << " ("
               << trainer.epochsDone() << " of " << s.epochs
               << " epochs done)\n";
   }
+  if (leader)
+    continueMetrics(metrics, o, "", trainer);
   printTrainingHeader(model, s, data, o);
   std::vector<std::pair<std::string, Dataset>> evaluations;
   if (data.validation.size() > 0)

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -67,6 +68,36 @@ void removeAbandonedTemporaries(const std::string &path) {
   ::closedir(entries);
 }
 
+/// This process's command line, its arguments joined by spaces.
+std::string commandLine() {
+  std::string text;
+  int fd = ::open("/proc/self/cmdline", O_RDONLY);
+  if (fd < 0)
+    return text;
+  char buffer[4096];
+  ssize_t size;
+  while ((size = ::read(fd, buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<size_t>(size));
+  ::close(fd);
+  while (!text.empty() && text.back() == '\0')
+    text.pop_back();
+  for (char &c : text)
+    if (c == '\0')
+      c = ' ';
+  return text;
+}
+
+/// The whole content of the open file `fd`, from its start.
+std::string readAll(int fd) {
+  std::string text;
+  char buffer[4096];
+  ssize_t size;
+  ::lseek(fd, 0, SEEK_SET);
+  while ((size = ::read(fd, buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<size_t>(size));
+  return text;
+}
+
 } // namespace
 
 bool pathExists(const std::string &path) {
@@ -118,6 +149,53 @@ void writeFileAtomically(
   }
   syncDirectory(parentPath(path));
   removeAbandonedTemporaries(path);
+}
+
+FolderLock::FolderLock(const std::string &dir) {
+  createDirectories(dir);
+  std::string path = joinPath(dir, ".dreamc.lock");
+  fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    systemFail(path, "open the lock file");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int error = errno;
+    std::string holder = readAll(fd);
+    ::close(fd);
+    fd = -1;
+    if (error != EWOULDBLOCK) {
+      errno = error;
+      systemFail(path, "lock");
+    }
+    while (!holder.empty() && holder.back() == '\n')
+      holder.pop_back();
+    throw FileError(dir + " is in use by another run (" +
+                    (holder.empty() ? "a process that is starting" : holder) +
+                    "), which holds " + path +
+                    ": wait for it to end, or choose another --checkpoint "
+                    "folder");
+  }
+  char host[256] = "";
+  ::gethostname(host, sizeof host - 1);
+  std::string holder = "pid " + std::to_string(::getpid()) + " on " + host +
+                       ": " + commandLine() + "\n";
+  // The holder's description is informative only: a failure to write it
+  // leaves the lock itself intact.
+  if (::ftruncate(fd, 0) == 0)
+    (void)!::pwrite(fd, holder.data(), holder.size(), 0);
+}
+
+FolderLock::FolderLock(FolderLock &&other) noexcept : fd(other.fd) {
+  other.fd = -1;
+}
+
+FolderLock &FolderLock::operator=(FolderLock &&other) noexcept {
+  std::swap(fd, other.fd);
+  return *this;
+}
+
+FolderLock::~FolderLock() {
+  if (fd >= 0)
+    ::close(fd); // Releases the lock; the file stays for the next holder.
 }
 
 } // namespace dream::rt

@@ -2,6 +2,7 @@
 
 #include "dream/Runtime/Progress.h"
 
+#include "dream/Runtime/Files.h"
 #include "dream/Runtime/Safetensors.h"
 
 #include <cmath>
@@ -88,6 +89,26 @@ void ProgressReporter::endEpoch() {
     std::fprintf(out, "\r\033[K");
     std::fflush(out);
   }
+}
+
+void keepMetricsUpTo(const std::string &path, const std::string &encoder,
+                     int64_t epochs, int64_t steps) {
+  std::ifstream in(path);
+  if (!in)
+    return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    auto record = nlohmann::ordered_json::parse(line, nullptr, false);
+    if (!record.is_object())
+      continue; // Cut off by a kill in the middle of a write.
+    bool ours = record.value("encoder", std::string()) == encoder;
+    bool past = record.value("split", std::string()) == "step"
+                    ? record.value("step", int64_t{0}) > steps
+                    : record.value("epoch", int64_t{0}) > epochs;
+    if (!ours || !past)
+      kept += line + "\n";
+  }
+  writeFileAtomically(path, {{kept.data(), kept.size()}});
 }
 
 MetricsWriter::MetricsWriter(const std::string &path, bool append)

@@ -76,7 +76,7 @@ while True:
     break
 
 print(f"{kills} kills, {during_write} while a checkpoint was being written")
-left = [n for n in os.listdir(run) if n != "train.safetensors"]
+left = [n for n in os.listdir(run) if n not in ("train.safetensors", ".dreamc.lock")]
 assert not left, f"files left behind: {left}"
 assert kills >= 8, "the run ended before it could be killed often enough"
 assert during_write >= 1, "no kill landed while a checkpoint was written"

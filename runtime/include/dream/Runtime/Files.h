@@ -40,6 +40,27 @@ void writeFileAtomically(
     const std::string &path,
     const std::vector<std::pair<const char *, size_t>> &chunks);
 
+/// The lock of a folder that one run writes to: an advisory lock (`flock`)
+/// on DIR/.dreamc.lock, held from construction to destruction. The file
+/// names the holder (pid, host, command line) for the one refused. The
+/// kernel releases the lock when its process ends, however it ends, so a
+/// lock left by a dead run is taken over without asking.
+class FolderLock {
+public:
+  FolderLock() = default;
+  /// Creates `dir` if missing and takes its lock; throws FileError naming
+  /// the folder and the process that holds it if another one does.
+  explicit FolderLock(const std::string &dir);
+  FolderLock(FolderLock &&other) noexcept;
+  FolderLock &operator=(FolderLock &&other) noexcept;
+  FolderLock(const FolderLock &) = delete;
+  FolderLock &operator=(const FolderLock &) = delete;
+  ~FolderLock();
+
+private:
+  int fd = -1;
+};
+
 } // namespace dream::rt
 
 #endif // DREAM_RUNTIME_FILES_H

@@ -65,6 +65,15 @@ private:
   std::ofstream out;
 };
 
+/// Before a run resumes from a checkpoint taken after `epochs` epochs and
+/// `steps` steps: drops from the metrics file at `path` the records of the
+/// same phase (pre-training `encoder`, or training if empty) that a killed
+/// run wrote past that point, and any line it left half-written, so that
+/// the resumed run's records follow without duplicates. Records of other
+/// phases stay. Rewrites the file atomically; no file, nothing to do.
+void keepMetricsUpTo(const std::string &path, const std::string &encoder,
+                     int64_t epochs, int64_t steps);
+
 } // namespace dream::rt
 
 #endif // DREAM_RUNTIME_PROGRESS_H
