@@ -284,7 +284,6 @@ def main():
     ablation("7. The paper's connections vs the authors' code's (seed 1)", "connections",
              [("vision", "sleepnet3", "upsample", None, "alternative: upsample + 1×1 adapter"),
               ("vision", "sleepnet3", "shared", None, "alternative: one shared connection"),
-              ("vision", "dreamnet3", "upsample", None, "alternative: upsample + 1×1 adapter"),
               ("vision", "dreamnet3", "shared", None, "alternative: one shared connection"),
               ("text", "sleepnet3", "shared", None, "alternative: one shared connection")],
              "the paper's choice beats the code's")
