@@ -18,7 +18,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${FUZZ_SECONDS:-600}"
 build="${SANITIZE_BUILD_DIR:-$root/build-sanitize}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(Frontend Safetensors Plan Idx Csv Mail)
+[ ${#targets[@]} -gt 0 ] || targets=(Frontend Safetensors Plan Idx Csv Mail Tokenizer)
 
 SANITIZE_BUILD_DIR="$build" "$root/scripts/sanitize.sh" --build "${targets[@]/%/Fuzzer}"
 # shellcheck source=scripts/env.sh

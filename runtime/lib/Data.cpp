@@ -166,11 +166,16 @@ Splits cached(const Source &source, const std::string &how,
     // A damaged entry is replaced below.
   }
   Splits splits = read();
+  // A cache that cannot be written (a full disk) stops the run like any
+  // other file: the disk would fail the checkpoints next.
   try {
     saveTensorFile(path, pack(splits),
                    {{"format", "dreamc-data-cache"}, {"fingerprint", *stamp},
                     {"source", source.title}});
-  } catch (const FileError &) {
+  } catch (const FileError &e) {
+    throw FileError(std::string(e.what()) +
+                    " (the cache of decoded data sets: --no-cache trains "
+                    "without it)");
   }
   return splits;
 }

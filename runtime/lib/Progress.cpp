@@ -5,7 +5,9 @@
 #include "dream/Runtime/Files.h"
 #include "dream/Runtime/Safetensors.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <unistd.h>
 
 namespace dream::rt {
@@ -112,9 +114,10 @@ void keepMetricsUpTo(const std::string &path, const std::string &encoder,
 }
 
 MetricsWriter::MetricsWriter(const std::string &path, bool append)
-    : out(path, append ? std::ios::app : std::ios::trunc) {
+    : path(path), out(path, append ? std::ios::app : std::ios::trunc) {
   if (!out)
-    throw FileError(path + ": cannot open the metrics file");
+    throw FileError(path + ": cannot open the metrics file: " +
+                    std::strerror(errno));
 }
 
 void MetricsWriter::write(const nlohmann::ordered_json &record) {
@@ -122,6 +125,9 @@ void MetricsWriter::write(const nlohmann::ordered_json &record) {
     return;
   out << record.dump() << '\n';
   out.flush();
+  // errno is the failed write(2)'s: the stream keeps no cause of its own.
+  if (!out)
+    throw FileError(path + ": cannot write: " + std::strerror(errno));
 }
 
 } // namespace dream::rt

@@ -4,8 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using nlohmann::json;
 
@@ -60,7 +65,7 @@ std::string header(const std::vector<RawTensor> &tensors,
 }
 
 RawTensor parseEntry(const std::string &path, const std::string &name,
-                     const json &entry, const std::vector<char> &data) {
+                     const json &entry, const char *data, uint64_t size) {
   auto fail = [&](const std::string &problem) {
     fileFail(path, "tensor '" + name + "': " + problem);
   };
@@ -74,8 +79,7 @@ RawTensor parseEntry(const std::string &path, const std::string &name,
   if (dtypeSize(t.dtype) == 0)
     fail("unknown dtype '" + t.dtype + "'");
   auto offsets = entry["data_offsets"].get<std::vector<uint64_t>>();
-  if (offsets.size() != 2 || offsets[0] > offsets[1] ||
-      offsets[1] > data.size())
+  if (offsets.size() != 2 || offsets[0] > offsets[1] || offsets[1] > size)
     fail("data_offsets outside the file");
   uint64_t numel = 1;
   for (int64_t d : t.shape) {
@@ -85,9 +89,43 @@ RawTensor parseEntry(const std::string &path, const std::string &name,
   }
   if (numel * dtypeSize(t.dtype) != offsets[1] - offsets[0])
     fail("shape and byte range disagree");
-  t.data = data.data() + offsets[0];
+  t.data = data + offsets[0];
   t.bytes = offsets[1] - offsets[0];
   return t;
+}
+
+/// The format's rule that the tensors' byte ranges tile the data exactly:
+/// no overlap, no gap, nothing after the last one.
+void checkTiling(const std::string &path, std::vector<RawTensor> entries,
+                 const char *data, uint64_t size) {
+  std::sort(entries.begin(), entries.end(),
+            [](const RawTensor &a, const RawTensor &b) {
+              return std::make_pair(a.data, a.bytes) <
+                     std::make_pair(b.data, b.bytes);
+            });
+  auto range = [&](const RawTensor &t) {
+    uint64_t begin = static_cast<uint64_t>(t.data - data);
+    return "[" + std::to_string(begin) + ", " +
+           std::to_string(begin + t.bytes) + ")";
+  };
+  uint64_t end = 0;
+  const RawTensor *previous = nullptr;
+  for (const RawTensor &t : entries) {
+    uint64_t begin = static_cast<uint64_t>(t.data - data);
+    std::string where = "tensor '" + t.name + "': data_offsets " + range(t);
+    if (begin < end)
+      fileFail(path, where + " overlap tensor '" + previous->name + "' " +
+                         range(*previous));
+    if (begin > end)
+      fileFail(path, where + " leave " + std::to_string(begin - end) +
+                         " bytes unused before them");
+    end = begin + t.bytes;
+    previous = &t;
+  }
+  if (end != size)
+    fileFail(path, std::to_string(size - end) +
+                       " bytes after the last tensor's data, which the "
+                       "format does not allow");
 }
 
 } // namespace
@@ -107,32 +145,47 @@ void writeSafetensors(const std::string &path,
 SafetensorsFile SafetensorsFile::read(const std::string &path) {
   SafetensorsFile file;
   file.filePath = path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    fileFail(path, "cannot open");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  std::string all = bytes.str();
-  if (all.size() < 8)
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    fileFail(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat info;
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    ::close(fd);
+    fileFail(path, "not a regular file");
+  }
+  auto size = static_cast<uint64_t>(info.st_size);
+  if (size < 8) {
+    ::close(fd);
     fileFail(path, "too short for a safetensors file");
-  uint64_t headerSize = readLittleEndian64(all.data());
-  if (headerSize > all.size() - 8)
+  }
+  void *base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd); // The mapping keeps the file.
+  if (base == MAP_FAILED)
+    fileFail(path, std::string("cannot map: ") + std::strerror(errno));
+  file.mapping = std::shared_ptr<const char>(
+      static_cast<const char *>(base),
+      [size](const char *p) { ::munmap(const_cast<char *>(p), size); });
+  const char *all = file.mapping.get();
+  uint64_t headerSize = readLittleEndian64(all);
+  if (headerSize > size - 8)
     fileFail(path, "the header length is larger than the file");
-  json head = json::parse(all.begin() + 8, all.begin() + 8 + headerSize,
-                          nullptr, /*allow_exceptions=*/false);
+  json head = json::parse(all + 8, all + 8 + headerSize, nullptr,
+                          /*allow_exceptions=*/false);
   if (!head.is_object())
     fileFail(path, "the header is not a JSON object");
-  file.buffer.assign(all.begin() + 8 + headerSize, all.end());
+  const char *data = all + 8 + headerSize;
+  uint64_t dataSize = size - 8 - headerSize;
   try {
     for (const auto &[name, entry] : head.items()) {
       if (name == "__metadata__")
         file.meta = entry.get<std::map<std::string, std::string>>();
       else
-        file.entries.push_back(parseEntry(path, name, entry, file.buffer));
+        file.entries.push_back(parseEntry(path, name, entry, data, dataSize));
     }
   } catch (const json::exception &e) {
     fileFail(path, std::string("malformed header: ") + e.what());
   }
+  checkTiling(path, file.entries, data, dataSize);
   return file;
 }
 

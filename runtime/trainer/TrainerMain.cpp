@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -312,6 +313,9 @@ std::string baseName(const char *path) {
 
 int main(int argc, char **argv) {
   std::string program = baseName(argv[0]);
+  // Past a file size limit (ulimit -f) a write then fails with EFBIG, which
+  // the trainer reports with the file's name, instead of killing it.
+  std::signal(SIGXFSZ, SIG_IGN);
   CommandLine line;
   try {
     line = parseArguments(argc, argv);

@@ -90,12 +90,22 @@ def mail_seeds(out):
           "hello\n")
 
 
+def tokenizer_seeds(out):
+    # A vocabulary, NUL, a text (TokenizerFuzzer.cpp).
+    write(out, "pieces", "the\nquick\n##ly\nfox\n##es\n,\n\0The quickly foxes, "
+          "jumped!")
+    write(out, "unicode", "caf\u00e9\n\u00fcber\n##\u00df\n\0Caf\u00e9 \u00fcber\u00df "
+          "\u4e2d\u6587 \U0001F600 e\u0301")
+    write(out, "broken", b"a\n##b\n\x00ab \xc3\x28 \xff\xfe \x00\x01\x02 " + b"a" * 300)
+
+
 def main():
     root = sys.argv[1]
     safetensors_seeds(os.path.join(root, "SafetensorsFuzzer"))
     idx_seeds(os.path.join(root, "IdxFuzzer"))
     csv_seeds(os.path.join(root, "CsvFuzzer"))
     mail_seeds(os.path.join(root, "MailFuzzer"))
+    tokenizer_seeds(os.path.join(root, "TokenizerFuzzer"))
 
 
 if __name__ == "__main__":

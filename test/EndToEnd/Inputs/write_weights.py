@@ -83,3 +83,18 @@ with_header("shape-mismatch", lambda h: h["a.weight"].update(shape=[3, 5]))
 with_header("overflowing-shape", lambda h: h["a.weight"].update(
     shape=[1 << 40, 1 << 40, 1 << 40]))
 with_header("unknown-dtype", lambda h: h["a.weight"].update(dtype="F7"))
+
+# The byte ranges must tile the data: the second tensor (in data order)
+# moved 2 bytes back overlaps the first; the last moved 8 bytes on leaves a
+# gap; data past the last tensor is refused too.
+order = sorted((n for n in header if n != "__metadata__"),
+               key=lambda n: header[n]["data_offsets"])
+second, last = order[1], order[-1]
+with_header("overlapping", lambda h: h[second].update(
+    data_offsets=[o - 2 for o in h[second]["data_offsets"]]))
+start = header[last]["data_offsets"][0]
+h = json.loads(json.dumps(header))
+h[last]["data_offsets"] = [o + 8 for o in h[last]["data_offsets"]]
+text = json.dumps(h).encode()
+write("gap", struct.pack("<Q", len(text)) + text + data[:start] + bytes(8) + data[start:])
+write("trailing", good + bytes(8))

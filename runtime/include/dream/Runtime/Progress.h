@@ -52,6 +52,8 @@ private:
 
 /// The --metrics file: one JSON object per line, flushed at once so that a
 /// crashed run keeps what it measured. Keys keep their insertion order.
+/// Every write is checked: a full disk stops the run (FileError) instead
+/// of losing records without a word.
 class MetricsWriter {
 public:
   /// Writes nothing.
@@ -62,6 +64,7 @@ public:
   void write(const nlohmann::ordered_json &record);
 
 private:
+  std::string path;
   std::ofstream out;
 };
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Peak memory of reading a safetensors file: the trainer's reader against
+the Python `safetensors` package, on the packaged all-MiniLM-L6-v2 weights
+(about 90 MB), side by side in one run.
+
+Each reader runs in its own process twice, once reading the file and once
+not (the same program with nothing to read), and the figure is the
+difference of their peak resident set sizes: what reading the file costs,
+beside LibTorch's or Python's own footprint. The trainer runs
+`info --weights FILE` (it reads every tensor's header and checks its bytes'
+place in the file); Python runs `safetensors.safe_open` over every tensor
+(`get_tensor`, numpy).
+
+usage: bench/weights_memory.py [FILE]   (after `source scripts/env.sh`)
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TRAINER = os.path.join(ROOT, "build", "runtime", "dream-trainer")
+PLAN = os.path.join(ROOT, "test", "runtime", "plans", "tiny_conv_plain.json")
+PYTHON_READ = """
+import sys
+from safetensors import safe_open
+with safe_open(sys.argv[1], "np") as f:
+    for k in f.keys():
+        f.get_tensor(k)
+"""
+PYTHON_IDLE = "import sys, safetensors, numpy"
+
+
+def peak_kib(command):
+    """Peak RSS of `command` (KiB), run to its end in a child."""
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.execvp(command[0], command)
+    _, status, usage = os.wait4(pid, 0)
+    if status != 0:
+        raise SystemExit(f"weights_memory.py: {' '.join(command)} failed ({status})")
+    return usage.ru_maxrss
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.environ["DREAMC_MINILM_DIR"], "model.safetensors")
+    size = os.path.getsize(path) / 2**20
+    quiet = ["--plan", PLAN]
+    ours = peak_kib([TRAINER, "info", *quiet, "--weights", path]) - \
+        peak_kib([TRAINER, "info", *quiet])
+    theirs = peak_kib([sys.executable, "-c", PYTHON_READ, path]) - \
+        peak_kib([sys.executable, "-c", PYTHON_IDLE, path])
+    print(f"file: {path} ({size:.1f} MiB)")
+    print(f"dream-trainer info --weights: +{ours / 1024:.1f} MiB peak RSS "
+          f"({ours / 1024 / size:.2f}x the file)")
+    print(f"python safetensors (numpy):   +{theirs / 1024:.1f} MiB peak RSS "
+          f"({theirs / 1024 / size:.2f}x the file)")
+    print(f"ratio (trainer / python): {ours / max(theirs, 1):.2f}")
+
+
+if __name__ == "__main__":
+    main()
