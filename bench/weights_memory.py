@@ -11,10 +11,17 @@ beside LibTorch's or Python's own footprint. The trainer runs
 place in the file); Python runs `safetensors.safe_open` over every tensor
 (`get_tensor`, numpy).
 
+Then the whole load as training does it: the peak RSS of one step of the
+text SleepNet-1 (models/, hidden 16), whose frozen encoder gets MiniLM's
+weights, on 32 glosses: the reader, the copies into the model, and the
+rest of the trainer, as one figure to compare between builds.
+
 usage: bench/weights_memory.py [FILE]   (after `source scripts/env.sh`)
 """
 import os
+import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRAINER = os.path.join(ROOT, "build", "runtime", "dream-trainer")
@@ -57,6 +64,14 @@ def main():
     print(f"python safetensors (numpy):   +{theirs / 1024:.1f} MiB peak RSS "
           f"({theirs / 1024 / size:.2f}x the file)")
     print(f"ratio (trainer / python): {ours / max(theirs, 1):.2f}")
+    with tempfile.TemporaryDirectory() as work:
+        trainer = os.path.join(work, "sn1")
+        subprocess.run([os.path.join(ROOT, "build", "compiler", "dreamc"), "-D", "hidden=16",
+                        os.path.join(ROOT, "models", "text", "sleepnet1.dream"), "-o", trainer],
+                       check=True)
+        step = peak_kib([trainer, "train", "--checkpoint", os.path.join(work, "ck"),
+                         "--limit", "32", "--batch", "32", "--epochs", "1", "--threads", "2"])
+    print(f"text SleepNet-1, one training step with MiniLM loaded: {step / 1024:.1f} MiB peak RSS")
 
 
 if __name__ == "__main__":

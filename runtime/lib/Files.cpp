@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <exception>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -151,9 +152,10 @@ void writeFileAtomically(
   removeAbandonedTemporaries(path);
 }
 
-FolderLock::FolderLock(const std::string &dir) {
-  createDirectories(dir);
-  std::string path = joinPath(dir, ".dreamc.lock");
+FolderLock::FolderLock(const std::string &folder) {
+  bool created = !isDirectory(folder);
+  createDirectories(folder);
+  std::string path = joinPath(folder, ".dreamc.lock");
   fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
     systemFail(path, "open the lock file");
@@ -168,7 +170,7 @@ FolderLock::FolderLock(const std::string &dir) {
     }
     while (!holder.empty() && holder.back() == '\n')
       holder.pop_back();
-    throw FileError(dir + " is in use by another run (" +
+    throw FileError(folder + " is in use by another run (" +
                     (holder.empty() ? "a process that is starting" : holder) +
                     "), which holds " + path +
                     ": wait for it to end, or choose another --checkpoint "
@@ -182,20 +184,47 @@ FolderLock::FolderLock(const std::string &dir) {
   // leaves the lock itself intact.
   if (::ftruncate(fd, 0) == 0)
     (void)!::pwrite(fd, holder.data(), holder.size(), 0);
+  if (created)
+    dir = folder;
 }
 
-FolderLock::FolderLock(FolderLock &&other) noexcept : fd(other.fd) {
+FolderLock::FolderLock(FolderLock &&other) noexcept
+    : fd(other.fd), dir(std::move(other.dir)) {
   other.fd = -1;
+  other.dir.clear();
 }
 
 FolderLock &FolderLock::operator=(FolderLock &&other) noexcept {
   std::swap(fd, other.fd);
+  std::swap(dir, other.dir);
   return *this;
 }
 
+/// Whether `dir` holds nothing but its lock file.
+static bool holdsOnlyTheLock(const std::string &dir) {
+  DIR *entries = ::opendir(dir.c_str());
+  if (!entries)
+    return false;
+  bool only = true;
+  while (const dirent *entry = ::readdir(entries)) {
+    std::string name = entry->d_name;
+    only = only && (name == "." || name == ".." || name == ".dreamc.lock");
+  }
+  ::closedir(entries);
+  return only;
+}
+
 FolderLock::~FolderLock() {
-  if (fd >= 0)
-    ::close(fd); // Releases the lock; the file stays for the next holder.
+  if (fd < 0)
+    return;
+  // A run refused before its first write (bad data, say) leaves no folder
+  // it made. The lock file goes while still held: only a run that opened
+  // it in that instant, and locks it after, would hold a removed file.
+  if (!dir.empty() && std::uncaught_exceptions() > 0 && holdsOnlyTheLock(dir)) {
+    ::unlink(joinPath(dir, ".dreamc.lock").c_str());
+    ::rmdir(dir.c_str());
+  }
+  ::close(fd); // Releases the lock; the file stays for the next holder.
 }
 
 } // namespace dream::rt

@@ -70,3 +70,27 @@ TEST(MetricsTest, ResumingDropsTheRecordsPastTheCheckpointOfItsPhaseOnly) {
   keepMetricsUpTo(dir / "none.jsonl", "", 0, 0);
   EXPECT_FALSE(pathExists(dir / "none.jsonl"));
 }
+
+TEST(FolderLockTest, ARunRefusedBeforeItsFirstWriteLeavesNoFolderItMade) {
+  TempDir dir;
+  auto refused = [](const std::string &folder) {
+    try {
+      FolderLock lock(folder);
+      throw FileError("bad data");
+    } catch (const FileError &) {
+    }
+  };
+  refused(dir / "new");
+  EXPECT_FALSE(pathExists(dir / "new"));
+  // A folder that was there stays, and so does one the run wrote into.
+  createDirectories(dir / "old");
+  refused(dir / "old");
+  EXPECT_TRUE(pathExists(dir / "old"));
+  try {
+    FolderLock lock(dir / "written");
+    writeFileAtomically(dir / "written/x", {{"x", 1}});
+    throw FileError("later");
+  } catch (const FileError &) {
+  }
+  EXPECT_TRUE(pathExists(dir / "written/x"));
+}

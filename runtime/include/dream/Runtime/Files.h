@@ -44,7 +44,9 @@ void writeFileAtomically(
 /// on DIR/.dreamc.lock, held from construction to destruction. The file
 /// names the holder (pid, host, command line) for the one refused. The
 /// kernel releases the lock when its process ends, however it ends, so a
-/// lock left by a dead run is taken over without asking.
+/// lock left by a dead run is taken over without asking. A run that fails
+/// (an exception unwinds past the lock) before writing anything into a
+/// folder it created leaves no folder behind.
 class FolderLock {
 public:
   FolderLock() = default;
@@ -59,6 +61,7 @@ public:
 
 private:
   int fd = -1;
+  std::string dir; ///< Set if this lock created the folder.
 };
 
 } // namespace dream::rt
