@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""Training curves of a trainer's --metrics file, as one PNG.
+"""Training curves of a trainer's --metrics file, as a PNG and as
+TensorBoard event files.
 
-    python scripts/plot_metrics.py METRICS.jsonl CURVES.png
+    python scripts/plot_metrics.py METRICS.jsonl [CURVES.png] [--tensorboard LOGDIR]
 
-Three panels: the training loss of the "step" records (--log-every) and the
-epoch losses of every split; the accuracy of every split per epoch; the
-learning rate of the step records. Records of pre-training (they carry an
-"encoder") are left out. Writes CURVES.png atomically; exits 1 with a
-message naming the file when the metrics cannot be read or hold no record.
+The PNG has three panels: the training loss of the "step" records
+(--log-every) and the epoch losses of every split; the accuracy of every
+split per epoch; the learning rate of the step records. LOGDIR gets one
+event file (`tensorboard --logdir LOGDIR`) with the step records' loss, lr,
+grad_norm and samples_per_s under `step/` at their step, and each split's
+loss and accuracy per epoch under `<split>/` at the epoch's last step
+(as far as the step records tell it; at the epoch number without them).
+Records of pre-training (they carry an "encoder") are left out. The PNG is
+written atomically; exits 1 with a message naming the file when the
+metrics cannot be read or hold no record.
 """
+import argparse
 import json
 import os
 import sys
@@ -40,7 +47,7 @@ def read_records(path):
 def plot(records, out):
     steps = [r for r in records if r.get("split") == "step"]
     epochs = [r for r in records if r.get("split") != "step"]
-    per_epoch = max(1, max((r["step"] / r["epoch"] for r in steps), default=1))
+    per_epoch = steps_per_epoch(steps)
     fig, (loss_ax, acc_ax, lr_ax) = plt.subplots(1, 3, figsize=(13, 3.6))
     if steps:
         loss_ax.plot([r["step"] / per_epoch for r in steps], [r["loss"] for r in steps],
@@ -66,12 +73,48 @@ def plot(records, out):
     os.replace(tmp, out)
 
 
+def steps_per_epoch(steps):
+    """The steps of one epoch, as the step records show them (1 without)."""
+    return max(1, max((r["step"] / r["epoch"] for r in steps), default=1))
+
+
+def tensorboard(records, logdir):
+    # Imported here: the PNG alone needs no TensorBoard.
+    from torch.utils.tensorboard import SummaryWriter
+
+    steps = [r for r in records if r["split"] == "step"]
+    per_epoch = steps_per_epoch(steps)
+    with SummaryWriter(log_dir=str(logdir)) as writer:
+        for r in steps:
+            for key in ("loss", "lr", "grad_norm", "samples_per_s"):
+                if key in r:
+                    writer.add_scalar(f"step/{key}", r[key], r["step"])
+        for r in records:
+            if r["split"] == "step":
+                continue
+            at = round(r["epoch"] * per_epoch) if steps else r["epoch"]
+            for key in ("loss", "accuracy"):
+                if key in r:
+                    writer.add_scalar(f"{r['split']}/{key}", r[key], at)
+
+
 def main(argv):
-    if len(argv) != 3:
-        print("usage: " + __doc__.strip().splitlines()[2].strip(), file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(
+        prog="plot_metrics.py",
+        description="Training curves of a --metrics file: a PNG and/or TensorBoard events.")
+    parser.add_argument("metrics", help="the trainer's --metrics file (JSON lines)")
+    parser.add_argument("png", nargs="?", help="the PNG of the curves to write")
+    parser.add_argument("--tensorboard", metavar="LOGDIR",
+                        help="write TensorBoard event files into LOGDIR")
+    args = parser.parse_args(argv[1:])
+    if not args.png and not args.tensorboard:
+        parser.error("nothing to write: give CURVES.png, --tensorboard LOGDIR or both")
     try:
-        plot(read_records(argv[1]), Path(argv[2]))
+        records = read_records(args.metrics)
+        if args.png:
+            plot(records, Path(args.png))
+        if args.tensorboard:
+            tensorboard(records, Path(args.tensorboard))
     except (OSError, ValueError, KeyError) as error:
         print(f"plot_metrics.py: error: {error}", file=sys.stderr)
         return 1
