@@ -4,9 +4,10 @@ the Python `safetensors` package, on the packaged all-MiniLM-L6-v2 weights
 (about 90 MB), side by side in one run.
 
 Each reader runs in its own process twice, once reading the file and once
-not (the same program with nothing to read), and the figure is the
-difference of their peak resident set sizes: what reading the file costs,
-beside LibTorch's or Python's own footprint. The trainer runs
+reading a file of one small tensor (the same program with almost nothing
+to read), and the figure is the difference of their peak resident set
+sizes: what reading the file costs, beside LibTorch's or Python's own
+footprint. The trainer runs
 `info --weights FILE` (it reads every tensor's header and checks its bytes'
 place in the file); Python runs `safetensors.safe_open` over every tensor
 (`get_tensor`, numpy).
@@ -33,7 +34,6 @@ with safe_open(sys.argv[1], "np") as f:
     for k in f.keys():
         f.get_tensor(k)
 """
-PYTHON_IDLE = "import sys, safetensors, numpy"
 
 
 def peak_kib(command):
@@ -54,10 +54,15 @@ def main():
         os.environ["DREAMC_MINILM_DIR"], "model.safetensors")
     size = os.path.getsize(path) / 2**20
     quiet = ["--plan", PLAN]
-    ours = peak_kib([TRAINER, "info", *quiet, "--weights", path]) - \
-        peak_kib([TRAINER, "info", *quiet])
-    theirs = peak_kib([sys.executable, "-c", PYTHON_READ, path]) - \
-        peak_kib([sys.executable, "-c", PYTHON_IDLE, path])
+    with tempfile.TemporaryDirectory() as work:
+        small = os.path.join(work, "small.safetensors")
+        subprocess.run([sys.executable, "-c", "import sys, numpy; from safetensors.numpy "
+                        "import save_file; save_file({'x': numpy.zeros(4, numpy.float32)}, "
+                        "sys.argv[1])", small], check=True)
+        ours = peak_kib([TRAINER, "info", *quiet, "--weights", path]) - \
+            peak_kib([TRAINER, "info", *quiet, "--weights", small])
+        theirs = peak_kib([sys.executable, "-c", PYTHON_READ, path]) - \
+            peak_kib([sys.executable, "-c", PYTHON_READ, small])
     print(f"file: {path} ({size:.1f} MiB)")
     print(f"dream-trainer info --weights: +{ours / 1024:.1f} MiB peak RSS "
           f"({ours / 1024 / size:.2f}x the file)")
