@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Runtime/Idx.h"
 #include "dream/Runtime/Text.h"
 
 #include <cstdint>
