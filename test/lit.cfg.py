@@ -46,6 +46,8 @@ for name in ["gate_op", "bad_native_ops", "fakecuda"]:
     config.substitutions.append(
         ("%lib" + name, os.path.join(config.dreamc_runtime_test_dir, "lib" + name + ".so")))
 config.substitutions.append(("%python", sys.executable))
+# PyTorch's launcher, next to the venv's python.
+config.substitutions.append(("%torchrun", os.path.join(os.path.dirname(sys.executable), "torchrun")))
 config.substitutions.append(("%builddir", config.dreamc_obj_root))
 config.substitutions.append(("%trainer", os.path.join(config.dreamc_obj_root, "runtime", "dream-trainer")))
 

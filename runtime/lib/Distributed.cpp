@@ -2,6 +2,7 @@
 
 #include "dream/Runtime/Distributed.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -32,6 +33,28 @@ void guarded(const DataParallelGroup &group, const std::string &what,
   } catch (const std::exception &e) {
     throw DistributedError(group.failure(what + ": " + e.what()));
   }
+}
+
+/// The rendezvous store of a run. Under torchrun the elastic agent already
+/// serves one at MASTER_ADDR:MASTER_PORT (it sets
+/// TORCHELASTIC_USE_AGENT_STORE=True): every rank is then its client, and
+/// the keys of each restart of the workers live under their own prefix, as
+/// torch.distributed's env:// rendezvous does. Otherwise rank 0 serves it.
+c10::intrusive_ptr<c10d::Store> rendezvousStore(const WorldSpec &world,
+                                                std::chrono::milliseconds timeout) {
+  const char *agent = std::getenv("TORCHELASTIC_USE_AGENT_STORE");
+  bool agentStore = agent && std::string(agent) == "True";
+  c10d::TCPStoreOptions options;
+  options.port = static_cast<uint16_t>(world.masterPort);
+  options.isServer = world.rank == 0 && !agentStore;
+  options.numWorkers = static_cast<size_t>(world.size);
+  options.timeout = timeout;
+  auto store = c10::make_intrusive<c10d::TCPStore>(world.masterAddr, options);
+  if (!agentStore)
+    return store;
+  const char *attempt = std::getenv("TORCHELASTIC_RESTART_COUNT");
+  return c10::make_intrusive<c10d::PrefixStore>(
+      "/worker/attempt_" + std::string(attempt ? attempt : "0"), store);
 }
 
 /// Gloo's network device: the interface GLOO_SOCKET_IFNAME names (as in
@@ -151,12 +174,7 @@ std::string DataParallelGroup::joinFailure(const std::string &what) const {
 void DataParallelGroup::join(at::Device device) {
   std::chrono::milliseconds timeout =
       std::chrono::seconds(world.timeoutSeconds);
-  c10d::TCPStoreOptions options;
-  options.port = static_cast<uint16_t>(world.masterPort);
-  options.isServer = world.rank == 0;
-  options.numWorkers = static_cast<size_t>(world.size);
-  options.timeout = timeout;
-  auto store = c10::make_intrusive<c10d::TCPStore>(world.masterAddr, options);
+  c10::intrusive_ptr<c10d::Store> store = rendezvousStore(world, timeout);
   auto glooOptions = c10d::ProcessGroupGloo::Options::create(timeout);
   glooOptions->devices.push_back(glooDevice());
   auto rank = static_cast<int>(world.rank);
