@@ -45,27 +45,7 @@ for head in grid pool; do
     done
   done
 done
-out="$root/experiments/raw/recipe/default-recipe.json"
-mkdir -p "$(dirname "$out")"
-python3 - "$results" "$out.tmp" "${seeds[*]}" "$root" <<'PY'
-import json, os, platform, subprocess, sys
-results, out, seeds, root = sys.argv[1:]
-runs = []
-for line in open(results):
-    w = line.replace("%", "").split()
-    runs.append({"head": w[1], "preset": w[3], "seed": int(w[5]),
-                 "test_accuracy": float(w[8])})
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
-            if l.startswith("model name")), platform.machine())
-commit = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"],
-                        capture_output=True, text=True).stdout.strip()
-json.dump({"command": "experiments/default_recipe.sh " + seeds,
-           "commit": commit, "machine": f"{os.cpu_count()} cores, {cpu}",
-           "network": "models/vision/dreamnet3.dream -D width=16",
-           "protocol": "autoencoder pre-trained once (1 epoch, 12,000 images); "
-                       "each run trains 2 epochs on the first 12,000 training images, "
-                       "2 threads, and is tested on the 10,000 test images",
-           "runs": runs}, open(out, "w"), indent=1)
-PY
-mv "$out.tmp" "$out"
-echo "default_recipe.sh: wrote $out"
+python3 "$root/experiments/recipe_raw.py" "$results" \
+  "$root/experiments/raw/recipe/default-recipe.json" "$root" \
+  "experiments/default_recipe.sh ${seeds[*]}" "models/vision/dreamnet3.dream -D width=16" \
+  "autoencoder pre-trained once (1 epoch, 12,000 images); each run trains 2 epochs on the first 12,000 training images, 2 threads, and is tested on the 10,000 test images"

@@ -368,7 +368,45 @@ def default_recipe_section():
     md += ["", "The sweep's runs below predate both changes: they trained the global-pool head "
            "with the paper's optimizer and a cosine decay (their commits are in the table of all "
            "runs).", ""]
-    return md
+    return md + default_recipe_text()
+
+
+def default_recipe_text():
+    """The same comparison of recipes on the text chain and SleepNet, from
+    experiments/raw/recipe/default-recipe-text.json
+    (experiments/default_recipe_text.sh)."""
+    path = RAW / "recipe" / "default-recipe-text.json"
+    if not path.exists():
+        return ["On text: not run yet (`experiments/default_recipe_text.sh`).", ""]
+    raw = json.loads(path.read_text())
+    acc = {}
+    for r in raw["runs"]:
+        acc.setdefault((r["net"], r["preset"]), []).append(r["test_accuracy"])
+    rows = []
+    for (net, preset), values in sorted(acc.items()):
+        ci = interval95(values)
+        rows.append([f"text {NAMES[net]}", preset,
+                     f"{statistics.mean(values):.2f} ± "
+                     f"{statistics.stdev(values) if len(values) > 1 else 0:.2f}",
+                     f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—", len(values)])
+    md = [f"On text: {raw['protocol']}. `{raw['command']}` at {raw['commit']} on "
+          f"{raw['machine']}.", "",
+          table(["network", "recipe", "test accuracy", "95% interval", "seeds"], rows), ""]
+    for net in sorted({n for n, _ in acc}):
+        better, worse = acc.get((net, "default")), acc.get((net, "paper"))
+        if not better or not worse:
+            continue
+        diff = statistics.mean(better) - statistics.mean(worse)
+        test = welch(better, worse)
+        if test is None:
+            md.append(f"- text {NAMES[net]}, the default recipe over the paper's: "
+                      f"{diff:+.2f} points; too few seeds for a test.")
+            continue
+        shown = "shown" if test[1] < 0.05 else "not shown"
+        md.append(f"- text {NAMES[net]}, the default recipe against the paper's: {diff:+.2f} "
+                  f"points, Welch's t = {test[0]:.2f}, p = {test[1]:.2g}: a difference "
+                  f"{shown} at the 5% level.")
+    return md + [""]
 
 
 def update_readme(headline, done, total):

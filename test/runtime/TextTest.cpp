@@ -123,6 +123,20 @@ TEST(TextTest, CsvSetsCountClassesFromOne) {
                 "1 to 2");
 }
 
+// Found by TokenizerFuzzer: with a token on two lines, size() counted the
+// distinct tokens, and ids of later lines reached past it (an embedding
+// sized by it would be indexed out of range).
+TEST(TextTest, IdsStayBelowTheSizeWhenALineRepeats) {
+  WordPieceTokenizer tokenizer({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "cafe",
+                                "cafe", ",", "s"},
+                               "test vocabulary");
+  EXPECT_EQ(tokenizer.size(), 8u);
+  std::vector<int64_t> ids = tokenizer.encode("cafe, s", 6);
+  EXPECT_THAT(ids, ElementsAre(2, 4, 6, 7, 3, 0));
+  for (int64_t id : ids)
+    EXPECT_LT(static_cast<size_t>(id), tokenizer.size());
+}
+
 TEST(TextTest, MiniLMVocabularyGivesTheIdsOfHuggingFacesTokenizer) {
   std::string vocab = miniLMDirectory() + "/vocab.txt";
   if (!std::ifstream(vocab))

@@ -51,7 +51,9 @@ public:
   std::vector<int64_t> encode(const std::string &text, size_t length) const;
   /// The pieces of `text` without special tokens, for tests and messages.
   std::vector<std::string> pieces(const std::string &text) const;
-  size_t size() const { return vocab.size(); }
+  /// The ids' range: the vocabulary's lines, a token on two lines counted
+  /// twice (its id is its first line's).
+  size_t size() const { return tokens.size(); }
   int64_t padId() const { return pad; }
   /// [MASK], which masked-token pre-training needs, if the vocabulary has it.
   std::optional<int64_t> maskId() const { return mask; }
