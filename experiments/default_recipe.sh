@@ -29,6 +29,7 @@ grep -q ' classifier(classes)' "$work/dreamnet3_pool.dream" ||
   --threads 2 >/dev/null 2>&1
 
 results="$work/results.txt"
+commit=$(git -C "$root" describe --always --dirty)
 for head in grid pool; do
   file="$work/dreamnet3.dream"
   [[ $head == grid ]] || file="$work/dreamnet3_pool.dream"
@@ -46,6 +47,6 @@ for head in grid pool; do
   done
 done
 python3 "$root/experiments/recipe_raw.py" "$results" \
-  "$root/experiments/raw/recipe/default-recipe.json" "$root" \
+  "$root/experiments/raw/recipe/default-recipe.json" "$commit" \
   "experiments/default_recipe.sh ${seeds[*]}" "models/vision/dreamnet3.dream -D width=16" \
   "autoencoder pre-trained once (1 epoch, 12,000 images); each run trains 2 epochs on the first 12,000 training images, 2 threads, and is tested on the 10,000 test images"

@@ -2,15 +2,17 @@
 file: `KEY VALUE KEY VALUE ... test accuracy X%` per run, plus the command,
 the commit, the machine, the network and the protocol.
 
-    recipe_raw.py RESULTS OUT ROOT COMMAND NETWORK PROTOCOL
+    recipe_raw.py RESULTS OUT COMMIT COMMAND NETWORK PROTOCOL
+
+COMMIT is the code the runs were made with (`git describe --dirty` when
+they started).
 """
 import json
 import os
 import platform
-import subprocess
 import sys
 
-results, out, root, command, network, protocol = sys.argv[1:]
+results, out, commit, command, network, protocol = sys.argv[1:]
 runs = []
 for line in open(results):
     words = line.replace("%", "").split()
@@ -21,8 +23,6 @@ for line in open(results):
     runs.append(run)
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
             if l.startswith("model name")), platform.machine())
-commit = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"],
-                        capture_output=True, text=True).stdout.strip()
 with open(out + ".tmp", "w") as f:
     json.dump({"command": command, "commit": commit,
                "machine": f"{os.cpu_count()} cores, {cpu}", "network": network,
