@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sweep import NAMES, PROTOCOL, RAW, ROOT, plan, run_id  # noqa: E402
+from sweep import CONTROLS, NAMES, PROTOCOL, RAW, ROOT, plan, run_id  # noqa: E402
 
 DOC = ROOT / "docs" / "RESULTS.md"
 PLOTS = ROOT / "docs" / "results"
@@ -288,6 +288,7 @@ def main():
               ("text", "sleepnet3", "shared", None, "alternative: one shared connection")],
              "the paper's choice beats the code's")
 
+    md += controls_section(res)
     md += ["## All runs", "", "Each run's recipe as its trainer printed it.", "",
            table(["run", "test accuracy", "minutes", "recipe", "commit"],
                  [[i, f"{100 * r['test_accuracy']:.2f}", f"{r['wall_s']['total_s'] / 60:.1f}",
@@ -407,6 +408,40 @@ def default_recipe_text():
                   f"points, Welch's t = {test[0]:.2f}, p = {test[1]:.2g}: a difference "
                   f"{shown} at the 5% level.")
     return md + [""]
+
+
+def controls_section(res):
+    """Section 8: each network of the main comparison against its controls
+    (sweep.CONTROLS) and against the chain with as many trainable
+    parameters, 3 seeds each, with Welch's test."""
+    md = ["## 8. Controls: the pre-training, or the capacity? (3 seeds)", "",
+          "Each network against the same network with a frozen *random* encoder "
+          "(`weights \"random\"`), with the identity in place of the encoder, with its "
+          "connection beside a residual skip, and against the ResNet chain at the width "
+          "that gives it as many trainable parameters (`models/vision/*_random.dream`, "
+          "`*_identity.dream`, `*_beside_skip.dream`; experiments/sweep.py, CONTROLS). "
+          "Compare runs of the same models only: the networks' rows come from the runs of "
+          "section 1, which predate the grid head and the default recipe (section 0), so a "
+          "verdict needs them run again beside their controls.", ""]
+    rows, lines = [], []
+    for net, controls in CONTROLS.items():
+        base = res.cell("vision", net)
+        others = [(NAMES[c], res.cell("vision", c)) for c in controls]
+        others.append(("ResNet-3 with as many trainable parameters",
+                       res.cell("vision", "resnet", extra=f"matched-{net}")))
+        for label, cell in others:
+            rows.append([NAMES[net], base.text(), label, cell.text()])
+            accuracies = [[100 * r["test_accuracy"] for r in c.runs] for c in (base, cell)]
+            test = welch(*accuracies)
+            if test is None:
+                lines.append(f"- {NAMES[net]} against {label}: not run yet.")
+                continue
+            diff = statistics.mean(accuracies[0]) - statistics.mean(accuracies[1])
+            shown = "shown" if test[1] < 0.05 else "not shown"
+            lines.append(f"- {NAMES[net]} against {label}: {diff:+.2f} points, Welch's t = "
+                         f"{test[0]:.2f}, p = {test[1]:.2g}: a difference {shown} at the 5% level.")
+    return md + [table(["network", "test accuracy", "control", "control's test accuracy"],
+                       rows), "", *lines, ""]
 
 
 def update_readme(headline, done, total):

@@ -75,7 +75,55 @@ NAMES = {
     "resnet_stages": "ResNet-stages",
     **{f"sleepnet{m}": f"SleepNet-{m}" for m in range(1, 5)},
     **{f"dreamnet{m}": f"DreamNet-{m}" for m in range(1, 5)},
+    "sleepnet3_random": "SleepNet-3, frozen random encoder",
+    "sleepnet3_identity": "SleepNet-3, identity for the encoder",
+    "sleepnet3_beside_skip": "SleepNet-3, connection beside the skip",
+    "dreamnet3_random": "DreamNet-3, frozen random autoencoder",
 }
+
+# The controls of the main comparison (models/vision/*_random.dream,
+# *_identity.dream, *_beside_skip.dream), each against the network it
+# controls; and the chain at the width that gives it as many trainable
+# parameters as that network (matched_width).
+CONTROLS = {"sleepnet3": ["sleepnet3_random", "sleepnet3_identity", "sleepnet3_beside_skip"],
+            "dreamnet3": ["dreamnet3_random"]}
+
+
+def trainable_parameters(path, defines):
+    """The trainable parameter count of the network in `path` (its plan)."""
+    dreamc = ROOT / "build" / "compiler" / "dreamc"
+    args = [a for k, v in defines.items() for a in ("-D", f"{k}={v}")]
+    plan = subprocess.run([str(dreamc), *args, "--emit=plan", str(path)], check=True,
+                          capture_output=True, text=True).stdout
+    count = 0
+    for p in json.loads(plan)["params"]:
+        if p["trainable"] and not p["buffer"]:
+            size = 1
+            for d in p["shape"]:
+                size *= d
+            count += size
+    return count
+
+
+def matched_width(net, defines):
+    """The width of the ResNet chain whose trainable parameters come closest
+    to those of `net` (vision) with `defines`: the chain's count grows with
+    its width, so a bisection finds the first width at or above the target,
+    and the closer of it and the one before wins."""
+    target = trainable_parameters(ROOT / "models" / "vision" / f"{net}.dream", defines)
+    chain = ROOT / "models" / "vision" / "resnet.dream"
+
+    def count(width):
+        return trainable_parameters(chain, {**defines, "width": width})
+
+    low, high = 1, 256
+    while low < high:
+        middle = (low + high) // 2
+        if count(middle) < target:
+            low = middle + 1
+        else:
+            high = middle
+    return min((low - 1, low), key=lambda w: abs(count(w) - target) if w >= 1 else target)
 
 
 def run_id(modality, net, seed, variant=None, extra=None):
@@ -112,6 +160,14 @@ def plan():
         for kind in ("sleepnet", "dreamnet"):
             for m in (1, 2, 4):
                 add(modality, f"{kind}{m}", group="blocks")
+    # Controls: is it the pre-training or the capacity? Three seeds each.
+    for seed in (1, 2, 3):
+        for net, controls in CONTROLS.items():
+            for control in controls:
+                add("vision", control, seed, group="controls")
+            width = matched_width(net, PROTOCOL["vision"]["defines"])
+            add("vision", "resnet", seed, defines={"width": width}, group="controls",
+                extra=f"matched-{net}")
     for net in ("lstm2", "lstm4", "wordcnn"):
         add("text", net, group="baselines")
     add("text", "minilm", group="baselines")

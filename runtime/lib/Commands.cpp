@@ -391,7 +391,11 @@ std::string pretrainedPrefix(const EncoderSpec &enc) {
 bool loadDeclaredWeights(Model &model, const EncoderSpec &enc) {
   if (enc.weights.empty())
     return false;
-  if (isMappedWeights(enc.weights)) {
+  if (enc.weights == "random") {
+    std::cout << "encoder " << enc.name
+              << ": random initialisation kept (weights \"random\", a "
+                 "control)\n";
+  } else if (isMappedWeights(enc.weights)) {
     MappedWeights mapped = mappedWeights(model.plan(), enc, enc.weights);
     model.importTensors(mapped.tensors, enc.paramPrefix() + "encoder.",
                         enc.weights);

@@ -1018,13 +1018,21 @@ const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
     instance.pretrainKind = kind->signature.name;
     instance.pretrainArgs = *bound;
   }
+  // `weights "random"`: the encoder keeps its random initialisation on
+  // purpose, a control that separates what pre-training teaches from what
+  // the extra parameters do (docs/language.md, Encoders).
+  if (decl.weights && *decl.weights == "random" && decl.pretrain)
+    return fail(decl.weightsLoc,
+                "`weights \"random\"` keeps the random initialisation; "
+                "remove it or `pretrain`");
   if (instance.frozen && !decl.weights && !decl.pretrain) {
     bool explicitlyFrozen = decl.freezing == EncoderDecl::Freezing::Frozen;
     auto builder = diag.error(
         decl.loc, std::string(what) + " " + quote(decl.name) + " is frozen" +
                       (explicitlyFrozen ? "" : " (the default)") +
                       " but has neither `weights` nor `pretrain`: a frozen "
-                      "random encoder teaches nothing");
+                      "random encoder teaches nothing (as a control, say so "
+                      "with `weights \"random\"`)");
     if (explicitlyFrozen)
       builder.note(decl.freezingLoc, "it is frozen here");
     return nullptr;
