@@ -12,13 +12,13 @@
 
 #include "dream/Runtime/Commands.h"
 #include "dream/Runtime/Augment.h"
+#include "dream/Runtime/Canvas.h"
 
 #include "dream/Runtime/Data.h"
 #include "dream/Runtime/Distributed.h"
 #include "dream/Runtime/Files.h"
 #include "dream/Runtime/Idx.h"
 #include "dream/Runtime/Ops.h"
-#include "dream/Runtime/Png.h"
 #include "dream/Runtime/Pretrained.h"
 #include "dream/Runtime/Safetensors.h"
 #include "dream/Runtime/Text.h"
@@ -124,6 +124,8 @@ struct Data {
   std::vector<double> pixelMean, pixelStd;
   /// Texts: the vocabulary they were tokenised with.
   std::optional<WordPieceTokenizer> tokenizer;
+  /// The classes' names where the data set has them (DataSplits).
+  std::vector<std::string> classNames;
 };
 
 /// Where `--tokenizer words` keeps the word vocabulary: with the
@@ -180,6 +182,7 @@ Data loadData(const Plan &plan, const TrainerOptions &o,
   data.test = splits.test;
   data.pixelMean = splits.mean;
   data.pixelStd = splits.std;
+  data.classNames = std::move(splits.classNames);
   return data;
 }
 
@@ -959,23 +962,15 @@ int evaluateCommand(const Plan &plan, const TrainerOptions &o,
 /// One grey cell per image of `images` [rows, C, H, W] (pixels normalised
 /// with `mean` and `std`; the first channel is drawn), in column `column`
 /// of a grid with a 2-pixel border around each cell.
-void drawColumn(std::vector<uint8_t> &grid, int64_t gridWidth,
-                const at::Tensor &images, int64_t column, double mean,
-                double std) {
-  const int64_t border = 2;
-  int64_t h = images.size(2), w = images.size(3);
-  at::Tensor pixels = (images.select(1, 0) * std + mean)
-                          .clamp(0.0, 1.0)
-                          .mul(255.0)
-                          .round()
-                          .to(at::kByte)
-                          .contiguous();
-  const uint8_t *data = pixels.const_data_ptr<uint8_t>();
-  for (int64_t row = 0; row < images.size(0); ++row)
-    for (int64_t y = 0; y < h; ++y)
-      std::copy_n(data + (row * h + y) * w, w,
-                  grid.begin() + (border + row * (h + border) + y) * gridWidth +
-                      border + column * (w + border));
+/// The first channel of `images` ([N, C, H, W], normalised) as 8-bit grey
+/// pixels, [N, H, W] row-major.
+at::Tensor greyPixels(const at::Tensor &images, double mean, double std) {
+  return (images.select(1, 0) * std + mean)
+      .clamp(0.0, 1.0)
+      .mul(255.0)
+      .round()
+      .to(at::kByte)
+      .contiguous();
 }
 
 /// What `dream` shows: the first test inputs and, per dream connection,
@@ -985,17 +980,70 @@ struct Dreams {
   double pixelMean = 0.0, pixelStd = 1.0; ///< Of the first channel.
   at::Tensor inputs, labels, predictions; ///< On the CPU.
   std::map<std::string, at::Tensor> dreams;
+  bool labelled = true;                ///< False for --input files.
+  std::vector<std::string> classNames; ///< Empty: classes by number.
+
+  std::string className(int64_t index) const {
+    return index >= 0 && index < static_cast<int64_t>(classNames.size())
+               ? classNames[index]
+               : "class " + std::to_string(index);
+  }
 };
 
-/// Draws the inputs and each connection's dreams as a PNG grid, one row
-/// per input (the paper's figure 6).
+/// A dream connection's name ("dream_block_0.dream_0") as the lines of a
+/// column title: one per dotted part.
+std::vector<std::string> titleLines(const std::string &name) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t dot; (dot = name.find('.', start)) != std::string::npos;
+       start = dot + 1)
+    lines.push_back(name.substr(start, dot - start));
+  lines.push_back(name.substr(start));
+  return lines;
+}
+
+/// Draws the inputs and each connection's dreams as a PNG, one row per
+/// input (the paper's figure 6), so that it explains itself: each image
+/// enlarged to about 112 pixels (4x for 28x28), the columns titled (input,
+/// then each dream connection by its block), and each row's label and
+/// prediction, by class name where the data set has them, at its left.
 void drawImageDreams(const Dreams &d, const std::string &path) {
-  const int64_t border = 2, h = d.inputs.size(2), w = d.inputs.size(3);
-  int64_t rows = d.inputs.size(0);
-  int64_t columns = 1 + static_cast<int64_t>(d.names.size());
-  int64_t gridWidth = border + columns * (w + border);
-  std::vector<uint8_t> grid(gridWidth * (border + rows * (h + border)), 128);
-  drawColumn(grid, gridWidth, d.inputs, 0, d.pixelMean, d.pixelStd);
+  const int h = static_cast<int>(d.inputs.size(2));
+  const int w = static_cast<int>(d.inputs.size(3));
+  const int scale = std::max(1, 112 / std::max(h, w));
+  const int gap = 8, cellW = w * scale, cellH = h * scale;
+  const float titleSize = 13, labelSize = 14;
+  const int rows = static_cast<int>(d.inputs.size(0));
+  const int columns = 1 + static_cast<int>(d.names.size());
+  std::vector<std::string> rowLines;
+  int labelWidth = 0, titleRows = 1;
+  for (const std::string &name : d.names)
+    titleRows = std::max(titleRows, static_cast<int>(titleLines(name).size()));
+  for (int r = 0; r < rows; ++r) {
+    std::string predicted = d.className(d.predictions[r].item<int64_t>());
+    std::string label = d.labelled ? d.className(d.labels[r].item<int64_t>()) : "";
+    for (const std::string &line :
+         {d.labelled ? "label: " + label : std::string(),
+          "predicted: " + predicted +
+              (d.labelled && label != predicted ? " (wrong)" : "")})
+      labelWidth = std::max(labelWidth, Canvas::textWidth(line, labelSize));
+  }
+  const int left = gap + labelWidth + gap;
+  const int top = gap + titleRows * static_cast<int>(titleSize + 3) + gap / 2;
+  Canvas canvas(left + columns * (cellW + gap), top + rows * (cellH + gap), 255);
+  auto drawColumn = [&](const at::Tensor &images, int column,
+                        const std::string &title) {
+    at::Tensor pixels = greyPixels(images, d.pixelMean, d.pixelStd);
+    int x = left + column * (cellW + gap);
+    std::vector<std::string> lines = titleLines(title);
+    for (size_t k = 0; k < lines.size(); ++k)
+      canvas.text(lines[k], x, gap + static_cast<int>(k) * static_cast<int>(titleSize + 3),
+                  titleSize, 0);
+    for (int r = 0; r < rows; ++r)
+      canvas.image(pixels[r].const_data_ptr<uint8_t>(), w, h, x,
+                   top + r * (cellH + gap), scale);
+  };
+  drawColumn(d.inputs, 0, "input");
   for (size_t i = 0; i < d.names.size(); ++i) {
     const at::Tensor &dream = d.dreams.at(d.names[i]);
     if (dream.sizes() != d.inputs.sizes())
@@ -1003,14 +1051,26 @@ void drawImageDreams(const Dreams &d, const std::string &path) {
                        formatShape(dream.sizes().vec()) +
                        ", not an image like the input; only image dreams "
                        "are drawn");
-    drawColumn(grid, gridWidth, dream, static_cast<int64_t>(i) + 1,
-               d.pixelMean, d.pixelStd);
+    drawColumn(dream, static_cast<int>(i) + 1, d.names[i]);
     std::printf("  %-28s mean squared difference from the input %.4f\n",
                 d.names[i].c_str(),
                 at::mse_loss(dream, d.inputs).item<double>());
   }
-  std::string png = encodePng(grid, static_cast<int>(gridWidth),
-                              static_cast<int>(grid.size() / gridWidth), 1);
+  for (int r = 0; r < rows; ++r) {
+    int y = top + r * (cellH + gap) + cellH / 2 - static_cast<int>(labelSize);
+    std::string predicted = d.className(d.predictions[r].item<int64_t>());
+    if (d.labelled) {
+      std::string label = d.className(d.labels[r].item<int64_t>());
+      canvas.text("label: " + label, gap, y, labelSize, 0);
+      canvas.text("predicted: " + predicted + (label != predicted ? " (wrong)" : ""),
+                  gap, y + static_cast<int>(labelSize + 4), labelSize,
+                  label != predicted ? 96 : 0);
+    } else {
+      canvas.text("predicted: " + predicted, gap, y + static_cast<int>(labelSize / 2),
+                  labelSize, 0);
+    }
+  }
+  std::string png = canvas.png();
   writeFileAtomically(path, {{png.data(), png.size()}});
   std::cout << "written to " << path << "\n";
 }
@@ -1065,6 +1125,8 @@ int dreamCommand(const Plan &plan, const TrainerOptions &o,
     d.pixelMean = data.pixelMean.at(0);
     d.pixelStd = data.pixelStd.at(0);
   }
+  d.labelled = o.inputs.empty();
+  d.classNames = data.classNames;
   RunMode mode;
   mode.observed = &d.dreams;
   at::NoGradGuard noGrad;

@@ -383,6 +383,12 @@ DataSplits loadImages(const Source &source, const Plan &plan, int64_t limit,
   checkClasses(source, set.classes, plan);
   DataSplits data;
   data.classes = set.classes;
+  if (source.format == "fashion-mnist")
+    data.classNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                       "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  if (source.format == "cifar10")
+    data.classNames = {"airplane", "automobile", "bird",  "cat",  "deer",
+                       "dog",      "frog",       "horse", "ship", "truck"};
   if (source.format == "fashion-mnist") {
     data.mean = {kFashionMnistMean};
     data.std = {kFashionMnistStd};

@@ -36,6 +36,9 @@ struct DataSplits {
   std::vector<double> mean, std;
   /// Text sources: the vocabulary the texts were tokenised with.
   std::optional<WordPieceTokenizer> tokenizer;
+  /// The classes' names, by index, where the source names them
+  /// (Fashion-MNIST's and CIFAR-10's); empty otherwise.
+  std::vector<std::string> classNames;
 };
 
 /// How a data source is read beyond its name and size.
