@@ -49,6 +49,7 @@ config.substitutions.append(("%python", sys.executable))
 # PyTorch's launcher, next to the venv's python.
 config.substitutions.append(("%torchrun", os.path.join(os.path.dirname(sys.executable), "torchrun")))
 config.substitutions.append(("%builddir", config.dreamc_obj_root))
+config.substitutions.append(("%tokenize-lines", os.path.join(config.dreamc_runtime_test_dir, "tokenize-lines")))
 config.substitutions.append(("%trainer", os.path.join(config.dreamc_obj_root, "runtime", "dream-trainer")))
 
 # The allocator trainers link (none in a sanitized build, where ASan's

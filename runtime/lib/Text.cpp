@@ -6,6 +6,11 @@
 #include "dream/Runtime/Folders.h"
 #include "dream/Runtime/Idx.h"
 
+#include <unicode/locid.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+
 #include <algorithm>
 
 #include <cctype>
@@ -146,28 +151,123 @@ bool WordPieceTokenizer::continuesWord(int64_t id) const {
 
 namespace {
 
-/// Words as BERT's basic tokenizer splits them: on white space, and every
-/// ASCII punctuation character on its own.
+/// CJK ideographs, which BERT makes words of their own.
+bool isCjk(UChar32 c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
+         (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/// Controls, format characters, unassigned and private code points (the
+/// Unicode "other" categories), which BERT drops; tab, line feed and
+/// carriage return are white space instead.
+bool isOther(UChar32 c) {
+  if (c == '\t' || c == '\n' || c == '\r')
+    return false;
+  switch (u_charType(c)) {
+  case U_CONTROL_CHAR:
+  case U_FORMAT_CHAR:
+  case U_UNASSIGNED:
+  case U_PRIVATE_USE_CHAR:
+  case U_SURROGATE:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// ASCII punctuation and symbols, and every Unicode punctuation category.
+bool isPunctuation(UChar32 c) {
+  if (c < 128)
+    return std::ispunct(static_cast<int>(c)) != 0;
+  switch (u_charType(c)) {
+  case U_CONNECTOR_PUNCTUATION:
+  case U_DASH_PUNCTUATION:
+  case U_START_PUNCTUATION:
+  case U_END_PUNCTUATION:
+  case U_INITIAL_PUNCTUATION:
+  case U_FINAL_PUNCTUATION:
+  case U_OTHER_PUNCTUATION:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// BERT's normaliser (Hugging Face tokenizers' BertNormalizer with
+/// lower-casing): drop NUL, U+FFFD and the "other" categories, turn white
+/// space into spaces, put spaces around CJK ideographs, decompose (NFD) and
+/// drop the non-spacing marks (accents), then lower-case each character
+/// (full case mapping, one character at a time, as the reference does: a
+/// final capital sigma becomes σ). Invalid UTF-8 reads as U+FFFD.
+icu::UnicodeString normalise(const std::string &text) {
+  icu::UnicodeString in = icu::UnicodeString::fromUTF8(text), cleaned;
+  for (int32_t i = 0; i < in.length(); i = in.moveIndex32(i, 1)) {
+    UChar32 c = in.char32At(i);
+    if (c == 0 || c == 0xFFFD || isOther(c))
+      continue;
+    if (u_isUWhiteSpace(c))
+      cleaned.append(static_cast<UChar32>(' '));
+    else if (isCjk(c))
+      cleaned.append(static_cast<UChar32>(' ')).append(c).append(
+          static_cast<UChar32>(' '));
+    else
+      cleaned.append(c);
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2 *nfd = icu::Normalizer2::getNFDInstance(status);
+  icu::UnicodeString decomposed = U_SUCCESS(status)
+                                      ? nfd->normalize(cleaned, status)
+                                      : cleaned;
+  if (U_FAILURE(status))
+    throw DataError(std::string("cannot normalise text: ") +
+                    u_errorName(status));
+  icu::UnicodeString out;
+  for (int32_t i = 0; i < decomposed.length();
+       i = decomposed.moveIndex32(i, 1)) {
+    UChar32 c = decomposed.char32At(i);
+    if (u_charType(c) == U_NON_SPACING_MARK)
+      continue;
+    out.append(icu::UnicodeString(c).toLower(icu::Locale::getRoot()));
+  }
+  return out;
+}
+
+/// Words as BERT's basic tokenizer makes them (normalise, then split on
+/// white space and around every punctuation character), in UTF-8.
 std::vector<std::string> basicWords(const std::string &text) {
+  icu::UnicodeString normal = normalise(text);
   std::vector<std::string> words;
-  std::string word;
+  icu::UnicodeString word;
   auto flush = [&] {
-    if (!word.empty())
-      words.push_back(std::move(word));
-    word.clear();
+    if (word.isEmpty())
+      return;
+    std::string utf8;
+    word.toUTF8String(utf8);
+    words.push_back(std::move(utf8));
+    word.remove();
   };
-  for (unsigned char c : text) {
-    if (std::isspace(c)) {
+  for (int32_t i = 0; i < normal.length(); i = normal.moveIndex32(i, 1)) {
+    UChar32 c = normal.char32At(i);
+    if (u_isUWhiteSpace(c)) {
       flush();
-    } else if (c < 128 && std::ispunct(c)) {
+    } else if (isPunctuation(c)) {
       flush();
-      words.emplace_back(1, static_cast<char>(c));
+      word.append(c);
+      flush();
     } else {
-      word += static_cast<char>(c < 128 ? std::tolower(c) : c);
+      word.append(c);
     }
   }
   flush();
   return words;
+}
+
+/// The number of characters (code points) of UTF-8 `text`.
+size_t characters(const std::string &text) {
+  return static_cast<size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 } // namespace
@@ -178,8 +278,10 @@ WordPieceTokenizer::pieces(const std::string &text) const {
   for (const std::string &word : basicWords(text)) {
     std::vector<std::string> parts;
     size_t start = 0;
-    // BERT gives up on words over 100 characters.
-    while (start < word.size() && word.size() <= 100) {
+    // BERT gives up on words over 100 characters. The pieces are searched
+    // byte by byte: a vocabulary entry is whole UTF-8, so a match ends on a
+    // character's boundary.
+    while (start < word.size() && characters(word) <= 100) {
       size_t end = word.size();
       std::string found;
       for (; end > start; --end) {

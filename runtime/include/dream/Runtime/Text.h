@@ -30,11 +30,12 @@ std::string miniLMDirectory();
 /// record that does not parse throws DataError naming file and line.
 std::vector<std::vector<std::string>> readCsv(const std::string &path);
 
-/// BERT's uncased WordPiece tokenisation: lower-cased ASCII, text split on
-/// white space and around punctuation, each word cut greedily into the
-/// longest vocabulary pieces (continuations spelled `##piece`), `[UNK]`
-/// for a word that cannot be cut. Non-ASCII characters are kept as they
-/// are (no accent stripping), which is what the vocabulary has for them.
+/// BERT's uncased WordPiece tokenisation, as Hugging Face's tokenizers
+/// does it for any Unicode text: normalised (controls dropped, accents
+/// stripped, lower-cased, CJK ideographs apart), split on white space and
+/// around punctuation, each word cut greedily into the longest vocabulary
+/// pieces (continuations spelled `##piece`), `[UNK]` for a word that
+/// cannot be cut or is over 100 characters.
 class WordPieceTokenizer {
 public:
   /// Reads a vocab.txt (one token per line, the id is the line number).
