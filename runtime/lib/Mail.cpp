@@ -6,6 +6,8 @@
 #include "dream/Runtime/Idx.h"
 
 #include <cctype>
+#include <cerrno>
+#include <iconv.h>
 #include <map>
 
 namespace dream::rt {
@@ -228,6 +230,36 @@ bool appendMultipart(const Entity &entity, const std::string &subtype,
   return found;
 }
 
+/// `text` in `charset` (a Content-Type parameter; none: US-ASCII) as
+/// UTF-8, converted by glibc's iconv. An unknown charset, or bytes that are
+/// not text in it, are refused naming the part.
+std::string toUtf8(const std::string &text, std::string charset,
+                   const std::string &where) {
+  charset = lower(charset);
+  if (charset.empty() || charset == "utf-8" || charset == "utf8" ||
+      charset == "us-ascii")
+    return text; // UTF-8 as it is; ASCII is UTF-8.
+  iconv_t convert = ::iconv_open("UTF-8", charset.c_str());
+  if (convert == reinterpret_cast<iconv_t>(-1))
+    throw DataError(where + ": unknown charset '" + charset + "'");
+  std::string out(text.size() * 4 + 16, '\0');
+  char *in = const_cast<char *>(text.data());
+  size_t inLeft = text.size(), outLeft = out.size();
+  char *next = out.data();
+  size_t result = ::iconv(convert, &in, &inLeft, &next, &outLeft);
+  if (result != static_cast<size_t>(-1))
+    result = ::iconv(convert, nullptr, nullptr, &next, &outLeft); // Shift back.
+  int error = errno;
+  ::iconv_close(convert);
+  if (result == static_cast<size_t>(-1))
+    throw DataError(where + ": byte " +
+                    std::to_string(text.size() - inLeft + 1) +
+                    " is not text in charset '" + charset + "'" +
+                    (error == EINVAL ? " (cut short)" : ""));
+  out.resize(out.size() - outLeft);
+  return out;
+}
+
 bool appendText(const Entity &entity, const std::string &where,
                 std::string &out, int depth) {
   if (depth > kMaxMimeDepth)
@@ -248,6 +280,7 @@ bool appendText(const Entity &entity, const std::string &where,
     return false;
   std::string text = decodeBody(entity, where);
   checkText(text, where + ": " + type + " part");
+  text = toUtf8(text, params["charset"], where + ": " + type + " part");
   out += (type == "text/html" ? htmlToText(text) : text) + "\n";
   return true;
 }

@@ -283,6 +283,39 @@ TEST(MailTest, MultipartTakesTheTextParts) {
   EXPECT_EQ(mailText(mail, "m"), "plain version\n\nno headers: plain text\n\n");
 }
 
+TEST(MailTest, BodiesAreReadInTheirCharset) {
+  EXPECT_EQ(mailText("Content-Type: text/plain; charset=ISO-8859-1\n\n"
+                     "caf\xe9 M\xfcller\n",
+                     "m"),
+            "caf\u00e9 M\u00fcller\n\n");
+  EXPECT_EQ(mailText("Content-Type: text/plain; charset=\"windows-1252\"\n"
+                     "Content-Transfer-Encoding: quoted-printable\n\n"
+                     "don=92t =93quote=94\n",
+                     "m"),
+            "don\u2019t \u201cquote\u201d\n\n");
+  EXPECT_EQ(mailText("Content-Type: text/plain; charset=koi8-r\n\n"
+                     "\xed\xcf\xd3\xcb\xd7\xc1\n",
+                     "m"),
+            "\u041c\u043e\u0441\u043a\u0432\u0430\n\n");
+  // ISO-2022-JP switches with ESC sequences, which are text there.
+  EXPECT_EQ(mailText("Content-Type: text/plain; charset=iso-2022-jp\n\n"
+                     "\x1b$B$3$s$K$A$O\x1b(B\n",
+                     "m"),
+            "\u3053\u3093\u306b\u3061\u306f\n\n");
+  EXPECT_EQ(errorOf([] {
+              mailText("Content-Type: text/plain; charset=x-martian\n\nhi\n",
+                       "ham/5");
+            }),
+            "ham/5: text/plain part: unknown charset 'x-martian'");
+  EXPECT_EQ(errorOf([] {
+              mailText("Content-Type: text/plain; charset=shift_jis\n\n"
+                       "ok\x81\n",
+                       "ham/6");
+            }),
+            "ham/6: text/plain part: byte 3 is not text in charset "
+            "'shift_jis'");
+}
+
 TEST(MailTest, BrokenMails) {
   EXPECT_EQ(errorOf([] { mailText("just some text\n\nbody", "spam/3"); }),
             "spam/3: line 1 is not a mail header (Name: value); is this a "
