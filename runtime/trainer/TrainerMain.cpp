@@ -79,7 +79,8 @@ options (the recipe of the .dream file gives the defaults):
   --seed N           seed of initialisation, data order, validation split
                      and noise
   --checkpoint DIR   where weights and checkpoints are stored
-  --resume           continue the run saved in --checkpoint DIR
+  --resume           continue the run saved in --checkpoint DIR (from the
+                     beginning, saying so, if it holds none yet)
   --metrics FILE     write JSON lines, one object per epoch and split
                      (training epochs: with data_wait_s, the seconds
                      spent waiting for batches) and, every
