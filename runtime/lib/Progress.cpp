@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <fcntl.h>
+#include <fstream>
 #include <unistd.h>
 
 namespace dream::rt {
@@ -114,20 +116,45 @@ void keepMetricsUpTo(const std::string &path, const std::string &encoder,
 }
 
 MetricsWriter::MetricsWriter(const std::string &path, bool append)
-    : path(path), out(path, append ? std::ios::app : std::ios::trunc) {
-  if (!out)
+    : path(path),
+      fd(::open(path.c_str(),
+                O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
+                0644)) {
+  if (fd < 0)
     throw FileError(path + ": cannot open the metrics file: " +
                     std::strerror(errno));
 }
 
+MetricsWriter::MetricsWriter(MetricsWriter &&other) noexcept
+    : path(std::move(other.path)), fd(other.fd) {
+  other.fd = -1;
+}
+
+MetricsWriter &MetricsWriter::operator=(MetricsWriter &&other) noexcept {
+  std::swap(path, other.path);
+  std::swap(fd, other.fd);
+  return *this;
+}
+
+MetricsWriter::~MetricsWriter() {
+  if (fd >= 0)
+    ::close(fd);
+}
+
 void MetricsWriter::write(const nlohmann::ordered_json &record) {
-  if (!out.is_open())
+  if (fd < 0)
     return;
-  out << record.dump() << '\n';
-  out.flush();
-  // errno is the failed write(2)'s: the stream keeps no cause of its own.
-  if (!out)
-    throw FileError(path + ": cannot write: " + std::strerror(errno));
+  std::string line = record.dump() + "\n";
+  for (size_t done = 0; done < line.size();) {
+    ssize_t written = ::write(fd, line.data() + done, line.size() - done);
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written <= 0)
+      throw FileError(path + ": cannot write: " + std::strerror(errno));
+    done += static_cast<size_t>(written);
+  }
+  if (::fsync(fd) != 0)
+    throw FileError(path + ": cannot flush to disk: " + std::strerror(errno));
 }
 
 } // namespace dream::rt

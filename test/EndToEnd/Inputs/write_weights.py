@@ -98,3 +98,5 @@ h[last]["data_offsets"] = [o + 8 for o in h[last]["data_offsets"]]
 text = json.dumps(h).encode()
 write("gap", struct.pack("<Q", len(text)) + text + data[:start] + bytes(8) + data[start:])
 write("trailing", good + bytes(8))
+with_header("backwards", lambda h: h[last].update(
+    data_offsets=list(reversed(h[last]["data_offsets"]))))

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 namespace dream::rt {
@@ -50,22 +49,27 @@ private:
   bool shown = false;
 };
 
-/// The --metrics file: one JSON object per line, flushed at once so that a
-/// crashed run keeps what it measured. Keys keep their insertion order.
-/// Every write is checked: a full disk stops the run (FileError) instead
-/// of losing records without a word.
+/// The --metrics file: one JSON object per line, written and flushed to
+/// disk (fsync) at once so that a crashed run keeps what it measured. Keys
+/// keep their insertion order. Every write is checked: a full disk stops
+/// the run (FileError) instead of losing records without a word.
 class MetricsWriter {
 public:
   /// Writes nothing.
   MetricsWriter() = default;
   /// Truncates `path`, or appends to it when a run resumes.
   MetricsWriter(const std::string &path, bool append);
+  MetricsWriter(MetricsWriter &&other) noexcept;
+  MetricsWriter &operator=(MetricsWriter &&other) noexcept;
+  MetricsWriter(const MetricsWriter &) = delete;
+  MetricsWriter &operator=(const MetricsWriter &) = delete;
+  ~MetricsWriter();
 
   void write(const nlohmann::ordered_json &record);
 
 private:
   std::string path;
-  std::ofstream out;
+  int fd = -1;
 };
 
 /// Before a run resumes from a checkpoint taken after `epochs` epochs and
