@@ -79,11 +79,11 @@ RawTensor parseEntry(const std::string &path, const std::string &name,
   if (dtypeSize(t.dtype) == 0)
     fail("unknown dtype '" + t.dtype + "'");
   auto offsets = entry["data_offsets"].get<std::vector<uint64_t>>();
-  if (offsets.size() == 2 && offsets[0] > offsets[1])
+  if (offsets.size() != 2 || offsets[0] > size || offsets[1] > size)
+    fail("data_offsets outside the file");
+  if (offsets[0] > offsets[1])
     fail("data_offsets [" + std::to_string(offsets[0]) + ", " +
          std::to_string(offsets[1]) + ") run backwards");
-  if (offsets.size() != 2 || offsets[1] > size)
-    fail("data_offsets outside the file");
   uint64_t numel = 1;
   for (int64_t d : t.shape) {
     if (d < 0)
