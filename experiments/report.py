@@ -326,24 +326,38 @@ def interval95(values):
     return mean - half, mean + half
 
 
-def default_recipe_section():
-    """The measurement behind `preset default` and `grid_classifier`, from
-    experiments/raw/recipe/default-recipe.json (experiments/default_recipe.sh)."""
-    path = RAW / "recipe" / "default-recipe.json"
-    md = ["## 0. The default recipe and the vision head", ""]
+def recipe_runs(name, key):
+    """experiments/raw/recipe/NAME.json and its test accuracies by
+    (run[key], preset); (None, {}) where it does not exist yet."""
+    path = RAW / "recipe" / f"{name}.json"
     if not path.exists():
-        return md + ["Not run yet: `experiments/default_recipe.sh`.", ""]
+        return None, {}
     raw = json.loads(path.read_text())
     acc = {}
     for r in raw["runs"]:
-        acc.setdefault((r["head"], r["preset"]), []).append(r["test_accuracy"])
-    rows = []
-    for (head, preset), values in sorted(acc.items()):
-        ci = interval95(values)
-        rows.append([f"`{'grid_classifier' if head == 'grid' else 'classifier'}`", preset,
-                     f"{statistics.mean(values):.2f} ± "
-                     f"{statistics.stdev(values) if len(values) > 1 else 0:.2f}",
-                     f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—", len(values)])
+        acc.setdefault((r[key], r["preset"]), []).append(r["test_accuracy"])
+    return raw, acc
+
+
+def summary_row(label, preset, values):
+    """label, preset, mean ± std, the 95% interval and the count of `values`."""
+    ci = interval95(values)
+    return [label, preset,
+            f"{statistics.mean(values):.2f} ± "
+            f"{statistics.stdev(values) if len(values) > 1 else 0:.2f}",
+            f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—", len(values)]
+
+
+def default_recipe_section():
+    """The measurement behind `preset default` and `grid_classifier`, from
+    experiments/raw/recipe/default-recipe.json (experiments/default_recipe.sh)."""
+    md = ["## 0. The default recipe and the vision head", ""]
+    raw, acc = recipe_runs("default-recipe", "head")
+    if raw is None:
+        return md + ["Not run yet: `experiments/default_recipe.sh`.", ""]
+    rows = [summary_row(f"`{'grid_classifier' if head == 'grid' else 'classifier'}`",
+                        preset, values)
+            for (head, preset), values in sorted(acc.items())]
     md += [f"The main job's setting: {raw['network']}; {raw['protocol']}. "
            f"`{raw['command']}` at {raw['commit']} on {raw['machine']}. "
            "Test accuracy in %, mean ± standard deviation over seeds, and the 95% "
@@ -376,20 +390,11 @@ def default_recipe_text():
     """The same comparison of recipes on the text chain and SleepNet, from
     experiments/raw/recipe/default-recipe-text.json
     (experiments/default_recipe_text.sh)."""
-    path = RAW / "recipe" / "default-recipe-text.json"
-    if not path.exists():
+    raw, acc = recipe_runs("default-recipe-text", "net")
+    if raw is None:
         return ["On text: not run yet (`experiments/default_recipe_text.sh`).", ""]
-    raw = json.loads(path.read_text())
-    acc = {}
-    for r in raw["runs"]:
-        acc.setdefault((r["net"], r["preset"]), []).append(r["test_accuracy"])
-    rows = []
-    for (net, preset), values in sorted(acc.items()):
-        ci = interval95(values)
-        rows.append([f"text {NAMES[net]}", preset,
-                     f"{statistics.mean(values):.2f} ± "
-                     f"{statistics.stdev(values) if len(values) > 1 else 0:.2f}",
-                     f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—", len(values)])
+    rows = [summary_row(f"text {NAMES[net]}", preset, values)
+            for (net, preset), values in sorted(acc.items())]
     md = [f"On text: {raw['protocol']}. `{raw['command']}` at {raw['commit']} on "
           f"{raw['machine']}.", "",
           table(["network", "recipe", "test accuracy", "95% interval", "seeds"], rows), ""]
