@@ -7,6 +7,7 @@
 
 #define STB_TRUETYPE_IMPLEMENTATION
 #include <stb/stb_truetype.h>
+#include <unicode/utf8.h>
 
 #include <algorithm>
 #include <cmath>
@@ -44,29 +45,30 @@ const Font &font() {
   return loaded;
 }
 
-/// The code points of UTF-8 `text`; a byte that starts no valid sequence
-/// stands for itself (Latin-1), so nothing is dropped.
-std::vector<int> codePoints(const std::string &text) {
-  std::vector<int> out;
-  for (size_t i = 0; i < text.size();) {
-    auto byte = static_cast<unsigned char>(text[i]);
-    int length = byte < 0x80 ? 1 : (byte >> 5) == 6 ? 2 : (byte >> 4) == 14 ? 3
-                                 : (byte >> 3) == 30 ? 4 : 0;
-    bool valid = length > 0 && i + length <= text.size();
-    for (int k = 1; valid && k < length; ++k)
-      valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 2;
-    if (!valid || length == 1) {
-      out.push_back(byte);
-      ++i;
-      continue;
+/// Walks the glyphs of UTF-8 `text` (ICU decodes it; a byte that starts no
+/// valid sequence is U+FFFD) at `scale`: calls `glyph(code, pen)` for each,
+/// with the pen's x from the text's start, kerning applied; returns the
+/// text's width.
+template <typename Glyph>
+float walkGlyphs(const std::string &text, float scale, Glyph glyph) {
+  const stbtt_fontinfo &info = font().info;
+  float pen = 0;
+  int32_t at = 0, length = static_cast<int32_t>(text.size());
+  while (at < length) {
+    UChar32 code = 0;
+    U8_NEXT_OR_FFFD(text.data(), at, length, code);
+    glyph(code, pen);
+    int advance = 0, bearing = 0;
+    stbtt_GetCodepointHMetrics(&info, code, &advance, &bearing);
+    pen += advance * scale;
+    if (at < length) {
+      int32_t peek = at;
+      UChar32 next = 0;
+      U8_NEXT_OR_FFFD(text.data(), peek, length, next);
+      pen += scale * stbtt_GetCodepointKernAdvance(&info, code, next);
     }
-    int code = byte & (0x7f >> length);
-    for (int k = 1; k < length; ++k)
-      code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
-    out.push_back(code);
-    i += length;
   }
-  return out;
+  return pen;
 }
 
 } // namespace
@@ -94,50 +96,33 @@ void Canvas::text(const std::string &text, int x, int y, float size,
   int ascent = 0, descent = 0, gap = 0;
   stbtt_GetFontVMetrics(&info, &ascent, &descent, &gap);
   int baseline = y + static_cast<int>(std::lround(ascent * scale));
-  float pen = static_cast<float>(x);
-  std::vector<int> codes = codePoints(text);
-  for (size_t i = 0; i < codes.size(); ++i) {
-    int advance = 0, bearing = 0;
-    stbtt_GetCodepointHMetrics(&info, codes[i], &advance, &bearing);
+  walkGlyphs(text, scale, [&](UChar32 code, float pen) {
     int x0, y0, x1, y1;
-    stbtt_GetCodepointBitmapBox(&info, codes[i], scale, scale, &x0, &y0, &x1,
-                                &y1);
+    stbtt_GetCodepointBitmapBox(&info, code, scale, scale, &x0, &y0, &x1, &y1);
     int gw = x1 - x0, gh = y1 - y0;
-    if (gw > 0 && gh > 0) {
-      std::vector<unsigned char> glyph(static_cast<size_t>(gw) * gh);
-      stbtt_MakeCodepointBitmap(&info, glyph.data(), gw, gh, gw, scale, scale,
-                                codes[i]);
-      int left = static_cast<int>(std::lround(pen)) + x0, top = baseline + y0;
-      for (int gy = 0; gy < gh; ++gy)
-        for (int gx = 0; gx < gw; ++gx) {
-          int cx = left + gx, cy = top + gy;
-          if (cx < 0 || cy < 0 || cx >= w || cy >= h)
-            continue;
-          uint8_t &p = pixels[static_cast<size_t>(cy) * w + cx];
-          int coverage = glyph[static_cast<size_t>(gy) * gw + gx];
-          p = static_cast<uint8_t>((p * (255 - coverage) + shade * coverage) /
-                                   255);
-        }
-    }
-    pen += advance * scale;
-    if (i + 1 < codes.size())
-      pen += scale * stbtt_GetCodepointKernAdvance(&info, codes[i], codes[i + 1]);
-  }
+    if (gw <= 0 || gh <= 0)
+      return;
+    std::vector<unsigned char> glyph(static_cast<size_t>(gw) * gh);
+    stbtt_MakeCodepointBitmap(&info, glyph.data(), gw, gh, gw, scale, scale,
+                              code);
+    int left = x + static_cast<int>(std::lround(pen)) + x0, top = baseline + y0;
+    for (int gy = 0; gy < gh; ++gy)
+      for (int gx = 0; gx < gw; ++gx) {
+        int cx = left + gx, cy = top + gy;
+        if (cx < 0 || cy < 0 || cx >= w || cy >= h)
+          continue;
+        uint8_t &p = pixels[static_cast<size_t>(cy) * w + cx];
+        int coverage = glyph[static_cast<size_t>(gy) * gw + gx];
+        p = static_cast<uint8_t>((p * (255 - coverage) + shade * coverage) /
+                                 255);
+      }
+  });
 }
 
 int Canvas::textWidth(const std::string &text, float size) {
-  const stbtt_fontinfo &info = font().info;
-  float scale = stbtt_ScaleForPixelHeight(&info, size);
-  float width = 0;
-  std::vector<int> codes = codePoints(text);
-  for (size_t i = 0; i < codes.size(); ++i) {
-    int advance = 0, bearing = 0;
-    stbtt_GetCodepointHMetrics(&info, codes[i], &advance, &bearing);
-    width += advance * scale;
-    if (i + 1 < codes.size())
-      width += scale * stbtt_GetCodepointKernAdvance(&info, codes[i], codes[i + 1]);
-  }
-  return static_cast<int>(std::ceil(width));
+  float scale = stbtt_ScaleForPixelHeight(&font().info, size);
+  return static_cast<int>(
+      std::ceil(walkGlyphs(text, scale, [](UChar32, float) {})));
 }
 
 std::string Canvas::png() const { return encodePng(pixels, w, h, 1); }

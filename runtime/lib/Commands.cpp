@@ -375,6 +375,11 @@ std::string encoderWeightsPath(const std::string &dir, const EncoderSpec &enc) {
   return joinPath(joinPath(dir, "encoders"), enc.name + ".safetensors");
 }
 
+/// The supervised run's checkpoint in --checkpoint DIR.
+std::string trainCheckpointPath(const TrainerOptions &o) {
+  return joinPath(o.checkpointDir, "train.safetensors");
+}
+
 std::string pretrainCheckpointPath(const TrainerOptions &o,
                                    const EncoderSpec &enc) {
   return joinPath(o.checkpointDir, "pretrain-" + enc.name + ".safetensors");
@@ -834,7 +839,7 @@ Trainer::Options trainOptions(const Plan &plan, const TrainerOptions &o,
                               ProgressReporter &progress) {
   Trainer::Options options;
   if (!o.checkpointDir.empty())
-    options.checkpointPath = joinPath(o.checkpointDir, "train.safetensors");
+    options.checkpointPath = trainCheckpointPath(o);
   options.metrics = &metrics;
   options.logEvery = o.logEvery;
   options.progress = &progress;
@@ -856,8 +861,7 @@ int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
     lock = FolderLock(o.checkpointDir);
   if (o.resume)
     requireCheckpointDir(o, "--resume continues the run saved in");
-  bool resuming =
-      resumable(o, joinPath(o.checkpointDir, "train.safetensors"));
+  bool resuming = resumable(o, trainCheckpointPath(o));
   Model model =
       makeModel(plan, static_cast<uint64_t>(s.seed), device, o);
   if (!resuming)
@@ -920,7 +924,7 @@ Model trainedModel(const Plan &plan, const TrainerOptions &o,
                    at::Device device,
                    std::map<std::string, std::string> &metadata) {
   requireCheckpointDir(o, "reads the trained model from");
-  std::string path = joinPath(o.checkpointDir, "train.safetensors");
+  std::string path = trainCheckpointPath(o);
   if (!pathExists(path))
     throw UsageError(o.command + ": no trained model at " + path +
                      "; run `" + o.program + " train --checkpoint " +
