@@ -1293,10 +1293,10 @@ Dataset randomBatch(const InputSpec &input, int64_t classes, int64_t size,
 }
 
 int check(const Plan &plan, const TrainerOptions &o, at::Device device) {
-  if (!o.kernels || o.kernels->empty() || o.reference)
+  if (!o.kernels || o.kernels->empty())
     throw UsageError("check compares the compiled kernels with their "
                      "reference steps, so it needs a trainer compiled by "
-                     "dreamc and no --reference");
+                     "dreamc");
   TrainSettings s = trainSettings(plan.recipe, o);
   uint64_t seed = static_cast<uint64_t>(s.seed);
   Model model(plan, seed, device);

@@ -50,14 +50,32 @@ std::vector<nlohmann::ordered_json> metrics(const std::string &path) {
   return records;
 }
 
-TEST(EndToEndTest, HelpNamesEveryCommandAndFlag) {
+TEST(EndToEndTest, HelpNamesEveryCommand) {
   Result help = trainer("--help");
   EXPECT_EQ(help.status, 0);
-  for (const char *word :
-       {"pretrain", "train", "eval", "dream", "info", "--data", "--epochs",
-        "--batch", "--lr", "--limit", "--threads", "--seed", "--checkpoint",
-        "--resume", "--metrics", "--reference", "--device", "--plan"})
+  for (const char *word : {"pretrain", "train", "eval", "dream", "info",
+                           "check", "--plan", "--version", "--threads"})
     EXPECT_THAT(help.output, HasSubstr(word));
+  EXPECT_THAT(help.output, testing::Not(HasSubstr("--epochs")));
+}
+
+TEST(EndToEndTest, EachCommandsHelpShowsItsOptionsOnly) {
+  Result train = trainer("train --help");
+  EXPECT_EQ(train.status, 0);
+  for (const char *flag :
+       {"--data", "--epochs", "--batch", "--lr", "--schedule", "--limit",
+        "--seed", "--checkpoint", "--resume", "--metrics", "--log-every",
+        "--reference", "--device", "--plan", "--nproc", "--master-port"})
+    EXPECT_THAT(train.output, HasSubstr(flag));
+  EXPECT_THAT(train.output, testing::Not(HasSubstr("--out")));
+  Result eval = trainer("eval -h");
+  EXPECT_EQ(eval.status, 0);
+  EXPECT_THAT(eval.output, HasSubstr("--checkpoint DIR"));
+  for (const char *flag : {"--epochs", "--lr", "--resume", "--nproc N"})
+    EXPECT_THAT(eval.output, testing::Not(HasSubstr(flag)));
+  Result dream = trainer("dream --help");
+  EXPECT_THAT(dream.output, HasSubstr("[IMAGE...]"));
+  EXPECT_THAT(dream.output, HasSubstr("--out FILE"));
 }
 
 TEST(EndToEndTest, UsageErrors) {
@@ -77,6 +95,55 @@ TEST(EndToEndTest, UsageErrors) {
   EXPECT_THAT(badSchedule.output,
               HasSubstr("--schedule expects constant, cosine, linear or step, "
                         "not 'exp'"));
+  Result unknown = trainer("train --epoch 3");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_THAT(unknown.output,
+              HasSubstr("unknown option '--epoch' for `train`; run "
+                        "`dream-trainer train --help` for the options"));
+}
+
+TEST(EndToEndTest, AnOptionOfAnotherCommandIsRefusedNamingBoth) {
+  std::string plan = " --plan " + planPath("tiny_conv.json");
+  Result eval = trainer("eval --epochs=3" + plan);
+  EXPECT_EQ(eval.status, 2);
+  EXPECT_THAT(eval.output, HasSubstr("`eval` does not use --epochs (an option "
+                                     "of pretrain, train or info)"));
+  Result check = trainer("check --nproc 2" + plan);
+  EXPECT_EQ(check.status, 2);
+  EXPECT_THAT(check.output,
+              HasSubstr("`check` does not use --nproc (an option of train)"));
+  Result early = trainer("--lr 0.1 train" + plan);
+  EXPECT_EQ(early.status, 2);
+  EXPECT_THAT(early.output, HasSubstr("--lr is an option of pretrain, train "
+                                      "or info: give it after the command"));
+}
+
+TEST(EndToEndTest, DoubleDashEndsTheOptions) {
+  std::string plan = " --plan " + planPath("tiny_conv.json");
+  Result info = trainer("info" + plan + " -- --epochs");
+  EXPECT_EQ(info.status, 2);
+  EXPECT_THAT(info.output,
+              HasSubstr("unexpected argument '--epochs' for `info`"));
+  // dream takes the words after `--` as images, even one that looks like
+  // an option; this plan then has no dreams to show.
+  Result dream = trainer("dream" + plan + " -- --not-an-option.png");
+  EXPECT_EQ(dream.status, 2);
+  EXPECT_THAT(dream.output, HasSubstr("TinyConv has no dream connection"));
+}
+
+TEST(EndToEndTest, VersionNamesDreamcAndThePlan) {
+  Result bare = trainer("--version");
+  EXPECT_EQ(bare.status, 0);
+  EXPECT_THAT(bare.output, HasSubstr("dreamc " DREAMC_VERSION "\n"));
+  EXPECT_THAT(bare.output, HasSubstr("plan: none embedded"));
+  std::string plan = " --plan " + planPath("tiny_conv.json");
+  Result version = trainer("train --version" + plan);
+  EXPECT_EQ(version.status, 0) << version.output;
+  // The plan's id is the hash `info` shows and checkpoints record.
+  Result info = trainer("info" + plan);
+  std::string id = info.output.substr(info.output.find(", plan ") + 7, 16);
+  EXPECT_THAT(version.output,
+              HasSubstr("plan " + id + ": network TinyConv (tiny.dream)"));
 }
 
 TEST(EndToEndTest, DreamNeedsADreamConnection) {
