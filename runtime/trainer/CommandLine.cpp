@@ -300,7 +300,7 @@ std::optional<std::string> refusal(const CLI::App &app,
                                    const std::vector<std::string> &operands,
                                    const std::string &program) {
   unsigned command = commandOf(app);
-  std::string where = command ? "`" + app.get_name() + "`" : "the program";
+  std::string where = "`" + app.get_name() + "`";
   for (const std::string &word : app.remaining()) {
     if (word.empty() || word[0] != '-') {
       if (command)
@@ -349,7 +349,7 @@ std::optional<int> parseCommandLine(int argc, char **argv, CommandLine &line,
                                     std::ostream &out, std::ostream &err) {
   const std::string &program = line.options.program;
   CLI::App app("The trainer of a network compiled by dreamc.", program);
-  // Every value is kept; apply() takes the last or, if repeatable, all.
+  // Every value is kept; applyGiven() takes the last or, if repeatable, all.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.set_help_flag("-h,--help", "show this help and stop");
   app.allow_extras();
