@@ -14,7 +14,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <sstream>
 
@@ -89,45 +88,19 @@ std::string cacheDirectory() {
   return std::string(home ? home : ".") + "/.cache/dreamc";
 }
 
-/// FNV-1a, 64 bits: a stable name for a cache entry (not a security hash).
-std::string fnv1a(const std::string &text) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : text)
-    h = (h ^ c) * 0x100000001b3ull;
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
-}
-
 /// What a decoded copy of `source` depends on: how it is read (`how`) and
 /// every file under its folder (following links), by name, size and
 /// modification time. None if some file or folder cannot be examined: then
 /// the cache cannot tell whether it changed.
 std::optional<std::string> fingerprint(const Source &source,
                                        const std::string &how) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> files;
-  std::error_code error;
-  fs::recursive_directory_iterator it(
-      source.dir, fs::directory_options::follow_directory_symlink, error);
-  for (; !error && it != fs::recursive_directory_iterator();
-       it.increment(error)) {
-    if (!it->is_regular_file(error)) {
-      if (error)
-        return std::nullopt;
-      continue;
-    }
-    auto size = it->file_size(error);
-    auto time = fs::last_write_time(it->path(), error).time_since_epoch();
-    if (error)
-      return std::nullopt;
-    std::ostringstream entry;
-    entry << it->path().lexically_relative(source.dir).string() << ' ' << size
-          << ' ' << time.count();
-    files.push_back(entry.str());
-  }
-  if (error)
+  std::optional<std::vector<FileStamp>> stamps = filesUnder(source.dir);
+  if (!stamps)
     return std::nullopt;
+  std::vector<std::string> files;
+  for (const FileStamp &file : *stamps)
+    files.push_back(file.path + ' ' + std::to_string(file.size) + ' ' +
+                    std::to_string(file.modifiedNs));
   std::sort(files.begin(), files.end());
   std::ostringstream all;
   all << "format " << kCacheFormat << ' ' << source.format << ' ' << how;
@@ -152,7 +125,7 @@ Splits cached(const Source &source, const std::string &how,
   std::string path = joinPath(
       cacheDirectory(),
       fnv1a(source.format + '\n' +
-            std::filesystem::absolute(source.dir).lexically_normal().string() +
+            absolutePath(source.dir) +
             '\n' + how) +
           ".safetensors");
   std::map<std::string, std::string> metadata;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <exception>
+#include <memory>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -115,6 +116,74 @@ std::string joinPath(const std::string &dir, const std::string &name) {
   if (dir.empty())
     return name;
   return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+std::string absolutePath(const std::string &path) {
+  std::string start = path;
+  if (path.empty() || path[0] != '/') {
+    char cwd[4096];
+    start = ::getcwd(cwd, sizeof cwd) ? joinPath(cwd, path) : path;
+  }
+  std::vector<std::string> parts;
+  size_t from = 0;
+  while (from <= start.size()) {
+    size_t to = start.find('/', from);
+    std::string part = start.substr(from, to - from);
+    if (part == "..") {
+      if (!parts.empty())
+        parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    if (to == std::string::npos)
+      break;
+    from = to + 1;
+  }
+  std::string absolute;
+  for (const std::string &part : parts)
+    absolute += "/" + part;
+  return absolute.empty() ? "/" : absolute;
+}
+
+namespace {
+
+/// Adds the regular files under `dir` (as `prefix`/name) to `files`;
+/// false if something cannot be examined.
+bool collectFiles(const std::string &dir, const std::string &prefix,
+                  int depth, std::vector<FileStamp> &files) {
+  if (depth > 64)
+    return false;
+  std::unique_ptr<DIR, int (*)(DIR *)> entries(::opendir(dir.c_str()),
+                                               ::closedir);
+  if (!entries)
+    return false;
+  while (const dirent *entry = ::readdir(entries.get())) {
+    std::string name = entry->d_name;
+    if (name == "." || name == "..")
+      continue;
+    std::string path = joinPath(dir, name);
+    std::string relative = joinPath(prefix, name);
+    struct stat info;
+    if (::stat(path.c_str(), &info) != 0)
+      return false;
+    if (S_ISDIR(info.st_mode) &&
+        !collectFiles(path, relative, depth + 1, files))
+      return false;
+    if (S_ISREG(info.st_mode))
+      files.push_back({relative, static_cast<int64_t>(info.st_size),
+                       info.st_mtim.tv_sec * 1000000000ll +
+                           info.st_mtim.tv_nsec});
+  }
+  return true;
+}
+
+} // namespace
+
+std::optional<std::vector<FileStamp>> filesUnder(const std::string &dir) {
+  std::vector<FileStamp> files;
+  if (!collectFiles(dir, "", 0, files))
+    return std::nullopt;
+  return files;
 }
 
 void createDirectories(const std::string &path) {

@@ -94,3 +94,30 @@ TEST(FolderLockTest, ARunRefusedBeforeItsFirstWriteLeavesNoFolderItMade) {
   }
   EXPECT_TRUE(pathExists(dir / "written/x"));
 }
+
+TEST(FilesTest, FilesUnderListsEveryRegularFileThroughLinkedFolders) {
+  TempDir dir;
+  createDirectories(dir / "a/b");
+  std::ofstream(dir / "a/b/x.bin") << "12345";
+  std::ofstream(dir / "top.txt") << "1";
+  ASSERT_EQ(::symlink((dir / "a").c_str(), (dir / "link").c_str()), 0);
+  std::optional<std::vector<FileStamp>> files = filesUnder(dir.path());
+  ASSERT_TRUE(files);
+  std::map<std::string, int64_t> sizes;
+  for (const FileStamp &file : *files)
+    sizes[file.path] = file.size;
+  EXPECT_EQ(sizes, (std::map<std::string, int64_t>{
+                       {"a/b/x.bin", 5}, {"link/b/x.bin", 5}, {"top.txt", 1}}));
+  EXPECT_FALSE(filesUnder(dir / "missing"));
+  // A link to its own folder nests without end: refused, not followed.
+  ASSERT_EQ(::symlink(dir.path().c_str(), (dir / "a/loop").c_str()), 0);
+  EXPECT_FALSE(filesUnder(dir.path()));
+}
+
+TEST(FilesTest, AbsolutePathResolvesDotsAsText) {
+  EXPECT_EQ(absolutePath("/a/./b//c/../d/"), "/a/b/d");
+  EXPECT_EQ(absolutePath("/.."), "/");
+  char cwd[4096];
+  ASSERT_TRUE(::getcwd(cwd, sizeof cwd));
+  EXPECT_EQ(absolutePath("x/../y"), std::string(cwd) + "/y");
+}

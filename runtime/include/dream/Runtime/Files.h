@@ -10,6 +10,8 @@
 #ifndef DREAM_RUNTIME_FILES_H
 #define DREAM_RUNTIME_FILES_H
 
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -28,6 +30,23 @@ bool isDirectory(const std::string &path);
 
 /// "dir/name" (just "name" if `dir` is empty).
 std::string joinPath(const std::string &dir, const std::string &name);
+
+/// `path` made absolute against the working directory, with `.`, `..`
+/// and repeated slashes resolved as text (links are not followed).
+std::string absolutePath(const std::string &path);
+
+/// A regular file under a folder: its path relative to the folder, size
+/// and modification time.
+struct FileStamp {
+  std::string path;
+  int64_t size = 0;
+  int64_t modifiedNs = 0;
+};
+
+/// Every regular file under `dir`, following links, in no particular
+/// order; none if some file or folder cannot be examined (or links nest
+/// past 64 folders, as a loop would).
+std::optional<std::vector<FileStamp>> filesUnder(const std::string &dir);
 
 /// Creates `path` and its missing parents. Throws FileError.
 void createDirectories(const std::string &path);

@@ -245,6 +245,10 @@ Plan parsePlan(const std::string &text, const std::string &origin);
 /// Reads and parses a plan file. Throws PlanError.
 Plan loadPlanFile(const std::string &path);
 
+/// FNV-1a (64 bit) of `text` in hex: the plan's hash and the names of
+/// cached data sets. Identifies; not a defence against forgery.
+std::string fnv1a(const std::string &text);
+
 /// Checks a step's op name, number of inputs and parameters and its
 /// attributes against the op table. Defined in Ops.cpp, next to that table.
 void checkOpSignature(const Step &step);
