@@ -3,7 +3,8 @@
 // `dreamc model.dream -o trainer` compiles a network into a trainer
 // executable: the plan and the CPU kernels in one object, linked with the
 // runtime. `--emit=<stage>` stops at an earlier stage and prints it, like
-// `clang -emit-llvm` or `mlir-opt`.
+// `clang -emit-llvm` or `mlir-opt`; `-fsyntax-only`, as in clang, stops
+// after the checks and prints nothing.
 //
 // Exit status: 0 on success, 1 on any error in the input or the command line.
 //
@@ -99,6 +100,11 @@ cl::opt<EmitStage> emit(
                clEnumValN(EmitStage::Trainer, "trainer",
                           "a trainer executable: plan, CPU kernels and the "
                           "runtime (the default)")),
+    cl::cat(category));
+cl::opt<bool> syntaxOnly(
+    "fsyntax-only",
+    cl::desc("Check the input and print nothing (exit status 0 if it is "
+             "clean)"),
     cl::cat(category));
 cl::opt<InputKind> inputKind(
     "x", cl::desc("The kind of the input file"), cl::init(InputKind::Dream),
@@ -414,6 +420,8 @@ int main(int argc, char **argv) {
     module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
     if (!module)
       return 1;
+    if (syntaxOnly)
+      return 0;
   } else {
     SourceManager sources;
     DiagnosticEngine diag(sources, llvm::errs());
@@ -421,6 +429,8 @@ int main(int argc, char **argv) {
         analyze(inputFile, sources, diag, options);
     if (!program)
       return 1;
+    if (syntaxOnly)
+      return 0;
     if (emit == EmitStage::AST) {
       std::string text;
       llvm::raw_string_ostream os(text);
