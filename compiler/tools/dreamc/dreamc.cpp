@@ -4,7 +4,8 @@
 // executable: the plan and the CPU kernels in one object, linked with the
 // runtime. `--emit=<stage>` stops at an earlier stage and prints it, like
 // `clang -emit-llvm` or `mlir-opt`; `-fsyntax-only`, as in clang, stops
-// after the checks and prints nothing.
+// after the checks and prints nothing. These two also check a library (a
+// file of blocks without a network).
 //
 // Exit status: 0 on success, 1 on any error in the input or the command line.
 //
@@ -78,7 +79,8 @@ cl::opt<EmitStage> emit(
     "emit", cl::desc("The stage to stop at and print"),
     cl::init(EmitStage::Trainer),
     cl::values(clEnumValN(EmitStage::AST, "ast",
-                          "the checked AST with inferred shapes"),
+                          "the checked AST with inferred shapes (of a "
+                          "network, or of each block of a library)"),
                clEnumValN(EmitStage::MLIR, "mlir",
                           "the dream dialect, as generated"),
                clEnumValN(EmitStage::Lowered, "lowered",
@@ -104,7 +106,8 @@ cl::opt<EmitStage> emit(
 cl::opt<bool> syntaxOnly(
     "fsyntax-only",
     cl::desc("Check the input and print nothing (exit status 0 if it is "
-             "clean)"),
+             "clean). Like --emit=ast, checks a file of blocks without a "
+             "network, each block on its own"),
     cl::cat(category));
 cl::opt<InputKind> inputKind(
     "x", cl::desc("The kind of the input file"), cl::init(InputKind::Dream),
@@ -385,6 +388,7 @@ int main(int argc, char **argv) {
   options.importDirs = importDirs;
   options.network = networkName;
   options.preset = presetName;
+  options.allowLibrary = syntaxOnly || emit == EmitStage::AST;
   for (const std::string &define : defines) {
     auto [name, value] = llvm::StringRef(define).split('=');
     if (name.empty() || !llvm::StringRef(define).contains('=')) {
