@@ -29,6 +29,8 @@ static std::string joinDims(const std::vector<int64_t> &dims) {
 }
 
 std::string TensorType::str() const {
+  if (!known)
+    return "?";
   if (isTokens())
     return "tokens[" + joinDims(shape) + ", vocab: " + std::to_string(vocab) +
            "]";
@@ -36,6 +38,8 @@ std::string TensorType::str() const {
 }
 
 std::string ValueType::str() const {
+  if (!known)
+    return "?";
   if (!isTuple)
     return single().str();
   std::string text = "(";
@@ -45,6 +49,8 @@ std::string ValueType::str() const {
 }
 
 std::string ConstValue::str() const {
+  if (symbolic)
+    return text;
   switch (kind) {
   case Kind::Int:
     return std::to_string(intValue);
@@ -171,7 +177,10 @@ DiagnosticEngine::Builder dream::reportValue(DiagnosticEngine &diag,
                                              const ConstValue &value,
                                              std::string message) {
   auto builder = diag.error(value.loc, std::move(message));
-  if (value.origin.isValid())
+  if (value.origin.isValid() && value.symbolic)
+    builder.note(value.origin,
+                 "parameter " + quote(value.text) + " is declared here");
+  else if (value.origin.isValid())
     builder.note(value.origin, "the value " + value.str() + " is given here");
   return builder;
 }
@@ -215,6 +224,37 @@ bool dream::fitsKind(ParamKind kind, ConstValue &value) {
     });
   }
   return false;
+}
+
+ConstValue dream::symbolicValue(const ParamSpec &spec, Location loc) {
+  ConstValue value;
+  switch (spec.kind) {
+  case ParamKind::Int:
+    value.kind = ConstValue::Kind::Int;
+    break;
+  case ParamKind::Float:
+    value.kind = ConstValue::Kind::Float;
+    break;
+  case ParamKind::Bool:
+    value.kind = ConstValue::Kind::Bool;
+    break;
+  case ParamKind::String:
+    value.kind = ConstValue::Kind::String;
+    break;
+  case ParamKind::IntList:
+  case ParamKind::FloatPair:
+    value.kind = ConstValue::Kind::List;
+    break;
+  case ParamKind::Word:
+  case ParamKind::Encoder:
+  case ParamKind::Any:
+    value.kind = ConstValue::Kind::Word;
+    break;
+  }
+  value.symbolic = true;
+  value.text = spec.name;
+  value.loc = loc;
+  return value;
 }
 
 /// "a, b or c".
@@ -264,6 +304,10 @@ bool dream::checkValue(const ParamSpec &spec, ConstValue &value,
                     describeValue(value));
     return false;
   }
+  // A symbolic value has a kind but no value to hold against the choices
+  // and the range: that is checked where the block is applied.
+  if (value.symbolic)
+    return true;
   if (spec.kind == ParamKind::Word && !spec.choices.empty() &&
       !llvm::is_contained(spec.choices, value.text)) {
     reportValue(diag, value,

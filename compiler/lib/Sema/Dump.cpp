@@ -1,7 +1,8 @@
 //===- Dump.cpp - The readable tree of `dreamc --emit=ast` ---------------===//
 //
 // Prints the checked program: the network, then every block instance it
-// uses (once each), then the encoders and the recipe. Every node shows its
+// uses (once each), then the encoders and the recipe. A library prints its
+// blocks in place of the network, and no recipe. Every node shows its
 // inferred type and its source location as <line:col>; declarations show
 // <file:line:col>.
 //
@@ -21,11 +22,16 @@ public:
       : program(program), os(os) {}
 
   void print() {
-    printInstance(*program.network);
+    if (program.network)
+      printInstance(*program.network);
+    for (const BlockInstance *block : program.library)
+      printInstance(*block);
     for (size_t i = 0; i < pending.size(); ++i)
       printInstance(*pending[i]);
     for (const EncoderInstance &encoder : program.encoders)
       printEncoder(encoder);
+    if (!program.network)
+      return;
     os << "Recipe\n";
     for (const auto &[key, setting] : program.recipe) {
       os << "  " << key << " " << setting.value.str();
@@ -147,9 +153,15 @@ private:
       break;
     case StageInfo::Kind::Connection: {
       const ConnectionInfo &c = info.connection;
-      os << pad << (c.isDream ? "Dream " : "Sleep ") << c.encoder->decl->name
-         << "(" << args(c.options) << ") in " << adapter(c.in) << " out "
-         << adapter(c.out);
+      os << pad << (c.isDream ? "Dream " : "Sleep ");
+      // A library's connection may wait for its call site to know its
+      // encoder and adapters; then its options still name the encoder.
+      if (c.in.kind.empty()) {
+        os << "(" << args(c.options) << ")";
+        break;
+      }
+      os << c.encoder->decl->name << "(" << args(c.options) << ") in "
+         << adapter(c.in) << " out " << adapter(c.out);
       break;
     }
     }

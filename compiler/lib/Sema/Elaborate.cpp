@@ -12,6 +12,23 @@ using namespace dream;
 // Compile-time values
 //===----------------------------------------------------------------------===//
 
+/// Arithmetic on a symbolic value: of the result's kind, spelled as written.
+static ConstValue symbolicResult(ConstValue::Kind kind, std::string text,
+                                 Location loc) {
+  ConstValue value;
+  value.kind = kind;
+  value.symbolic = true;
+  value.text = std::move(text);
+  value.loc = loc;
+  return value;
+}
+
+/// An operand's spelling, in parentheses if it is itself arithmetic.
+static std::string operandText(const ConstValue &value) {
+  bool compound = value.symbolic && value.text.find(' ') != std::string::npos;
+  return compound ? "(" + value.text + ")" : value.str();
+}
+
 std::optional<ConstValue> Elaborator::evalConst(const ConstExpr &expr,
                                                 const ArgMap &params) {
   ConstValue value;
@@ -54,11 +71,23 @@ std::optional<ConstValue> Elaborator::evalConst(const ConstExpr &expr,
         return std::nullopt;
       value.items.push_back(*item);
     }
+    // A list with a symbolic item is not known either; it keeps its items
+    // for their kinds.
+    if (llvm::any_of(value.items,
+                     [](const ConstValue &item) { return item.symbolic; })) {
+      value.text = value.str();
+      value.symbolic = true;
+    }
     return value;
   case ConstExpr::Kind::Negate: {
     auto operand = evalConst(*expr.operands[0], params);
     if (!operand)
       return std::nullopt;
+    bool number = operand->kind == ConstValue::Kind::Int ||
+                  operand->kind == ConstValue::Kind::Float;
+    if (operand->symbolic && number)
+      return symbolicResult(operand->kind, "-" + operandText(*operand),
+                            expr.loc);
     if (operand->kind == ConstValue::Kind::Int &&
         operand->intValue != INT64_MIN) {
       value.kind = ConstValue::Kind::Int;
@@ -92,9 +121,15 @@ std::optional<ConstValue> Elaborator::evalConst(const ConstExpr &expr,
                              rhs->str());
     return std::nullopt;
   }
+  bool ints =
+      lhs->kind == ConstValue::Kind::Int && rhs->kind == ConstValue::Kind::Int;
+  if (lhs->symbolic || rhs->symbolic)
+    return symbolicResult(
+        ints ? ConstValue::Kind::Int : ConstValue::Kind::Float,
+        operandText(*lhs) + " " + expr.text + " " + operandText(*rhs),
+        expr.loc);
   char op = expr.text[0];
-  if (lhs->kind == ConstValue::Kind::Int &&
-      rhs->kind == ConstValue::Kind::Int) {
+  if (ints) {
     int64_t a = lhs->intValue, b = rhs->intValue, r = 0;
     bool overflow = false;
     if (op == '/' && b == 0) {
@@ -158,6 +193,10 @@ std::optional<TensorType> Elaborator::evalType(const TypeExpr &type,
   auto args = evalArguments(type.args, params);
   if (!args)
     return std::nullopt;
+  // A dimension given by a symbolic parameter is checked for its kind, but
+  // the type is not known.
+  bool symbolic = llvm::any_of(
+      *args, [](const ArgumentValue &arg) { return arg.value.symbolic; });
   if (type.name == "tokens") {
     static const Signature tokens{
         "tokens",
@@ -166,6 +205,8 @@ std::optional<TensorType> Elaborator::evalType(const TypeExpr &type,
     auto bound = bindArguments(tokens, *args, type.loc, diag);
     if (!bound)
       return std::nullopt;
+    if (symbolic)
+      return TensorType::unknown();
     return TensorType::tokens(bound->at("len").intValue,
                               bound->at("vocab").intValue);
   }
@@ -199,7 +240,7 @@ std::optional<TensorType> Elaborator::evalType(const TypeExpr &type,
       return std::nullopt;
     shape.push_back(dim.intValue);
   }
-  return TensorType::floats(shape);
+  return symbolic ? TensorType::unknown() : TensorType::floats(shape);
 }
 
 //===----------------------------------------------------------------------===//
@@ -266,8 +307,9 @@ const Symbol *Elaborator::resolveEncoder(const ConstValue &name,
 bool Elaborator::checkEncoderArguments(const Signature &signature,
                                        const ArgMap &args,
                                        const Module &module) {
+  // A symbolic encoder names none yet: the call that gives it is checked.
   for (const ParamSpec &param : signature.params)
-    if (param.kind == ParamKind::Encoder &&
+    if (param.kind == ParamKind::Encoder && !args.at(param.name).symbolic &&
         !resolveEncoder(args.at(param.name), module))
       return false;
   return true;
@@ -322,6 +364,9 @@ static std::string instanceKey(const BlockDecl &decl, const ArgMap &params,
   std::string key = std::to_string(reinterpret_cast<uintptr_t>(&decl)) + "(";
   for (const auto &[name, value] : params) {
     key += name + "=" + value.str();
+    // A symbolic value is not the word or number it is spelled like.
+    if (value.symbolic)
+      key += "?";
     // A word (an encoder's name) means what it means where it was written.
     if (value.kind == ConstValue::Kind::Word)
       key += "@" + writtenIn(value).str();
@@ -358,8 +403,11 @@ const BlockInstance *Elaborator::instantiate(const BlockDecl &decl,
   instance.params = std::move(params);
   instance.inputs = std::move(inputs);
   active.push_back(&decl);
-  DiagnosticEngine::Context context(
-      diag, callLoc, "in block " + quote(decl.name) + " applied here");
+  // A block checked on its own has no application to point at.
+  std::optional<DiagnosticEngine::Context> context;
+  if (callLoc.isValid())
+    context.emplace(diag, callLoc,
+                    "in block " + quote(decl.name) + " applied here");
   BodyState state{instance, module, {}, {}, depth};
   bool ok = elaborateBody(state);
   active.pop_back();
@@ -410,7 +458,10 @@ bool Elaborator::elaborateBody(BodyState &state) {
           auto declared = evalType(*stmt.type, instance.params);
           if (!declared)
             return false;
-          if (*declared != type) {
+          // Without a call site, the declaration is all there is to know.
+          if (!type.known)
+            type = *declared;
+          else if (declared->known && *declared != type) {
             diag.error(stmt.loc, "block " + quote(decl.name) + " input " +
                                      quote(stmt.name) + " is declared " +
                                      declared->str() + " but receives " +
@@ -495,6 +546,21 @@ static Location blameLocation(llvm::ArrayRef<ArgumentValue> args,
   return fallback;
 }
 
+/// Whether `args` hold a symbolic value: their instance is a block checked
+/// on its own, or applied by one.
+static bool hasSymbolic(const ArgMap &args) {
+  return llvm::any_of(args,
+                      [](const auto &arg) { return arg.second.symbolic; });
+}
+
+/// Whether a shape rule can run on `inputs` with `args`: a block checked on
+/// its own may know neither.
+static bool shapesKnown(llvm::ArrayRef<TensorType> inputs,
+                        const ArgMap &args = {}) {
+  return llvm::all_of(inputs, [](const TensorType &t) { return t.known; }) &&
+         !hasSymbolic(args);
+}
+
 /// The number of tensor inputs a block declares.
 static size_t blockArity(const BlockDecl &decl) {
   return std::count_if(decl.body.begin(), decl.body.end(), [](const Stmt &s) {
@@ -549,7 +615,8 @@ std::optional<ValueType> Elaborator::evalExpr(const Expr &expr,
                                "values a block sends with `emit`");
       return std::nullopt;
     }
-    type = tuple;
+    // A repeat with a symbolic count emits that many times, not once.
+    type = hasSymbolic(state.instance.params) ? ValueType::unknown() : tuple;
     break;
   }
   case Expr::Kind::Add: {
@@ -565,7 +632,9 @@ std::optional<ValueType> Elaborator::evalExpr(const Expr &expr,
       }
       operands.push_back(element->single());
     }
-    ShapeResult result = inferAdd(operands);
+    ShapeResult result = shapesKnown(operands)
+                             ? inferAdd(operands)
+                             : ShapeResult::ok(TensorType::unknown());
     if (!result.type) {
       auto builder = diag.error(expr.loc, result.error);
       for (const auto &operand : expr.operands)
@@ -621,8 +690,9 @@ std::optional<ValueType> Elaborator::applyStage(const Stage &stage,
     auto count = evalConst(*stage.count, state.instance.params);
     if (!count)
       return std::nullopt;
-    if (count->kind != ConstValue::Kind::Int || count->intValue < 1 ||
-        count->intValue > kMaxRepeat) {
+    if (count->kind != ConstValue::Kind::Int ||
+        (!count->symbolic &&
+         (count->intValue < 1 || count->intValue > kMaxRepeat))) {
       reportValue(diag, *count,
                   "repeat count " + count->str() +
                       " is out of range; it must be an integer from 1 to " +
@@ -638,7 +708,9 @@ std::optional<ValueType> Elaborator::applyStage(const Stage &stage,
       return std::nullopt;
     }
     output = input;
-    for (int64_t i = 0; i < count->intValue && output; ++i) {
+    // A symbolic count: one application checks the call.
+    int64_t times = count->symbolic ? 1 : count->intValue;
+    for (int64_t i = 0; i < times && output; ++i) {
       output = applyCall(stage.call, *output, inputLoc, state, info);
       inputLoc = stage.call.loc;
     }
@@ -665,7 +737,8 @@ std::optional<ValueType> Elaborator::applyCall(const Call &call,
     auto bound = bindArguments(spec->signature, *args, call.loc, diag);
     if (!bound)
       return std::nullopt;
-    if (spec->arity == kVariadic && !input.isTuple) {
+    // A value of unknown arity passes: its call site will tell.
+    if (input.known && spec->arity == kVariadic && !input.isTuple) {
       diag.error(call.loc, quote(call.callee) + " takes a tuple such as "
                                                 "`(a, b) -> " +
                                call.callee + "`, not the single tensor " +
@@ -678,14 +751,16 @@ std::optional<ValueType> Elaborator::applyCall(const Call &call,
                                input.str());
       return std::nullopt;
     }
-    if (spec->arity != 1 && spec->arity != kVariadic &&
+    if (input.known && spec->arity != 1 && spec->arity != kVariadic &&
         input.elements.size() != spec->arity) {
       diag.error(call.loc, quote(call.callee) + " takes a tuple of " +
                                std::to_string(spec->arity) +
                                " tensors, not " + input.str());
       return std::nullopt;
     }
-    ShapeResult result = spec->infer(*bound, input.elements);
+    ShapeResult result = shapesKnown(input.elements, *bound)
+                             ? spec->infer(*bound, input.elements)
+                             : ShapeResult::ok(TensorType::unknown());
     if (!result.type) {
       diag.error(blameLocation(*args, spec->signature, result.blame,
                                call.loc), quote(call.callee) + " " + result.error)
@@ -719,7 +794,7 @@ std::optional<ValueType> Elaborator::applyCall(const Call &call,
   if (!bound || !checkEncoderArguments(*signature, *bound, state.module))
     return std::nullopt;
   size_t arity = blockArity(decl);
-  if (arity != input.elements.size()) {
+  if (input.known && arity != input.elements.size()) {
     diag.error(call.loc, "block " + quote(decl.name) + " takes " +
                              std::to_string(arity) + " input" +
                              (arity == 1 ? "" : "s") + ", but receives " +
@@ -727,9 +802,11 @@ std::optional<ValueType> Elaborator::applyCall(const Call &call,
         .note(decl.loc, quote(decl.name) + " is declared here");
     return std::nullopt;
   }
-  const BlockInstance *instance =
-      instantiate(decl, *symbol->module, *bound, input.elements, call.loc,
-                  state.depth + 1);
+  std::vector<TensorType> inputs =
+      input.known ? input.elements
+                  : std::vector<TensorType>(arity, TensorType::unknown());
+  const BlockInstance *instance = instantiate(
+      decl, *symbol->module, *bound, inputs, call.loc, state.depth + 1);
   if (!instance)
     return std::nullopt;
   info.kind = StageInfo::Kind::Block;
@@ -758,7 +835,8 @@ Elaborator::applyEncoder(const Call &call, const Symbol &symbol,
         .note(symbol.loc(), "declared here");
     return std::nullopt;
   }
-  if (input.isTuple || input.single() != encoder->input) {
+  if (input.isTuple ||
+      (input.single().known && input.single() != encoder->input)) {
     diag.error(call.loc, "encoder " + quote(call.callee) + " reads " +
                              encoder->input.str() + ", not " + input.str() +
                              connect)
@@ -792,6 +870,12 @@ std::optional<ValueType> Elaborator::applyConnection(const Stage &stage,
     return std::nullopt;
   }
   const ConstValue &name = bound->at("encoder");
+  info.kind = StageInfo::Kind::Connection;
+  info.connection.isDream = isDream;
+  info.connection.options = *bound;
+  // A symbolic encoder is resolved where the block is applied.
+  if (name.symbolic)
+    return input;
   const Symbol *symbol = resolveEncoder(name, state.module);
   if (!symbol)
     return std::nullopt;
@@ -809,18 +893,34 @@ std::optional<ValueType> Elaborator::applyConnection(const Stage &stage,
         .note(encoder->decl->loc, quote(name.text) + " is declared here");
     return std::nullopt;
   }
-  info.kind = StageInfo::Kind::Connection;
-  info.connection.isDream = isDream;
   info.connection.encoder = encoder;
-  info.connection.options = *bound;
+  // The adapters need the hidden state's shape and the options' words.
+  if (!shapesKnown(input.elements, *bound))
+    return input;
   if (!planConnection(stage, input.single(), info.connection, diag))
     return std::nullopt;
   return input;
 }
 
 //===----------------------------------------------------------------------===//
-// Networks and encoders
+// Networks, blocks on their own, and encoders
 //===----------------------------------------------------------------------===//
+
+const BlockInstance *Elaborator::checkBlock(const BlockDecl &decl,
+                                            const Module &module) {
+  auto signature = blockSignature(decl, {});
+  if (!signature)
+    return nullptr;
+  ArgMap params;
+  for (size_t i = 0; i < decl.params.size(); ++i)
+    params[decl.params[i].name] =
+        symbolicValue(signature->params[i], decl.params[i].loc);
+  // No call site: no location to note, and no enclosing instance.
+  return instantiate(decl, module, std::move(params),
+                     std::vector<TensorType>(blockArity(decl),
+                                             TensorType::unknown()),
+                     Location{}, 0);
+}
 
 bool Elaborator::elaborateNetwork(const BlockDecl &network,
                                   const Module &module, const ArgMap &params) {

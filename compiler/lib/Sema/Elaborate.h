@@ -27,6 +27,12 @@ public:
   /// Elaborates `network` with `params` bound; sets program.network.
   bool elaborateNetwork(const BlockDecl &network, const Module &module,
                         const ArgMap &params);
+  /// Checks `decl` without a call site, for a file without a network (a
+  /// library of blocks): its parameters are symbolic and its inputs of
+  /// unknown type, so that only what holds for every call is checked (names,
+  /// callees, arguments, kinds, and the shapes of declared input types).
+  /// Returns the block's instance, or nullptr after an error.
+  const BlockInstance *checkBlock(const BlockDecl &decl, const Module &module);
   /// Elaborates (once) the encoder declared by `decl`.
   const EncoderInstance *elaborateEncoder(const EncoderDecl &decl,
                                           const Module &module);

@@ -2,7 +2,8 @@
 //
 // The entry point of semantic analysis: load the file and its imports, pick
 // the network, bind its parameters (defaults < `train` arguments < -D),
-// elaborate it and the encoders, and resolve the training recipe.
+// elaborate it and the encoders, and resolve the training recipe. A file
+// without a network is a library: its encoders and blocks are checked.
 //
 //===----------------------------------------------------------------------===//
 
@@ -171,6 +172,8 @@ public:
     const TrainDecl *train = nullptr;
     if (!chooseNetwork(*root, network, train))
       return false;
+    if (!network)
+      return checkLibrary(*root);
     ArgMap params;
     if (!bindNetworkParams(*network, train, params))
       return false;
@@ -184,6 +187,7 @@ public:
   }
 
 private:
+  /// Picks the network to compile; leaves it null for a library.
   bool chooseNetwork(const Module &root, const BlockDecl *&network,
                      const TrainDecl *&train) {
     if (root.trains.size() > 1) {
@@ -223,10 +227,7 @@ private:
     } else if (networks.size() == 1) {
       network = networks.front();
     } else if (networks.empty()) {
-      diag.error(Location{root.path, 1, 1},
-                 "no network to compile: declare one with `network Name { "
-                 "input x : image[1, 28, 28] ... return ... }`");
-      return false;
+      return true; // A library.
     } else {
       diag.error(networks[1]->loc, "several networks in one file; choose one "
                                    "with --network or a `train` recipe")
@@ -240,6 +241,33 @@ private:
       return false;
     }
     return true;
+  }
+
+  /// Checks a file without a network: its encoders, as for a network, and
+  /// each block on its own. Compiling it is still an error, once it is clean.
+  bool checkLibrary(const Module &root) {
+    if (!options.defines.empty()) {
+      diag.error(Location{root.path, 0, 0},
+                 "-D " + options.defines.front().first +
+                     ": there is no network in " + quotePath(root.path) +
+                     " to set a parameter of");
+      return false;
+    }
+    for (const EncoderDecl &encoder : root.encoders)
+      if (!elaborator.elaborateEncoder(encoder, root))
+        return false;
+    for (const BlockDecl &block : root.blocks) {
+      const BlockInstance *instance = elaborator.checkBlock(block, root);
+      if (!instance)
+        return false;
+      program.library.push_back(instance);
+    }
+    if (options.allowLibrary)
+      return true;
+    diag.error(Location{root.path, 1, 1},
+               "no network to compile: declare one with `network Name { "
+               "input x : image[1, 28, 28] ... return ... }`");
+    return false;
   }
 
   bool bindNetworkParams(const BlockDecl &network, const TrainDecl *train,

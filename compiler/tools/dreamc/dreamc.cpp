@@ -3,7 +3,9 @@
 // `dreamc model.dream -o trainer` compiles a network into a trainer
 // executable: the plan and the CPU kernels in one object, linked with the
 // runtime. `--emit=<stage>` stops at an earlier stage and prints it, like
-// `clang -emit-llvm` or `mlir-opt`.
+// `clang -emit-llvm` or `mlir-opt`; `-fsyntax-only`, as in clang, stops
+// after the checks and prints nothing. These two also check a library (a
+// file of blocks without a network).
 //
 // Exit status: 0 on success, 1 on any error in the input or the command line.
 //
@@ -77,7 +79,8 @@ cl::opt<EmitStage> emit(
     "emit", cl::desc("The stage to stop at and print"),
     cl::init(EmitStage::Trainer),
     cl::values(clEnumValN(EmitStage::AST, "ast",
-                          "the checked AST with inferred shapes"),
+                          "the checked AST with inferred shapes (of a "
+                          "network, or of each block of a library)"),
                clEnumValN(EmitStage::MLIR, "mlir",
                           "the dream dialect, as generated"),
                clEnumValN(EmitStage::Lowered, "lowered",
@@ -99,6 +102,12 @@ cl::opt<EmitStage> emit(
                clEnumValN(EmitStage::Trainer, "trainer",
                           "a trainer executable: plan, CPU kernels and the "
                           "runtime (the default)")),
+    cl::cat(category));
+cl::opt<bool> syntaxOnly(
+    "fsyntax-only",
+    cl::desc("Check the input and print nothing (exit status 0 if it is "
+             "clean). Like --emit=ast, checks a file of blocks without a "
+             "network, each block on its own"),
     cl::cat(category));
 cl::opt<InputKind> inputKind(
     "x", cl::desc("The kind of the input file"), cl::init(InputKind::Dream),
@@ -379,6 +388,7 @@ int main(int argc, char **argv) {
   options.importDirs = importDirs;
   options.network = networkName;
   options.preset = presetName;
+  options.allowLibrary = syntaxOnly || emit == EmitStage::AST;
   for (const std::string &define : defines) {
     auto [name, value] = llvm::StringRef(define).split('=');
     if (name.empty() || !llvm::StringRef(define).contains('=')) {
@@ -414,6 +424,8 @@ int main(int argc, char **argv) {
     module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
     if (!module)
       return 1;
+    if (syntaxOnly)
+      return 0;
   } else {
     SourceManager sources;
     DiagnosticEngine diag(sources, llvm::errs());
@@ -421,6 +433,8 @@ int main(int argc, char **argv) {
         analyze(inputFile, sources, diag, options);
     if (!program)
       return 1;
+    if (syntaxOnly)
+      return 0;
     if (emit == EmitStage::AST) {
       std::string text;
       llvm::raw_string_ostream os(text);

@@ -106,6 +106,10 @@ bool checkValue(const ParamSpec &spec, ConstValue &value,
 /// wanted. Word choices and ranges are not checked.
 bool fitsKind(ParamKind kind, ConstValue &value);
 
+/// A symbolic value (ConstValue::symbolic) of `spec`'s kind, named like
+/// the parameter and written at `loc`.
+ConstValue symbolicValue(const ParamSpec &spec, Location loc);
+
 /// "an int", "the word 'avg'", ...: what a value is, for messages.
 std::string describeValue(const ConstValue &value);
 

@@ -7,6 +7,10 @@
 // adapters planned, and the training recipe resolved. Later stages read the
 // Program; they never re-derive what Sema decided.
 //
+// A file without a network is a library: each of its blocks is checked on
+// its own, with symbolic parameters and inputs of unknown type, by the same
+// elaboration; only what does not wait for a call site is decided.
+//
 // Sema stops at the first error, so one mistake gives one diagnostic.
 //
 //===----------------------------------------------------------------------===//
@@ -110,7 +114,10 @@ struct RecipeSetting {
 /// The checked program: what every later stage compiles.
 struct Program {
   std::vector<std::unique_ptr<Module>> modules; ///< modules[0] is the input.
+  /// Null for a library (SemaOptions::allowLibrary).
   const BlockInstance *network = nullptr;
+  /// A library's blocks, each checked on its own, in source order.
+  std::vector<const BlockInstance *> library;
   std::deque<BlockInstance> instances;
   std::deque<EncoderInstance> encoders;
   /// Recipe keys (data, optimizer, lr, epochs, batch, ...) with the preset
@@ -128,6 +135,10 @@ struct SemaOptions {
   /// The recipe preset in place of the file's (`dreamc --preset`); empty:
   /// the file's, else `default`.
   std::string preset;
+  /// Whether a file without a network (nor --network, nor a recipe) is a
+  /// library to check (`dreamc --emit=ast`, `-fsyntax-only`) rather than
+  /// an error (compiling). Either way its blocks are checked.
+  bool allowLibrary = false;
 };
 
 /// Parses `path` and its imports and checks them. Returns nullptr after
@@ -137,7 +148,8 @@ std::unique_ptr<Program> analyze(llvm::StringRef path, SourceManager &sources,
                                  const SemaOptions &options);
 
 /// Writes the checked program as an indented tree with every inferred type
-/// and source location (`dreamc --emit=ast`).
+/// ("?" where a library does not know it) and source location
+/// (`dreamc --emit=ast`).
 void dumpProgram(const Program &program, llvm::raw_ostream &os);
 
 } // namespace dream

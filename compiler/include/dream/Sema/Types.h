@@ -30,6 +30,9 @@ struct TensorType {
   Element element = Element::Float;
   std::vector<int64_t> shape;
   int64_t vocab = 0; ///< Token tensors only.
+  /// False for a tensor whose type depends on a call site that a block
+  /// checked on its own does not have (see Elaborator::checkBlock).
+  bool known = true;
 
   static TensorType floats(std::vector<int64_t> shape) {
     return {Element::Float, std::move(shape), 0};
@@ -37,6 +40,7 @@ struct TensorType {
   static TensorType tokens(int64_t length, int64_t vocab) {
     return {Element::Token, {length}, vocab};
   }
+  static TensorType unknown() { return {Element::Float, {}, 0, false}; }
   bool isTokens() const { return element == Element::Token; }
   /// The vocabulary an embedding of this tensor looks up: a token tensor's,
   /// or the last dimension of a distribution [L, V] over it.
@@ -45,17 +49,17 @@ struct TensorType {
   }
   size_t rank() const { return shape.size(); }
   int64_t elementCount() const;
-  /// "[64, 28, 28]" or "tokens[64, vocab: 30522]".
+  /// "[64, 28, 28]", "tokens[64, vocab: 30522]", or "?" when unknown.
   std::string str() const;
 
   bool operator==(const TensorType &other) const {
     return element == other.element && shape == other.shape &&
-           vocab == other.vocab;
+           vocab == other.vocab && known == other.known;
   }
   bool operator!=(const TensorType &other) const { return !(*this == other); }
   bool operator<(const TensorType &other) const {
-    return std::tie(element, shape, vocab) <
-           std::tie(other.element, other.shape, other.vocab);
+    return std::tie(element, shape, vocab, known) <
+           std::tie(other.element, other.shape, other.vocab, other.known);
   }
 };
 
@@ -63,12 +67,19 @@ struct TensorType {
 struct ValueType {
   bool isTuple = false;
   std::vector<TensorType> elements; ///< Exactly one when !isTuple.
+  /// False when not even the number of tensors is known: values collected
+  /// in a block checked on its own, whose repeats may run a parameter's
+  /// number of times. Held as one unknown tensor, it passes every check of
+  /// tuples and arity.
+  bool known = true;
 
   static ValueType tensor(TensorType type) { return {false, {std::move(type)}}; }
+  static ValueType unknown() { return {false, {TensorType::unknown()}, false}; }
   const TensorType &single() const { return elements.front(); }
   std::string str() const;
   bool operator<(const ValueType &other) const {
-    return std::tie(isTuple, elements) < std::tie(other.isTuple, other.elements);
+    return std::tie(isTuple, elements, known) <
+           std::tie(other.isTuple, other.elements, other.known);
   }
 };
 
@@ -83,6 +94,10 @@ struct ConstValue {
   /// of an encoder declaration).
   std::string text;
   std::vector<ConstValue> items; ///< List (also tuples).
+  /// A parameter of a block checked on its own, or arithmetic or a list
+  /// with one: of a kind, but of no particular value. `text` spells it as
+  /// written (`ch`, `ch * 2`, `[ch, 4]`).
+  bool symbolic = false;
   Location loc;
   /// For a value that came through a parameter: where it was first written
   /// (a parameter default or a call's argument). A word's scope is that of
@@ -116,7 +131,8 @@ struct ConstValue {
   double asFloat() const {
     return kind == Kind::Int ? static_cast<double>(intValue) : floatValue;
   }
-  /// Source-like spelling: 3, 0.005, true, "file", deconv, [1, 28, 28].
+  /// Source-like spelling: 3, 0.005, true, "file", deconv, [1, 28, 28];
+  /// a symbolic value's `text`.
   std::string str() const;
   /// Equality of the value, ignoring where it was written.
   bool sameValue(const ConstValue &other) const { return str() == other.str(); }
