@@ -8,7 +8,7 @@ import os
 import numpy as np
 import torch
 
-# Fashion-MNIST's pixel mean and deviation, as in runtime/lib/Data.cpp.
+# Fashion-MNIST's pixel mean and deviation, as in runtime/lib/data/Data.cpp.
 PIXEL_MEAN, PIXEL_STD = 0.2860, 0.3530
 
 

@@ -22,7 +22,7 @@ jobs="${DREAMC_JOBS:-2}"
 # shellcheck source=scripts/env.sh
 source "$root/scripts/env.sh"
 
-# libomp: clang's OpenMP code (runtime/lib/Parallel.cpp) calls its entry
+# libomp: clang's OpenMP code (runtime/lib/exec/Parallel.cpp) calls its entry
 # points, which the torch wheel's libgomp lacks.
 if ! command -v clang++-19 >/dev/null ||
    [ ! -e /usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a ] ||

@@ -1,6 +1,6 @@
 //===- FakeCudaDriver.cpp - libcuda's entry points, without a GPU ---------===//
 //
-// Implements the driver functions runtime/lib/Cuda.cpp resolves, with the
+// Implements the driver functions runtime/lib/exec/Cuda.cpp resolves, with the
 // driver's signatures from cuda.h. $FAKE_CUDA_DEVICES sets the device count
 // (default 1; 0 makes cuInit fail as the real driver does on a machine
 // without a GPU). See FakeCuda.h.

@@ -146,7 +146,7 @@ void dream::buildGpuLoweringPipeline(OpPassManager &pm, llvm::StringRef chip) {
   kernels.addPass(createConvertMathToLLVMPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
   // The host side: every buffer lives on the device, and the launches become
-  // calls of the mgpu* functions the runtime implements (runtime/lib/Cuda.cpp).
+  // calls of the mgpu* functions the runtime implements (runtime/lib/exec/Cuda.cpp).
   addHostToLLVMPasses(pm, /*deviceBuffers=*/true);
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
