@@ -77,6 +77,7 @@ const Module *ImportLoader::load(llvm::StringRef path, Location importLoc) {
     const Module *imported = load(target, import.loc);
     if (!imported)
       return nullptr;
+    program.imports[&import] = imported;
     imports.emplace_back(&import, imported);
   }
   stack.pop_back();
@@ -175,6 +176,6 @@ bool ImportLoader::buildScope(
     own[name] = symbol.loc();
     scope.names[name] = {symbol};
   });
-  scopes[&module] = std::move(scope);
+  program.scopes[&module] = std::move(scope);
   return ok;
 }

@@ -167,6 +167,8 @@ public:
     const Module *root = imports.loadRoot(path);
     if (!root)
       return false;
+    if (options.allowLibrary && isLibrary(*root))
+      return checkEncoders(*root);
     const BlockDecl *network = nullptr;
     const TrainDecl *train = nullptr;
     if (!chooseNetwork(*root, network, train))
@@ -174,16 +176,27 @@ public:
     ArgMap params;
     if (!bindNetworkParams(*network, train, params))
       return false;
-    // Every encoder of the input file is checked, used or not.
-    for (const EncoderDecl &encoder : root->encoders)
-      if (!elaborator.elaborateEncoder(encoder, *root))
-        return false;
-    if (!elaborator.elaborateNetwork(*network, *root, params))
+    if (!checkEncoders(*root) ||
+        !elaborator.elaborateNetwork(*network, *root, params))
       return false;
     return resolveRecipe(train, root->path);
   }
 
 private:
+  static bool isLibrary(const Module &root) {
+    return root.trains.empty() &&
+           llvm::none_of(root.blocks,
+                         [](const BlockDecl &block) { return block.isNetwork; });
+  }
+
+  /// Every encoder of the input file is checked, used or not.
+  bool checkEncoders(const Module &root) {
+    for (const EncoderDecl &encoder : root.encoders)
+      if (!elaborator.elaborateEncoder(encoder, root))
+        return false;
+    return true;
+  }
+
   bool chooseNetwork(const Module &root, const BlockDecl *&network,
                      const TrainDecl *&train) {
     if (root.trains.size() > 1) {
@@ -537,13 +550,19 @@ private:
 
 } // namespace
 
+bool dream::analyzeInto(Program &program, llvm::StringRef path,
+                        SourceManager &sources, DiagnosticEngine &diag,
+                        const SemaOptions &options) {
+  Analyzer analyzer(sources, diag, options, program);
+  return analyzer.run(path) && !diag.hasErrors();
+}
+
 std::unique_ptr<Program> dream::analyze(llvm::StringRef path,
                                         SourceManager &sources,
                                         DiagnosticEngine &diag,
                                         const SemaOptions &options) {
   auto program = std::make_unique<Program>();
-  Analyzer analyzer(sources, diag, options, *program);
-  if (!analyzer.run(path) || diag.hasErrors())
+  if (!analyzeInto(*program, path, sources, diag, options))
     return nullptr;
   return program;
 }

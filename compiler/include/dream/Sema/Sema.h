@@ -100,6 +100,21 @@ struct EncoderInstance {
   ArgMap pretrainArgs;
 };
 
+/// A declaration visible in a scope.
+struct Symbol {
+  const BlockDecl *block = nullptr;
+  const EncoderDecl *encoder = nullptr;
+  const Module *module = nullptr; ///< The module that declares it.
+  Location loc() const { return block ? block->loc : encoder->loc; }
+};
+
+/// Names visible inside one module: its own declarations and those of the
+/// modules it imports (aliased imports as `alias.name`). More than one
+/// symbol under a name means two imports provide it: using it is ambiguous.
+struct Scope {
+  std::map<std::string, std::vector<Symbol>> names;
+};
+
 /// One resolved line of the training recipe.
 struct RecipeSetting {
   ConstValue value; ///< For calls: the callee, as a Word.
@@ -110,6 +125,10 @@ struct RecipeSetting {
 /// The checked program: what every later stage compiles.
 struct Program {
   std::vector<std::unique_ptr<Module>> modules; ///< modules[0] is the input.
+  /// The scope of every loaded module, and the module each import loaded:
+  /// what name lookups see, kept for tools that resolve names (dream-lsp).
+  std::map<const Module *, Scope> scopes;
+  std::map<const ImportDecl *, const Module *> imports;
   const BlockInstance *network = nullptr;
   std::deque<BlockInstance> instances;
   std::deque<EncoderInstance> encoders;
@@ -128,6 +147,10 @@ struct SemaOptions {
   /// The recipe preset in place of the file's (`dreamc --preset`); empty:
   /// the file's, else `default`.
   std::string preset;
+  /// A file without a network is a library, checked as far as it can be
+  /// alone (its imports and encoders), rather than an error: what an editor
+  /// wants for files such as stdlib/vision.dream.
+  bool allowLibrary = false;
 };
 
 /// Parses `path` and its imports and checks them. Returns nullptr after
@@ -135,6 +158,16 @@ struct SemaOptions {
 std::unique_ptr<Program> analyze(llvm::StringRef path, SourceManager &sources,
                                  DiagnosticEngine &diag,
                                  const SemaOptions &options);
+
+/// Like analyze(), for tools that show what was checked even where checking
+/// stopped (dream-lsp): fills `program` as far as checking got and returns
+/// whether the whole program checked.
+bool analyzeInto(Program &program, llvm::StringRef path,
+                 SourceManager &sources, DiagnosticEngine &diag,
+                 const SemaOptions &options);
+
+/// The signature of `sleep(...)` and `dream(...)`.
+const Signature &connectionSignature(bool isDream);
 
 /// Writes the checked program as an indented tree with every inferred type
 /// and source location (`dreamc --emit=ast`).
