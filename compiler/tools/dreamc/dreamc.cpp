@@ -11,6 +11,7 @@
 
 #include "dream/Conversion/Lowering.h"
 #include "dream/Dialect/DreamDialect.h"
+#include "dream/Graph/DotEmitter.h"
 #include "dream/InitAll.h"
 #include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Plan/PlanEmitter.h"
@@ -52,6 +53,7 @@ namespace {
 /// Stages in pipeline order: a later stage runs every earlier one.
 enum class EmitStage {
   AST,
+  Dot,
   MLIR,
   Lowered,
   Kernels,
@@ -78,6 +80,8 @@ cl::opt<EmitStage> emit(
     cl::init(EmitStage::Trainer),
     cl::values(clEnumValN(EmitStage::AST, "ast",
                           "the checked AST with inferred shapes"),
+               clEnumValN(EmitStage::Dot, "dot",
+                          "the network as a Graphviz graph (dot -Tsvg)"),
                clEnumValN(EmitStage::MLIR, "mlir",
                           "the dream dialect, as generated"),
                clEnumValN(EmitStage::Lowered, "lowered",
@@ -421,10 +425,13 @@ int main(int argc, char **argv) {
         analyze(inputFile, sources, diag, options);
     if (!program)
       return 1;
-    if (emit == EmitStage::AST) {
+    if (emit == EmitStage::AST || emit == EmitStage::Dot) {
       std::string text;
       llvm::raw_string_ostream os(text);
-      dumpProgram(*program, os);
+      if (emit == EmitStage::AST)
+        dumpProgram(*program, os);
+      else
+        emitDot(*program, os);
       return writeOutput(os.str());
     }
     module = mlirGen(context, *program);
