@@ -2,6 +2,7 @@
 
 #include "dream/Sema/Cost.h"
 
+#include <algorithm>
 #include <set>
 
 using namespace dream;
@@ -17,6 +18,8 @@ int64_t dream::opFlops(llvm::StringRef op, const ArgMap &args,
   };
   const std::vector<int64_t> &in = input.shape;
   int64_t outElements = output.elementCount();
+  if (in.empty())
+    return outElements;
   if (op == "conv")
     return 2 * in[0] * arg("k") * arg("k") * outElements;
   if (op == "deconv")
@@ -73,9 +76,11 @@ ArgMap ints(std::initializer_list<std::pair<const char *, int64_t>> items) {
 
 /// The FLOPs of the primitive an adapter runs (ExpandConnections builds
 /// it): a conv or deconv of kernel and stride `stride`, a 1x1 conv after
-/// nearest upsampling, or a dense map.
+/// nearest upsampling, a dense map, or a token bridge's scores.
 int64_t adapterFlops(const AdapterPlan &adapter) {
   const TensorType &from = adapter.from, &to = adapter.to;
+  if (adapter.kind == "identity")
+    return 0;
   if (adapter.kind == "conv")
     return opFlops("conv", ints({{"k", adapter.stride}}), from, to);
   if (adapter.kind == "deconv")
@@ -84,10 +89,20 @@ int64_t adapterFlops(const AdapterPlan &adapter) {
                    to);
   if (adapter.kind == "upsample_conv")
     return opFlops("conv", ints({{"k", 1}}), from, to);
-  if (adapter.kind == "identity")
-    return 0;
-  // Dense maps and the scores of token bridges: a multiply-add per weight.
-  return 2 * (adapter.parameters - to.elementCount());
+  if (adapter.kind == "dense") {
+    // Planned on the last dimension when the leading ones agree, else on
+    // everything flattened (Connections.cpp).
+    bool lastDimension =
+        from.rank() == to.rank() && from.rank() <= 2 &&
+        std::equal(from.shape.begin(), from.shape.end() - 1, to.shape.begin());
+    return opFlops("dense", {},
+                   lastDimension ? from
+                                 : TensorType::floats({from.elementCount()}),
+                   to);
+  }
+  // A token bridge: scores over the encoder's vocabulary at each position.
+  return opFlops("dense", {}, from,
+                 TensorType::floats({from.shape[0], to.vocab}));
 }
 
 /// Sums costs over a tree of block instances, counting each encoder and
@@ -159,21 +174,21 @@ private:
     addEncoder(cost, *connection.encoder, decoded);
   }
 
+  /// The encoder's parts run every time; its parameters, an autoencoder's
+  /// decoder's too (the plan holds them: they are pre-trained), count once,
+  /// frozen or trainable as the encoder is declared.
   void addEncoder(Cost &cost, const EncoderInstance &encoder, bool decoded) {
-    addEncoderPart(cost, encoder, *encoder.encoder);
-    if (decoded && encoder.decoder)
-      addEncoderPart(cost, encoder, *encoder.decoder);
-  }
-
-  /// Runs every time; its parameters are the encoder's, frozen or trainable
-  /// as the encoder is declared, and count once.
-  void addEncoderPart(Cost &cost, const EncoderInstance &encoder,
-                      const BlockInstance &part) {
-    Cost run = count(part);
-    cost.flops += run.flops;
-    if (countedParts.insert(&part).second)
-      (encoder.frozen ? cost.frozen : cost.trainable) +=
-          run.trainable + run.frozen;
+    Cost encode = count(*encoder.encoder);
+    std::optional<Cost> decode;
+    if (encoder.decoder)
+      decode = count(*encoder.decoder);
+    cost.flops += encode.flops + (decoded && decode ? decode->flops : 0);
+    if (!countedEncoders.insert(&encoder).second)
+      return;
+    int64_t params = encode.trainable + encode.frozen;
+    if (decode)
+      params += decode->trainable + decode->frozen;
+    (encoder.frozen ? cost.frozen : cost.trainable) += params;
   }
 
   static void merge(Cost &into, const Cost &from) {
@@ -182,7 +197,7 @@ private:
     into.flops += from.flops;
   }
 
-  std::set<const BlockInstance *> countedParts;
+  std::set<const EncoderInstance *> countedEncoders;
   std::set<const EncoderInstance *> sharedAdapters;
 };
 

@@ -32,9 +32,10 @@ struct Cost {
 /// What one application of `instance` costs: its ops, its connections'
 /// adapters and nested block applications (each application owns its
 /// parameters), and the encoders its connections run. An encoder's
-/// parameters count once however often it runs, as trainable or frozen as it
-/// is declared; so do the adapters of `share: shared` connections. The
-/// layout steps around adapters are left out of the FLOPs.
+/// parameters (an autoencoder's decoder's too, as the plan holds them) count
+/// once however often it runs, as trainable or frozen as it is declared; so
+/// do the adapters of `share: shared` connections. The layout steps around
+/// adapters are left out of the FLOPs.
 Cost costOf(const BlockInstance &instance);
 
 /// What stage `stage` of `owner`'s body costs when applied once (a repeat:
