@@ -35,10 +35,13 @@ public:
         depths.insert(piece.breakDepth);
     for (int depth : depths) {
       bool fits = true;
+      std::vector<unsigned> column = columns();
+      // Breaks taken in one line leave the other lines' ranges as they are.
       for (auto [begin, end] : lines())
-        if (endColumn(begin, end) > limit) {
+        if (endColumn(begin, end, column) > limit) {
           fits = false;
-          fill(begin, end, depth);
+          fill(begin, end, depth, column);
+          column = columns();
         }
       if (fits)
         break;
@@ -78,8 +81,8 @@ private:
   }
 
   /// Where the code of line [begin, end) ends; a `//` comment is not code.
-  unsigned endColumn(size_t begin, size_t end) const {
-    std::vector<unsigned> column = columns();
+  unsigned endColumn(size_t begin, size_t end,
+                     const std::vector<unsigned> &column) const {
     unsigned result = column[begin];
     for (size_t i = begin; i < end; ++i)
       if (!pieces[i].lineComment)
@@ -88,17 +91,23 @@ private:
   }
 
   /// Takes the breaks of `depth` in line [begin, end) where the chunk that
-  /// follows would not fit.
-  void fill(size_t begin, size_t end, int depth) {
+  /// follows would cross the limit; `column` is kept up to date for the
+  /// pieces of the line, which later breaks may align with.
+  void fill(size_t begin, size_t end, int depth,
+            std::vector<unsigned> &column) {
+    unsigned at = column[begin] + widthOf(pieces[begin].text);
     for (size_t i = begin + 1; i < end; ++i) {
-      if (pieces[i].breakDepth > depth || broken[i])
-        continue;
-      size_t next = i + 1;
-      while (next < end && pieces[next].breakDepth > depth && !broken[next])
-        ++next;
-      // Measured with the breaks taken so far in this line.
-      if (endColumn(i, next) > limit)
-        broken[i] = true;
+      const Piece &piece = pieces[i];
+      if (piece.breakDepth <= depth) {
+        unsigned chunkEnd = at + piece.space;
+        for (size_t j = i; j < end && (j == i || pieces[j].breakDepth > depth);
+             ++j)
+          if (!pieces[j].lineComment)
+            chunkEnd += (j == i ? 0 : pieces[j].space) + widthOf(pieces[j].text);
+        broken[i] = chunkEnd > limit;
+      }
+      column[i] = broken[i] ? alignment(i, column) : at + piece.space;
+      at = column[i] + widthOf(piece.text);
     }
   }
 
