@@ -10,10 +10,7 @@
 #include "Server.h"
 
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
 
 using namespace dream;
 namespace cl = llvm::cl;
@@ -40,21 +37,11 @@ cl::opt<mlir::lsp::Logger::Level> logLevel(
 cl::opt<bool> pretty("pretty", cl::desc("Indent the JSON it writes"),
                      cl::cat(category));
 
-/// The standard library, in dreamc's order: --stdlib, $DREAMC_STDLIB, the
-/// installed copy next to the executable, or the source tree it was built
-/// from.
+/// The standard library: --stdlib, else where dreamc finds it by default.
 std::string findStdlib(const char *argv0) {
   if (!stdlibDir.empty())
     return stdlibDir;
-  if (auto env = llvm::sys::Process::GetEnv("DREAMC_STDLIB"))
-    return *env;
-  std::string exe = llvm::sys::fs::getMainExecutable(
-      argv0, reinterpret_cast<void *>(&findStdlib));
-  llvm::SmallString<256> installed(llvm::sys::path::parent_path(exe));
-  llvm::sys::path::append(installed, "..", "share", "dreamc", "stdlib");
-  if (llvm::sys::fs::is_directory(installed))
-    return installed.str().str();
-  return DREAMC_SOURCE_STDLIB;
+  return defaultStdlibDir(argv0, reinterpret_cast<void *>(&findStdlib));
 }
 
 } // namespace

@@ -166,20 +166,11 @@ cl::opt<std::string> stdlibDir("stdlib",
                                         "(default: found next to dreamc)"),
                                cl::value_desc("dir"), cl::cat(category));
 
-/// The standard library: --stdlib, $DREAMC_STDLIB, the installed copy next
-/// to the executable, or the source tree dreamc was built from.
+/// The standard library: --stdlib, else where dreamc finds it by default.
 std::string findStdlib(const char *argv0) {
   if (!stdlibDir.empty())
     return stdlibDir;
-  if (auto env = llvm::sys::Process::GetEnv("DREAMC_STDLIB"))
-    return *env;
-  std::string exe = llvm::sys::fs::getMainExecutable(
-      argv0, reinterpret_cast<void *>(&findStdlib));
-  llvm::SmallString<256> installed(llvm::sys::path::parent_path(exe));
-  llvm::sys::path::append(installed, "..", "share", "dreamc", "stdlib");
-  if (llvm::sys::fs::is_directory(installed))
-    return installed.str().str();
-  return DREAMC_SOURCE_STDLIB;
+  return defaultStdlibDir(argv0, reinterpret_cast<void *>(&findStdlib));
 }
 
 /// The directory holding libdreamrt.so and libdreamrt_main.a:
