@@ -180,7 +180,8 @@ CompletionList lsp::complete(llvm::StringRef text, size_t offset,
   size_t line = before.count('\n') + 1;
   addValues(items, index, line);
   addApplicable(items, index);
-  for (const std::string &keyword : keywords())
+  static const std::vector<std::string> words = keywords();
+  for (const std::string &keyword : words)
     items.add(keyword, CompletionItemKind::Keyword);
   return items.take();
 }

@@ -20,9 +20,9 @@ URIForFile lsp::uriOf(llvm::StringRef path) {
   return *uri;
 }
 
-Document::Document(std::string path, const std::string &text, int64_t version,
+Document::Document(std::string path, const std::string &text,
                    const SemaOptions &options, const OpenFiles &openFiles)
-    : filePath(std::move(path)), documentVersion(version) {
+    : filePath(std::move(path)) {
   // Registered before the check, the editor's texts are what loading a
   // file by its path finds.
   documentText = sourceManager.addBuffer(filePath, text);
@@ -36,7 +36,7 @@ Document::Document(std::string path, const std::string &text, int64_t version,
   diag.setConsumer([this](const std::vector<DiagnosticEngine::Entry> &entries) {
     collect(entries);
   });
-  succeeded = analyzeInto(checked, filePath, sourceManager, diag, options);
+  analyzeInto(checked, filePath, sourceManager, diag, options);
 }
 
 const Module *Document::root() const {

@@ -26,22 +26,19 @@ using OpenFiles = std::map<std::string, std::string>;
 class Document {
 public:
   /// Checks `text`, the content of the file at absolute path `path`.
-  Document(std::string path, const std::string &text, int64_t version,
+  Document(std::string path, const std::string &text,
            const SemaOptions &options, const OpenFiles &openFiles);
 
   Document(const Document &) = delete;
   Document &operator=(const Document &) = delete;
 
   llvm::StringRef path() const { return filePath; }
-  int64_t version() const { return documentVersion; }
   const std::string &text() const { return *documentText; }
   const std::vector<Diagnostic> &diagnostics() const { return published; }
   /// The checked program, as far as checking got.
   const Program &program() const { return checked; }
   /// The parsed file, or nullptr when it has a syntax error.
   const Module *root() const;
-  /// Whether the whole program checked without errors.
-  bool checkedCleanly() const { return succeeded; }
   /// Every file the check read, this one included, by path.
   const SourceManager &sources() const { return sourceManager; }
 
@@ -56,11 +53,9 @@ private:
       const std::vector<DiagnosticEngine::Entry> &entries) const;
 
   std::string filePath;
-  int64_t documentVersion;
   SourceManager sourceManager;
   const std::string *documentText = nullptr;
   Program checked;
-  bool succeeded = false;
   std::vector<Diagnostic> published;
 };
 

@@ -70,8 +70,7 @@ private:
 
   void onOpen(const DidOpenTextDocumentParams &params) {
     const TextDocumentItem &item = params.textDocument;
-    publish(item.uri, item.version,
-            server.update(item.uri, item.text, item.version));
+    publish(item.uri, item.version, server.update(item.uri, item.text));
   }
 
   void onChange(const DidChangeTextDocumentParams &params) {
@@ -80,8 +79,7 @@ private:
       return;
     // Full synchronisation: the last change is the whole text.
     publish(document.uri, document.version,
-            server.update(document.uri, params.contentChanges.back().text,
-                          document.version));
+            server.update(document.uri, params.contentChanges.back().text));
   }
 
   void onClose(const DidCloseTextDocumentParams &params) {

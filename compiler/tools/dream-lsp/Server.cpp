@@ -9,11 +9,11 @@
 using namespace dream;
 using namespace dream::lsp;
 
-std::vector<Diagnostic> Server::update(const URIForFile &uri, std::string text,
-                                       int64_t version) {
+std::vector<Diagnostic> Server::update(const URIForFile &uri,
+                                       std::string text) {
   texts[uri.file().str()] = text;
-  auto checked = std::make_shared<const Checked>(uri.file().str(), text,
-                                                 version, options, texts);
+  auto checked =
+      std::make_shared<const Checked>(uri.file().str(), text, options, texts);
   Open &open = documents[uri.uri().str()];
   open.latest = checked;
   if (checked->document.root())

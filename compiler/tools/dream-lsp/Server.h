@@ -21,8 +21,7 @@ public:
 
   /// Opens `uri` or replaces its text, checks it and returns the
   /// diagnostics to publish for it.
-  std::vector<Diagnostic> update(const URIForFile &uri, std::string text,
-                                 int64_t version);
+  std::vector<Diagnostic> update(const URIForFile &uri, std::string text);
   void close(const URIForFile &uri);
 
   std::optional<mlir::lsp::Hover> hover(const URIForFile &uri,
@@ -39,9 +38,9 @@ public:
 private:
   /// One check of a document and the index over it.
   struct Checked {
-    Checked(std::string path, const std::string &text, int64_t version,
+    Checked(std::string path, const std::string &text,
             const SemaOptions &options, const OpenFiles &openFiles)
-        : document(std::move(path), text, version, options, openFiles),
+        : document(std::move(path), text, options, openFiles),
           index(document) {}
     Document document;
     DocumentIndex index;
