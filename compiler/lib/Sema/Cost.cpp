@@ -42,8 +42,7 @@ int64_t dream::opFlops(llvm::StringRef op, const ArgMap &args,
     return length * (2 * 4 * width * width + 2 * 2 * width * ff) +
            2 * 2 * length * length * width;
   }
-  if (op == "norm" || op == "batchnorm" || op == "layernorm" ||
-      op == "softmax")
+  if (op == "norm" || op == "batchnorm" || op == "layernorm" || op == "softmax")
     return 5 * outElements;
   if (op == "embed" || op == "param")
     return 0;
@@ -95,10 +94,9 @@ int64_t adapterFlops(const AdapterPlan &adapter) {
     bool lastDimension =
         from.rank() == to.rank() && from.rank() <= 2 &&
         std::equal(from.shape.begin(), from.shape.end() - 1, to.shape.begin());
-    return opFlops("dense", {},
-                   lastDimension ? from
-                                 : TensorType::floats({from.elementCount()}),
-                   to);
+    return opFlops(
+        "dense", {},
+        lastDimension ? from : TensorType::floats({from.elementCount()}), to);
   }
   // A token bridge: scores over the encoder's vocabulary at each position.
   return opFlops("dense", {}, from,
@@ -166,8 +164,8 @@ private:
                    (connection.options.count("returns") &&
                     connection.options.at("returns").text == "decoded");
     auto share = connection.options.find("share");
-    bool shared = share != connection.options.end() &&
-                  share->second.text == "shared";
+    bool shared =
+        share != connection.options.end() && share->second.text == "shared";
     if (!shared || sharedAdapters.insert(connection.encoder).second)
       cost.trainable += connection.in.parameters + connection.out.parameters;
     cost.flops += adapterFlops(connection.in) + adapterFlops(connection.out);

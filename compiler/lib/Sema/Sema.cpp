@@ -185,8 +185,9 @@ public:
 private:
   static bool isLibrary(const Module &root) {
     return root.trains.empty() &&
-           llvm::none_of(root.blocks,
-                         [](const BlockDecl &block) { return block.isNetwork; });
+           llvm::none_of(root.blocks, [](const BlockDecl &block) {
+             return block.isNetwork;
+           });
   }
 
   /// Every encoder of the input file is checked, used or not.

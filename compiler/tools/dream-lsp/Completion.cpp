@@ -87,8 +87,7 @@ void addArguments(Items &items, const std::string &callee,
     items.add(name, CompletionItemKind::Field, detail, name + ": ");
   };
   if (callee == "sleep" || callee == "dream") {
-    for (const ParamSpec &param :
-         connectionSignature(callee == "dream").params)
+    for (const ParamSpec &param : connectionSignature(callee == "dream").params)
       named(param.name, detailOf(param));
     return;
   }
@@ -107,8 +106,8 @@ void addArguments(Items &items, const std::string &callee,
 /// Blocks, encoders and ops: what a stage may apply.
 void addApplicable(Items &items, const DocumentIndex *index) {
   if (index)
-    if (auto scope = index->document().program().scopes.find(
-            index->document().root());
+    if (auto scope =
+            index->document().program().scopes.find(index->document().root());
         scope != index->document().program().scopes.end())
       for (const auto &[name, symbols] : scope->second.names) {
         const Symbol &symbol = symbols.front();

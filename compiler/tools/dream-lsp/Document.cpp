@@ -47,8 +47,8 @@ const Module *Document::root() const {
 
 /// Where in this file a diagnostic shows: its own location, or for one in an
 /// imported file the first note here (the import that brought it in).
-std::optional<Location> Document::shownHere(
-    const std::vector<DiagnosticEngine::Entry> &entries) const {
+std::optional<Location>
+Document::shownHere(const std::vector<DiagnosticEngine::Entry> &entries) const {
   for (const DiagnosticEngine::Entry &entry : entries)
     if (entry.loc.file == filePath)
       return entry.loc;
@@ -92,7 +92,8 @@ void Document::collect(const std::vector<DiagnosticEngine::Entry> &entries) {
       continue;
     }
     related.emplace_back(
-        mlir::lsp::Location(uriOf(entry.loc.file), tokenRange(sourceManager, entry.loc)),
+        mlir::lsp::Location(uriOf(entry.loc.file),
+                            tokenRange(sourceManager, entry.loc)),
         entry.message);
   }
   if (!related.empty())

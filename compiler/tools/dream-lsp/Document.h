@@ -49,8 +49,8 @@ public:
 
 private:
   void collect(const std::vector<DiagnosticEngine::Entry> &entries);
-  std::optional<Location> shownHere(
-      const std::vector<DiagnosticEngine::Entry> &entries) const;
+  std::optional<Location>
+  shownHere(const std::vector<DiagnosticEngine::Entry> &entries) const;
 
   std::string filePath;
   SourceManager sourceManager;

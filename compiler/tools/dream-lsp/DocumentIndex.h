@@ -83,8 +83,7 @@ private:
   void indexBody(const BlockDecl &body);
   void indexEncoder(const EncoderDecl &encoder);
   void indexExpr(const Expr &expr, const BlockDecl *body);
-  void indexArguments(const std::vector<Argument> &args,
-                      const BlockDecl *body);
+  void indexArguments(const std::vector<Argument> &args, const BlockDecl *body);
   void indexConst(const ConstExpr &expr, const BlockDecl *body);
   Occurrence &add(Occurrence::Kind kind, Location loc, std::string name,
                   const BlockDecl *body);

@@ -83,8 +83,8 @@ static std::string placeOf(Location loc) {
 }
 
 /// A value or a statement: its type, or its types by instance.
-static std::optional<std::string>
-valueHover(const DocumentIndex &index, const Occurrence &occurrence) {
+static std::optional<std::string> valueHover(const DocumentIndex &index,
+                                             const Occurrence &occurrence) {
   auto types = index.typesOf(occurrence);
   if (types.empty())
     return std::nullopt;
@@ -94,8 +94,8 @@ valueHover(const DocumentIndex &index, const Occurrence &occurrence) {
   text += std::to_string(types.size()) + " shapes, by instance of `" +
           occurrence.body->name + "`:\n";
   for (size_t i = 0; i < types.size() && i < kMaxInstancesShown; ++i)
-    text += "\n- `" + instanceName(*types[i].instances.front()) + "`: " +
-            shapeLine(types[i].type);
+    text += "\n- `" + instanceName(*types[i].instances.front()) +
+            "`: " + shapeLine(types[i].type);
   return text;
 }
 
@@ -105,7 +105,8 @@ static std::string stageLine(const Stage &stage, const StageInfo &info,
   std::string text;
   switch (info.kind) {
   case StageInfo::Kind::Op:
-    text = "`" + info.op->signature.name + "(" + argumentsText(info.args) + ")`";
+    text =
+        "`" + info.op->signature.name + "(" + argumentsText(info.args) + ")`";
     break;
   case StageInfo::Kind::Block:
     text = "`" + instanceName(*info.blocks.front()) + "`";
@@ -117,8 +118,8 @@ static std::string stageLine(const Stage &stage, const StageInfo &info,
     break;
   case StageInfo::Kind::Connection: {
     const ConnectionInfo &connection = info.connection;
-    text = std::string(connection.isDream ? "dream" : "sleep") +
-           " through `" + connection.encoder->decl->name + "` (" +
+    text = std::string(connection.isDream ? "dream" : "sleep") + " through `" +
+           connection.encoder->decl->name + "` (" +
            argumentsText(connection.options) + "); adapters in `" +
            connection.in.kind + "` (" + withCommas(connection.in.parameters) +
            " parameters), out `" + connection.out.kind + "` (" +
@@ -167,9 +168,9 @@ static std::string blockHeader(const BlockDecl &decl) {
 
 static std::string encoderHover(const DocumentIndex &index,
                                 const EncoderDecl &decl) {
-  std::string text = "**" +
-                     std::string(decl.isAutoencoder ? "autoencoder" : "encoder") +
-                     "** `" + decl.name + "`, " + placeOf(decl.loc);
+  std::string text =
+      "**" + std::string(decl.isAutoencoder ? "autoencoder" : "encoder") +
+      "** `" + decl.name + "`, " + placeOf(decl.loc);
   const EncoderInstance *instance = index.instanceOf(&decl);
   if (!instance)
     return text;
@@ -181,6 +182,7 @@ static std::string encoderHover(const DocumentIndex &index,
   if (instance->decoder) {
     Cost decoder = costOf(*instance->decoder);
     cost.trainable += decoder.trainable;
+    cost.frozen += decoder.frozen;
     cost.flops += decoder.flops;
   }
   int64_t params = cost.trainable + cost.frozen;
@@ -199,11 +201,11 @@ static std::string declarationHover(const DocumentIndex &index,
   for (size_t i = 0; i < instances.size() && i < kMaxInstancesShown; ++i) {
     const BlockInstance &instance = *instances[i];
     text += "\n\n`" + instanceName(instance) + "`";
-    if (instance.decl->isNetwork && &instance != index.document().program().network)
+    if (instance.decl->isNetwork &&
+        &instance != index.document().program().network)
       continue;
-    text += " → `" + instance.result.str() + "`, `" +
-            batched(instance.result) + "` with the batch\n\n" +
-            costText(costOf(instance));
+    text += " → `" + instance.result.str() + "`, `" + batched(instance.result) +
+            "` with the batch\n\n" + costText(costOf(instance));
   }
   if (instances.size() > kMaxInstancesShown)
     text += "\n\n(" + std::to_string(instances.size() - kMaxInstancesShown) +
@@ -227,10 +229,12 @@ static std::optional<std::string> symbolHover(const DocumentIndex &index,
 /// The values a parameter takes in the instances of its block.
 static std::string parameterHover(const DocumentIndex &index,
                                   const BlockDecl &body, llvm::StringRef name) {
-  std::string text = "**parameter** `" + name.str() + "` of `" + body.name + "`";
+  std::string text =
+      "**parameter** `" + name.str() + "` of `" + body.name + "`";
   std::set<std::string> values;
   for (const BlockInstance *instance : index.instancesOf(&body))
-    if (auto it = instance->params.find(name.str()); it != instance->params.end())
+    if (auto it = instance->params.find(name.str());
+        it != instance->params.end())
       values.insert(it->second.str());
   if (!values.empty())
     text += " = " + llvm::join(values, ", ");

@@ -34,7 +34,8 @@ public:
   bool shutdownRequested() const { return shutdown; }
 
 private:
-  void onInitialize(const InitializeParams &, Callback<llvm::json::Value> reply) {
+  void onInitialize(const InitializeParams &,
+                    Callback<llvm::json::Value> reply) {
     llvm::json::Object capabilities{
         // Whole texts: every edit is checked from scratch anyway.
         {"textDocumentSync",

@@ -13,8 +13,8 @@ namespace {
 
 /// Byte offset of `loc` in the document.
 size_t offsetOf(const Document &document, Location loc) {
-  return document.lineText(loc.line).data() - document.text().data() +
-         loc.col - 1;
+  return document.lineText(loc.line).data() - document.text().data() + loc.col -
+         1;
 }
 
 /// The position of byte offset `offset` of the document.
@@ -101,13 +101,15 @@ std::vector<DocumentSymbol> lsp::documentSymbols(const Document &document) {
       }
   }
   for (const EncoderDecl &encoder : root->encoders)
-    symbols.emplace_back(symbolAt(document, encoder.name, SymbolKind::Struct,
-                                  encoder.loc, encoder.name.size()))
+    symbols
+        .emplace_back(symbolAt(document, encoder.name, SymbolKind::Struct,
+                               encoder.loc, encoder.name.size()))
         .detail = encoder.isAutoencoder ? "autoencoder" : "encoder";
   for (const TrainDecl &train : root->trains)
-    symbols.emplace_back(symbolAt(document, "train " + train.network,
-                                  SymbolKind::Event, train.loc,
-                                  train.network.size()))
+    symbols
+        .emplace_back(symbolAt(document, "train " + train.network,
+                               SymbolKind::Event, train.loc,
+                               train.network.size()))
         .detail = "recipe";
   return symbols;
 }

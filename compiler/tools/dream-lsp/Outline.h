@@ -14,7 +14,8 @@
 
 namespace dream::lsp {
 
-std::vector<mlir::lsp::DocumentSymbol> documentSymbols(const Document &document);
+std::vector<mlir::lsp::DocumentSymbol>
+documentSymbols(const Document &document);
 
 /// The shapes of the assignments on lines `range` covers.
 std::vector<mlir::lsp::InlayHint> inlayHints(const DocumentIndex &index,

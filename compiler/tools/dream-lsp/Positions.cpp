@@ -1,4 +1,5 @@
-//===- Positions.cpp - dreamc locations as LSP positions -------------------===//
+//===- Positions.cpp - dreamc locations as LSP positions
+//-------------------===//
 
 #include "Positions.h"
 

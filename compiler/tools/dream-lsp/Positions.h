@@ -1,4 +1,5 @@
-//===- Positions.h - dreamc locations as LSP positions ---------------------===//
+//===- Positions.h - dreamc locations as LSP positions
+//---------------------===//
 //
 // dreamc counts lines from 1 and columns in bytes from 1; LSP counts both
 // from 0 and columns in UTF-16 code units (the protocol's default encoding).

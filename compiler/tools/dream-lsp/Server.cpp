@@ -93,8 +93,8 @@ Server::documentSymbols(const URIForFile &uri) const {
                  : std::vector<mlir::lsp::DocumentSymbol>();
 }
 
-std::vector<mlir::lsp::InlayHint>
-Server::inlayHints(const URIForFile &uri, const Range &range) const {
+std::vector<mlir::lsp::InlayHint> Server::inlayHints(const URIForFile &uri,
+                                                     const Range &range) const {
   const Checked *checked = latest(uri);
   return checked ? lsp::inlayHints(checked->index, range)
                  : std::vector<mlir::lsp::InlayHint>();

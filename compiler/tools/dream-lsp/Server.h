@@ -40,8 +40,8 @@ private:
   struct Checked {
     Checked(std::string path, const std::string &text,
             const SemaOptions &options, const OpenFiles &openFiles)
-        : document(std::move(path), text, options, openFiles),
-          index(document) {}
+        : document(std::move(path), text, options, openFiles), index(document) {
+    }
     Document document;
     DocumentIndex index;
   };

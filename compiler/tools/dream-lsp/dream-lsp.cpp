@@ -25,15 +25,15 @@ cl::opt<std::string> stdlibDir("stdlib",
 cl::list<std::string> importDirs("I", cl::desc("Add <dir> to the import path"),
                                  cl::value_desc("dir"), cl::Prefix,
                                  cl::cat(category));
-cl::opt<mlir::lsp::Logger::Level> logLevel(
-    "log", cl::desc("What to log on stderr"),
-    cl::values(clEnumValN(mlir::lsp::Logger::Level::Debug, "verbose",
-                          "every message"),
-               clEnumValN(mlir::lsp::Logger::Level::Info, "info",
-                          "methods and notifications"),
-               clEnumValN(mlir::lsp::Logger::Level::Error, "error",
-                          "errors only")),
-    cl::init(mlir::lsp::Logger::Level::Error), cl::cat(category));
+cl::opt<mlir::lsp::Logger::Level>
+    logLevel("log", cl::desc("What to log on stderr"),
+             cl::values(clEnumValN(mlir::lsp::Logger::Level::Debug, "verbose",
+                                   "every message"),
+                        clEnumValN(mlir::lsp::Logger::Level::Info, "info",
+                                   "methods and notifications"),
+                        clEnumValN(mlir::lsp::Logger::Level::Error, "error",
+                                   "errors only")),
+             cl::init(mlir::lsp::Logger::Level::Error), cl::cat(category));
 cl::opt<bool> pretty("pretty", cl::desc("Indent the JSON it writes"),
                      cl::cat(category));
 
@@ -62,8 +62,7 @@ int main(int argc, char **argv) {
   options.allowLibrary = true;
 
   lsp::Server server(std::move(options));
-  mlir::lsp::JSONTransport transport(stdin, llvm::outs(),
-                                     mlir::lsp::JSONStreamStyle::Standard,
-                                     pretty);
+  mlir::lsp::JSONTransport transport(
+      stdin, llvm::outs(), mlir::lsp::JSONStreamStyle::Standard, pretty);
   return mlir::succeeded(lsp::runServer(server, transport)) ? 0 : 1;
 }

@@ -18,8 +18,8 @@ namespace dream {
 /// as `conv`, `norm` or `batchnorm`) with bound arguments `args`, reading
 /// `input` and producing `output`: multiply-adds count two, elementwise ops
 /// one per output element. An estimate, documented as such in docs/plan.md.
-int64_t opFlops(llvm::StringRef op, const ArgMap &args,
-                const TensorType &input, const TensorType &output);
+int64_t opFlops(llvm::StringRef op, const ArgMap &args, const TensorType &input,
+                const TensorType &output);
 
 /// Parameters (buffers such as running statistics left out) and FLOPs per
 /// sample.
