@@ -30,6 +30,7 @@ Document::Document(std::string path, const std::string &text,
     if (other != filePath)
       sourceManager.addBuffer(other, otherText);
 
+  // Nothing is printed: the consumer takes every diagnostic.
   std::string unused;
   llvm::raw_string_ostream nowhere(unused);
   DiagnosticEngine diag(sourceManager, nowhere);
