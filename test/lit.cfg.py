@@ -66,3 +66,8 @@ ptxas = shutil.which("ptxas") or shutil.which(
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# Graphviz's dot renders the graphs of dreamc --emit=dot (test/Graph); where
+# it is missing those tests are skipped.
+if shutil.which("dot"):
+    config.available_features.add("graphviz")

@@ -7,14 +7,14 @@
 //      parser recursion);
 //   3. ANTLR parses; the first syntax error is reworded ("expected ..., found
 //      ...") and parsing stops, so one mistake gives one message.
-// Then the parse tree is converted to the AST and thrown away.
+// Then the parse tree is converted to the AST and thrown away; tools that
+// work on the text itself (dream-format) keep it instead (ParseTree.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "dream/Parse/Parser.h"
 
-#include "DreamLexer.h"
-#include "DreamParser.h"
+#include "ParseTree.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ConvertUTF.h"
@@ -27,49 +27,6 @@ using namespace dream;
 using P = dream::parser::DreamParser;
 
 namespace {
-
-/// Maps ANTLR's code-point positions to byte-based Locations.
-class LocationMap {
-public:
-  LocationMap(const std::string &text, llvm::StringRef file) : file(file) {
-    lineStarts.push_back(0);
-    for (size_t i = 0; i < text.size(); ++i) {
-      unsigned char c = text[i];
-      if ((c & 0xC0) != 0x80)
-        codePointOffsets.push_back(i);
-      if (c == '\n')
-        lineStarts.push_back(i + 1);
-    }
-    codePointOffsets.push_back(text.size());
-  }
-
-  Location atByte(size_t offset) const {
-    auto it = std::upper_bound(lineStarts.begin(), lineStarts.end(), offset);
-    size_t line = it - lineStarts.begin();
-    return {file, static_cast<unsigned>(line),
-            static_cast<unsigned>(offset - lineStarts[line - 1] + 1)};
-  }
-
-  Location at(const antlr4::Token *token) const {
-    size_t index = std::min<size_t>(token->getStartIndex(),
-                                    codePointOffsets.size() - 1);
-    if (token->getType() == antlr4::Token::EOF)
-      index = codePointOffsets.size() - 1;
-    return atByte(codePointOffsets[index]);
-  }
-
-  Location at(antlr4::ParserRuleContext *ctx) const {
-    return at(ctx->getStart());
-  }
-  Location at(antlr4::tree::TerminalNode *node) const {
-    return at(node->getSymbol());
-  }
-
-private:
-  llvm::StringRef file;
-  std::vector<size_t> lineStarts;
-  std::vector<size_t> codePointOffsets;
-};
 
 /// Thrown to abandon the parse after the first syntax error was reported.
 struct SyntaxAbort {};
@@ -213,13 +170,14 @@ private:
     return true;
   }
 
-  /// The text of the token after `token`.
+  /// The text of the token after `token`, comments skipped.
   static std::string nextText(antlr4::Parser *parser, antlr4::Token *token) {
     antlr4::TokenStream *tokens = parser->getTokenStream();
-    size_t next = token->getTokenIndex() + 1;
-    if (next >= tokens->size())
-      return {};
-    return tokens->get(next)->getText();
+    for (size_t next = token->getTokenIndex() + 1; next < tokens->size();
+         ++next)
+      if (tokens->get(next)->getChannel() == antlr4::Token::DEFAULT_CHANNEL)
+        return tokens->get(next)->getText();
+    return {};
   }
 
   static std::string joinAlternatives(const std::vector<std::string> &items) {
@@ -334,6 +292,9 @@ bool checkTokens(antlr4::CommonTokenStream &tokens,
   for (antlr4::Token *token : tokens.getTokens()) {
     if (!checkLexical(token, locations, diag))
       return false;
+    // Comments separate tokens like spaces: they neither open nor close.
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL)
+      continue;
     if (depth.add(token))
       continue;
     std::string limit = std::to_string(kMaxNesting) + " levels";
@@ -741,33 +702,51 @@ private:
 
 } // namespace
 
-std::unique_ptr<Module> dream::parseModule(const std::string &text,
-                                           llvm::StringRef fileName,
-                                           DiagnosticEngine &diag) {
+/// Steps 1 to 3: the parse tree, or nullptr after reporting an error.
+static std::unique_ptr<ParseTree>
+parseFile(const std::string &text, llvm::StringRef fileName,
+          DiagnosticEngine &diag) {
   LocationMap locations(text, fileName);
   if (!checkEncoding(text, locations, diag))
     return nullptr;
-
-  antlr4::ANTLRInputStream input(text);
-  parser::DreamLexer lexer(&input);
-  lexer.removeErrorListeners();
-  antlr4::CommonTokenStream tokens(&lexer);
-  tokens.fill();
-  if (!checkTokens(tokens, locations, diag))
+  auto tree = std::make_unique<ParseTree>(text, std::move(locations));
+  tree->lexer.removeErrorListeners();
+  tree->tokens.fill();
+  if (!checkTokens(tree->tokens, tree->locations, diag))
     return nullptr;
 
-  parser::DreamParser parser(&tokens);
+  P &parser = tree->parser;
   parser.removeErrorListeners();
-  SyntaxErrorListener listener(diag, locations);
+  SyntaxErrorListener listener(diag, tree->locations);
   parser.addErrorListener(&listener);
   parser.setErrorHandler(std::make_shared<FirstErrorStrategy>());
-  P::FileContext *tree = nullptr;
   try {
-    tree = parser.file();
+    tree->file = parser.file();
   } catch (const SyntaxAbort &) {
     return nullptr;
   }
+  parser.removeErrorListeners();
   if (listener.reported)
     return nullptr;
-  return ASTBuilder(locations, diag).build(tree, fileName);
+  return tree;
+}
+
+std::unique_ptr<Module> dream::parseModule(const std::string &text,
+                                           llvm::StringRef fileName,
+                                           DiagnosticEngine &diag) {
+  std::unique_ptr<ParseTree> tree = parseFile(text, fileName, diag);
+  if (!tree)
+    return nullptr;
+  return ASTBuilder(tree->locations, diag).build(tree->file, fileName);
+}
+
+std::unique_ptr<ParseTree> dream::parseTree(const std::string &text,
+                                            llvm::StringRef fileName,
+                                            DiagnosticEngine &diag) {
+  std::unique_ptr<ParseTree> tree = parseFile(text, fileName, diag);
+  // The AST's own checks (escapes, literal ranges, repeated encoder items)
+  // are part of what parses: the same file gets the same first error.
+  if (!tree || !ASTBuilder(tree->locations, diag).build(tree->file, fileName))
+    return nullptr;
+  return tree;
 }

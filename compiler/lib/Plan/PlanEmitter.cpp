@@ -4,6 +4,7 @@
 
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Sema/Cost.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -65,44 +66,23 @@ json typeToJson(mlir::Type type, std::optional<int64_t> vocab = {}) {
   return out;
 }
 
-/// FLOPs per sample of one op: multiply-adds count two; elementwise ops
-/// one per element (an estimate, documented as such).
+/// The integer and boolean attributes of `op`: the arguments opFlops reads.
+ArgMap countedArguments(mlir::Operation *op) {
+  ArgMap args;
+  for (mlir::NamedAttribute attr : op->getAttrs()) {
+    if (auto boolean = mlir::dyn_cast<mlir::BoolAttr>(attr.getValue()))
+      args[attr.getName().str()] = ConstValue::ofBool(boolean.getValue());
+    else if (auto integer = mlir::dyn_cast<mlir::IntegerAttr>(attr.getValue()))
+      args[attr.getName().str()] = ConstValue::ofInt(integer.getInt());
+  }
+  return args;
+}
+
+/// FLOPs per sample of one op, by the rule Sema's cost report shares.
 int64_t flopsOf(mlir::Operation *op) {
-  auto out = *fromMLIRType(op->getResult(0).getType());
-  auto in = *fromMLIRType(op->getOperand(0).getType());
-  auto attr = [&](llvm::StringRef name) {
-    auto value = op->getAttrOfType<mlir::IntegerAttr>(name);
-    return value ? value.getInt() : 0;
-  };
-  int64_t outElements = out.elementCount();
-  if (mlir::isa<ConvOp>(op))
-    return 2 * in.shape[0] * attr("k") * attr("k") * outElements;
-  if (mlir::isa<DeconvOp>(op))
-    return 2 * in.elementCount() * attr("k") * attr("k") * attr("out");
-  if (mlir::isa<Conv1dOp>(op))
-    return 2 * in.shape[1] * attr("k") * outElements;
-  if (mlir::isa<DenseOp>(op))
-    return 2 * in.shape.back() * outElements;
-  if (auto lstm = mlir::dyn_cast<LstmOp>(op)) {
-    int64_t hidden = lstm.getHidden(), length = in.shape[0];
-    int64_t directions = lstm.getBidirectional() ? 2 : 1;
-    int64_t width = in.shape[1], flops = 0;
-    for (uint64_t layer = 0; layer < lstm.getLayers(); ++layer) {
-      flops += directions * length * 2 * 4 * hidden * (width + hidden);
-      width = hidden * directions;
-    }
-    return flops;
-  }
-  if (auto layer = mlir::dyn_cast<TransformerOp>(op)) {
-    int64_t length = in.shape[0], width = in.shape[1], ff = layer.getFf();
-    return length * (2 * 4 * width * width + 2 * 2 * width * ff) +
-           2 * 2 * length * length * width;
-  }
-  if (mlir::isa<BatchNormOp, LayerNormOp, SoftmaxOp>(op))
-    return 5 * outElements;
-  if (mlir::isa<EmbedOp, ParamOp>(op))
-    return 0;
-  return outElements;
+  return opFlops(op->getName().stripDialect(), countedArguments(op),
+                 *fromMLIRType(op->getOperand(0).getType()),
+                 *fromMLIRType(op->getResult(0).getType()));
 }
 
 /// What a step's result occupies per sample: fp32, or int64 token ids.

@@ -116,9 +116,6 @@ private:
 bool planConnection(const Stage &stage, const TensorType &hidden,
                     ConnectionInfo &info, DiagnosticEngine &diag);
 
-/// The signature of `sleep(...)` and `dream(...)`.
-const Signature &connectionSignature(bool isDream);
-
 } // namespace dream
 
 #endif // DREAM_LIB_SEMA_ELABORATE_H

@@ -6,6 +6,7 @@
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 
 using namespace dream;
 
@@ -17,6 +18,17 @@ static std::string normalize(llvm::StringRef path) {
   if (clean != path && llvm::sys::fs::equivalent(clean, path))
     return clean.str().str();
   return path.str();
+}
+
+std::string dream::defaultStdlibDir(const char *argv0, void *anchor) {
+  if (auto env = llvm::sys::Process::GetEnv("DREAMC_STDLIB"))
+    return *env;
+  std::string exe = llvm::sys::fs::getMainExecutable(argv0, anchor);
+  llvm::SmallString<256> installed(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(installed, "..", "share", "dreamc", "stdlib");
+  if (llvm::sys::fs::is_directory(installed))
+    return installed.str().str();
+  return DREAMC_SOURCE_STDLIB;
 }
 
 const Module *ImportLoader::loadRoot(llvm::StringRef path) {
@@ -77,6 +89,7 @@ const Module *ImportLoader::load(llvm::StringRef path, Location importLoc) {
     const Module *imported = load(target, import.loc);
     if (!imported)
       return nullptr;
+    program.imports[&import] = imported;
     imports.emplace_back(&import, imported);
   }
   stack.pop_back();
@@ -175,6 +188,6 @@ bool ImportLoader::buildScope(
     own[name] = symbol.loc();
     scope.names[name] = {symbol};
   });
-  scopes[&module] = std::move(scope);
+  program.scopes[&module] = std::move(scope);
   return ok;
 }

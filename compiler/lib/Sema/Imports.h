@@ -2,8 +2,7 @@
 //
 // Internal to Sema. Loads `import` targets (standard modules by name, user
 // files by path), detects cycles and runaway depth, and builds for every
-// module the scope its declarations see: its own declarations plus the
-// declarations of the modules it imports (aliased imports as `alias.name`).
+// module the scope its declarations see (Program::scopes).
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,20 +12,6 @@
 #include "dream/Sema/Sema.h"
 
 namespace dream {
-
-/// A declaration visible in a scope.
-struct Symbol {
-  const BlockDecl *block = nullptr;
-  const EncoderDecl *encoder = nullptr;
-  const Module *module = nullptr;
-  Location loc() const { return block ? block->loc : encoder->loc; }
-};
-
-/// Names visible inside one module. More than one symbol under a name means
-/// two imports provide it: using it is ambiguous.
-struct Scope {
-  std::map<std::string, std::vector<Symbol>> names;
-};
 
 class ImportLoader {
 public:
@@ -39,7 +24,7 @@ public:
   const Module *loadRoot(llvm::StringRef path);
 
   const Scope &scopeOf(const Module *module) const {
-    return scopes.at(module);
+    return program.scopes.at(module);
   }
 
 private:
@@ -57,7 +42,6 @@ private:
   std::map<std::string, const Module *> loaded;
   /// Files being loaded, outermost first, with the import that led there.
   std::vector<std::pair<std::string, Location>> stack;
-  std::map<const Module *, Scope> scopes;
 };
 
 } // namespace dream

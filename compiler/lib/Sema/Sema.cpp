@@ -177,16 +177,21 @@ public:
     ArgMap params;
     if (!bindNetworkParams(*network, train, params))
       return false;
-    // Every encoder of the input file is checked, used or not.
-    for (const EncoderDecl &encoder : root->encoders)
-      if (!elaborator.elaborateEncoder(encoder, *root))
-        return false;
-    if (!elaborator.elaborateNetwork(*network, *root, params))
+    if (!checkEncoders(*root) ||
+        !elaborator.elaborateNetwork(*network, *root, params))
       return false;
     return resolveRecipe(train, root->path);
   }
 
 private:
+  /// Every encoder of the input file is checked, used or not.
+  bool checkEncoders(const Module &root) {
+    for (const EncoderDecl &encoder : root.encoders)
+      if (!elaborator.elaborateEncoder(encoder, root))
+        return false;
+    return true;
+  }
+
   /// Picks the network to compile; leaves it null for a library.
   bool chooseNetwork(const Module &root, const BlockDecl *&network,
                      const TrainDecl *&train) {
@@ -253,9 +258,8 @@ private:
                      " to set a parameter of");
       return false;
     }
-    for (const EncoderDecl &encoder : root.encoders)
-      if (!elaborator.elaborateEncoder(encoder, root))
-        return false;
+    if (!checkEncoders(root))
+      return false;
     for (const BlockDecl &block : root.blocks) {
       const BlockInstance *instance = elaborator.checkBlock(block, root);
       if (!instance)
@@ -565,13 +569,19 @@ private:
 
 } // namespace
 
+bool dream::analyzeInto(Program &program, llvm::StringRef path,
+                        SourceManager &sources, DiagnosticEngine &diag,
+                        const SemaOptions &options) {
+  Analyzer analyzer(sources, diag, options, program);
+  return analyzer.run(path) && !diag.hasErrors();
+}
+
 std::unique_ptr<Program> dream::analyze(llvm::StringRef path,
                                         SourceManager &sources,
                                         DiagnosticEngine &diag,
                                         const SemaOptions &options) {
   auto program = std::make_unique<Program>();
-  Analyzer analyzer(sources, diag, options, *program);
-  if (!analyzer.run(path) || diag.hasErrors())
+  if (!analyzeInto(*program, path, sources, diag, options))
     return nullptr;
   return program;
 }

@@ -101,12 +101,19 @@ static bool sameLocation(Location a, Location b) {
 DiagnosticEngine::Builder::~Builder() {
   if (!engine)
     return;
-  for (const Entry &entry : entries)
+  std::vector<Entry> all = entries;
+  for (Entry &note : contextNotes())
+    all.push_back(std::move(note));
+  if (engine->consumer) {
+    engine->consumer(all);
+    return;
+  }
+  for (const Entry &entry : all)
     engine->print(entry.severity, entry.loc, entry.message);
-  printContext();
 }
 
-void DiagnosticEngine::Builder::printContext() {
+std::vector<DiagnosticEngine::Entry>
+DiagnosticEngine::Builder::contextNotes() const {
   // A context at a place the diagnostic already shows adds nothing.
   std::vector<const Entry *> notes;
   for (const Entry &frame : context)
@@ -116,16 +123,18 @@ void DiagnosticEngine::Builder::printContext() {
       notes.push_back(&frame);
   size_t skipped =
       notes.size() > kMaxContextNotes ? notes.size() - kMaxContextNotes : 0;
+  std::vector<Entry> shown;
   for (size_t i = 0; i < notes.size(); ++i) {
     if (skipped && i == kMaxContextNotes / 2) {
-      engine->print(Severity::Note, {},
-                    "(" + std::to_string(skipped) + " more context" +
-                        (skipped == 1 ? "" : "s") + " skipped)");
+      shown.push_back({Severity::Note, {},
+                       "(" + std::to_string(skipped) + " more context" +
+                           (skipped == 1 ? "" : "s") + " skipped)"});
       i += skipped - 1;
       continue;
     }
-    engine->print(Severity::Note, notes[i]->loc, notes[i]->message);
+    shown.push_back(*notes[i]);
   }
+  return shown;
 }
 
 DiagnosticEngine::Builder &

@@ -13,6 +13,7 @@
 
 #include "dream/Conversion/Lowering.h"
 #include "dream/Dialect/DreamDialect.h"
+#include "dream/Graph/DotEmitter.h"
 #include "dream/InitAll.h"
 #include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Plan/PlanEmitter.h"
@@ -54,6 +55,7 @@ namespace {
 /// Stages in pipeline order: a later stage runs every earlier one.
 enum class EmitStage {
   AST,
+  Dot,
   MLIR,
   Lowered,
   Kernels,
@@ -81,6 +83,8 @@ cl::opt<EmitStage> emit(
     cl::values(clEnumValN(EmitStage::AST, "ast",
                           "the checked AST with inferred shapes (of a "
                           "network, or of each block of a library)"),
+               clEnumValN(EmitStage::Dot, "dot",
+                          "the network as a Graphviz graph (dot -Tsvg)"),
                clEnumValN(EmitStage::MLIR, "mlir",
                           "the dream dialect, as generated"),
                clEnumValN(EmitStage::Lowered, "lowered",
@@ -171,20 +175,11 @@ cl::opt<std::string> stdlibDir("stdlib",
                                         "(default: found next to dreamc)"),
                                cl::value_desc("dir"), cl::cat(category));
 
-/// The standard library: --stdlib, $DREAMC_STDLIB, the installed copy next
-/// to the executable, or the source tree dreamc was built from.
+/// The standard library: --stdlib, else where dreamc finds it by default.
 std::string findStdlib(const char *argv0) {
   if (!stdlibDir.empty())
     return stdlibDir;
-  if (auto env = llvm::sys::Process::GetEnv("DREAMC_STDLIB"))
-    return *env;
-  std::string exe = llvm::sys::fs::getMainExecutable(
-      argv0, reinterpret_cast<void *>(&findStdlib));
-  llvm::SmallString<256> installed(llvm::sys::path::parent_path(exe));
-  llvm::sys::path::append(installed, "..", "share", "dreamc", "stdlib");
-  if (llvm::sys::fs::is_directory(installed))
-    return installed.str().str();
-  return DREAMC_SOURCE_STDLIB;
+  return defaultStdlibDir(argv0, reinterpret_cast<void *>(&findStdlib));
 }
 
 /// The directory holding libdreamrt.so and libdreamrt_main.a:
@@ -435,10 +430,13 @@ int main(int argc, char **argv) {
       return 1;
     if (syntaxOnly)
       return 0;
-    if (emit == EmitStage::AST) {
+    if (emit == EmitStage::AST || emit == EmitStage::Dot) {
       std::string text;
       llvm::raw_string_ostream os(text);
-      dumpProgram(*program, os);
+      if (emit == EmitStage::AST)
+        dumpProgram(*program, os);
+      else
+        emitDot(*program, os);
       return writeOutput(os.str());
     }
     module = mlirGen(context, *program);

@@ -29,6 +29,10 @@ std::unique_ptr<Module> parseModule(const std::string &text,
                                     llvm::StringRef fileName,
                                     DiagnosticEngine &diag);
 
+/// The words the grammar reserves (`block`, `repeat`, ...), read from the
+/// generated lexer's vocabulary, for tools that list them (dream-lsp).
+std::vector<std::string> keywords();
+
 } // namespace dream
 
 #endif // DREAM_PARSE_PARSER_H

@@ -104,6 +104,21 @@ struct EncoderInstance {
   ArgMap pretrainArgs;
 };
 
+/// A declaration visible in a scope.
+struct Symbol {
+  const BlockDecl *block = nullptr;
+  const EncoderDecl *encoder = nullptr;
+  const Module *module = nullptr; ///< The module that declares it.
+  Location loc() const { return block ? block->loc : encoder->loc; }
+};
+
+/// Names visible inside one module: its own declarations and those of the
+/// modules it imports (aliased imports as `alias.name`). More than one
+/// symbol under a name means two imports provide it: using it is ambiguous.
+struct Scope {
+  std::map<std::string, std::vector<Symbol>> names;
+};
+
 /// One resolved line of the training recipe.
 struct RecipeSetting {
   ConstValue value; ///< For calls: the callee, as a Word.
@@ -114,6 +129,10 @@ struct RecipeSetting {
 /// The checked program: what every later stage compiles.
 struct Program {
   std::vector<std::unique_ptr<Module>> modules; ///< modules[0] is the input.
+  /// The scope of every loaded module, and the module each import loaded:
+  /// what name lookups see, kept for tools that resolve names (dream-lsp).
+  std::map<const Module *, Scope> scopes;
+  std::map<const ImportDecl *, const Module *> imports;
   /// Null for a library (SemaOptions::allowLibrary).
   const BlockInstance *network = nullptr;
   /// A library's blocks, each checked on its own, in source order.
@@ -136,8 +155,8 @@ struct SemaOptions {
   /// the file's, else `default`.
   std::string preset;
   /// Whether a file without a network (nor --network, nor a recipe) is a
-  /// library to check (`dreamc --emit=ast`, `-fsyntax-only`) rather than
-  /// an error (compiling). Either way its blocks are checked.
+  /// library to check (`dreamc --emit=ast`, `-fsyntax-only`, dream-lsp)
+  /// rather than an error (compiling). Either way its blocks are checked.
   bool allowLibrary = false;
 };
 
@@ -146,6 +165,22 @@ struct SemaOptions {
 std::unique_ptr<Program> analyze(llvm::StringRef path, SourceManager &sources,
                                  DiagnosticEngine &diag,
                                  const SemaOptions &options);
+
+/// The standard library directory when the command line names none:
+/// $DREAMC_STDLIB, else the installed copy next to the running executable
+/// (`argv0`, with `anchor` an address inside it) at ../share/dreamc/stdlib,
+/// else the stdlib/ of the source tree this build came from.
+std::string defaultStdlibDir(const char *argv0, void *anchor);
+
+/// Like analyze(), for tools that show what was checked even where checking
+/// stopped (dream-lsp): fills `program` as far as checking got and returns
+/// whether the whole program checked.
+bool analyzeInto(Program &program, llvm::StringRef path,
+                 SourceManager &sources, DiagnosticEngine &diag,
+                 const SemaOptions &options);
+
+/// The signature of `sleep(...)` and `dream(...)`.
+const Signature &connectionSignature(bool isDream);
 
 /// Writes the checked program as an indented tree with every inferred type
 /// ("?" where a library does not know it) and source location

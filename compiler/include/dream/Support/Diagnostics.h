@@ -20,6 +20,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -90,7 +91,9 @@ public:
     Builder &note(Location loc, std::string message);
 
   private:
-    void printContext();
+    /// The notes of the open contexts that this diagnostic does not
+    /// already show, innermost first.
+    std::vector<Entry> contextNotes() const;
 
     DiagnosticEngine *engine;
     std::vector<Entry> entries;
@@ -100,6 +103,13 @@ public:
 
   Builder error(Location loc, std::string message);
   Builder warning(Location loc, std::string message);
+
+  /// Receives each diagnostic whole: the error or warning first, then its
+  /// notes, context notes included.
+  using Consumer = std::function<void(const std::vector<Entry> &)>;
+  /// Hands every diagnostic to `consumer` instead of printing it, for tools
+  /// that show diagnostics elsewhere than on a terminal (dream-lsp).
+  void setConsumer(Consumer consumer) { this->consumer = std::move(consumer); }
 
   /// Opens a context for its lifetime: errors reported meanwhile get the
   /// note `message` at `loc`.
@@ -124,6 +134,7 @@ private:
   llvm::raw_ostream &os;
   unsigned errors = 0;
   std::vector<Entry> contexts; ///< Open contexts, outermost first.
+  Consumer consumer;
 };
 
 /// Quotes a name for a message, shortening very long names so that a
