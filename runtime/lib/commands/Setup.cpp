@@ -51,7 +51,7 @@ TrainSettings pretrainSettings(const Recipe &recipe, const PretrainSpec &spec,
 }
 
 std::string dataName(const Plan &plan, const TrainerOptions &o) {
-  return o.data.empty() ? plan.recipe.data : o.data;
+  return o.data.empty() ? plan.recipe.dataSet() : o.data;
 }
 
 /// Where `--tokenizer words` keeps the word vocabulary: with the
