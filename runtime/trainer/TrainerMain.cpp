@@ -11,6 +11,7 @@
 #include "CommandLine.h"
 
 #include "dream/Runtime/Plan.h"
+#include "dream/Schema/KernelTable.h"
 
 #include <csignal>
 #include <cstdio>
@@ -20,16 +21,6 @@
 #include <optional>
 #include <sstream>
 #include <string>
-
-// Weak, so that linking without a plan leaves them null.
-extern "C" const char dream_embedded_plan[] __attribute__((weak));
-extern "C" const unsigned long dream_embedded_plan_size __attribute__((weak));
-extern "C" const DreamKernelEntry dream_kernel_table[] __attribute__((weak));
-extern "C" const long dream_kernel_count __attribute__((weak));
-extern "C" const char dream_kernel_cpu[] __attribute__((weak));
-extern "C" const DreamKernelEntry dream_gpu_kernel_table[]
-    __attribute__((weak));
-extern "C" const long dream_gpu_kernel_count __attribute__((weak));
 
 namespace {
 

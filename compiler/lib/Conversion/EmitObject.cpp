@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Conversion/Lowering.h"
+#include "dream/Schema/KernelTable.h"
 
 #include "mlir/Target/LLVMIR/Export.h"
 
@@ -34,6 +35,7 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
+#include <cstddef>
 #include <mutex>
 #include <thread>
 
@@ -160,9 +162,17 @@ void addArrayWithSize(llvm::Module &module, llvm::Constant *array,
 struct TableNames {
   llvm::StringRef table, count;
 };
-constexpr TableNames kCpuTable = {"dream_kernel_table", "dream_kernel_count"};
-constexpr TableNames kGpuTable = {"dream_gpu_kernel_table",
-                                  "dream_gpu_kernel_count"};
+constexpr TableNames kCpuTable = {dream::schema::kKernelTableSymbol,
+                                  dream::schema::kKernelCountSymbol};
+constexpr TableNames kGpuTable = {dream::schema::kGpuKernelTableSymbol,
+                                  dream::schema::kGpuKernelCountSymbol};
+
+// A table row is laid out below as an LLVM struct of two pointers, the name
+// and the packed entry: the layout of the trainer's DreamKernelEntry.
+static_assert(sizeof(DreamKernelEntry) == 2 * sizeof(void *) &&
+                  offsetof(DreamKernelEntry, name) == 0 &&
+                  offsetof(DreamKernelEntry, packed) == sizeof(void *),
+              "DreamKernelEntry is no longer {name, packed}");
 
 /// Adds a kernel table (one {name, packed entry} per kernel function, named
 /// without the `_mlir_ciface_` prefix, and one per alias in `module`'s
@@ -223,7 +233,7 @@ void addKernelCpu(llvm::Module &llvmModule, llvm::TargetMachine &machine) {
       llvmModule.getContext(), machine.getTargetCPU());
   new llvm::GlobalVariable(llvmModule, level->getType(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, level,
-                           "dream_kernel_cpu");
+                           dream::schema::kKernelCpuSymbol);
 }
 
 /// Adds `dream_embedded_plan` (the bytes, no terminating NUL) and
@@ -232,8 +242,8 @@ void addEmbeddedPlan(llvm::Module &llvmModule, llvm::StringRef plan) {
   addArrayWithSize(llvmModule,
                    llvm::ConstantDataArray::getString(llvmModule.getContext(),
                                                       plan, /*AddNull=*/false),
-                   "dream_embedded_plan", "dream_embedded_plan_size",
-                   plan.size());
+                   dream::schema::kEmbeddedPlanSymbol,
+                   dream::schema::kEmbeddedPlanSizeSymbol, plan.size());
 }
 
 /// A module translated to LLVM IR and optimised, with the machine it was

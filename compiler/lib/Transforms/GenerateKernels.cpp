@@ -26,6 +26,7 @@
 
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Schema/KernelTable.h"
 #include "dream/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -599,7 +600,7 @@ struct GenerateKernelsPass
 
     // Forward, training mode: the result and the batch statistics.
     mlir::func::FuncOp forward =
-        declare(module, region, name + "_forward", {}, {});
+        declare(module, region, schema::forwardEntry(name), {}, {});
     llvm::SmallVector<Value> statistics;
     auto result = emitForward(region, forward, /*evalMode=*/false, statistics);
     if (mlir::failed(result))
@@ -611,7 +612,7 @@ struct GenerateKernelsPass
     // Forward, evaluation mode, when batch norms make the modes differ.
     if (!statistics.empty()) {
       mlir::func::FuncOp eval =
-          declare(module, region, name + "_forward_eval", {}, {});
+          declare(module, region, schema::forwardEvalEntry(name), {}, {});
       llvm::SmallVector<Value> none;
       auto evalResult = emitForward(region, eval, /*evalMode=*/true, none);
       if (mlir::failed(evalResult))
@@ -621,7 +622,8 @@ struct GenerateKernelsPass
 
     // Backward: recompute, then reverse over the generics.
     mlir::func::FuncOp backward =
-        declare(module, region, name + "_backward", {resultType}, {});
+        declare(module, region, schema::backwardEntry(name), {resultType},
+                {});
     llvm::SmallVector<Value> ignored;
     auto recomputed = emitForward(region, backward, false, ignored);
     if (mlir::failed(recomputed))

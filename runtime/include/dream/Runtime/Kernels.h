@@ -12,17 +12,11 @@
 #ifndef DREAM_RUNTIME_KERNELS_H
 #define DREAM_RUNTIME_KERNELS_H
 
+#include "dream/Schema/KernelTable.h"
+
 #include <cstdint>
 #include <string>
 #include <unordered_map>
-
-/// One row of `dream_kernel_table`: `packed(args)` calls the C-interface
-/// entry point `_mlir_ciface_<name>` with args[0] = the result out-pointer
-/// and args[1..] = one memref descriptor per operand.
-extern "C" struct DreamKernelEntry {
-  const char *name;
-  void (*packed)(void **args);
-};
 
 /// Runs `task(context, begin, end)` over chunks that cover [0, n) once, on
 /// LibTorch's thread pool (`--threads` wide), or as one call [0, n) when
