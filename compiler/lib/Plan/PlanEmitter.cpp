@@ -4,6 +4,7 @@
 
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Schema/KernelTable.h"
 #include "dream/Sema/Cost.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -13,7 +14,7 @@
 #include <set>
 
 using namespace dream;
-using json = nlohmann::ordered_json;
+using nlohmann::json;
 
 namespace {
 
@@ -34,6 +35,7 @@ json attributeToJson(mlir::Attribute attr) {
       items.push_back(attributeToJson(item));
     return items;
   }
+  // Dictionaries are sorted by key, as json objects are.
   if (auto dict = mlir::dyn_cast<mlir::DictionaryAttr>(attr)) {
     json object = json::object();
     for (mlir::NamedAttribute entry : dict)
@@ -56,14 +58,14 @@ std::string locationText(mlir::Location loc) {
   return "";
 }
 
-/// The per-sample type of a value as the plan writes it.
-json typeToJson(mlir::Type type, std::optional<int64_t> vocab = {}) {
+/// The per-sample type of a value as the plan describes inputs.
+schema::InputSpec inputSpec(mlir::Type type, std::optional<int64_t> vocab = {}) {
   auto tensor = *fromMLIRType(type);
-  json out = {{"shape", tensor.shape},
-              {"dtype", tensor.isTokens() ? "int64" : "float32"}};
-  if (vocab)
-    out["vocab"] = *vocab;
-  return out;
+  schema::InputSpec input;
+  input.shape = tensor.shape;
+  input.tokens = tensor.isTokens();
+  input.vocab = vocab.value_or(0);
+  return input;
 }
 
 /// The integer and boolean attributes of `op`: the arguments opFlops reads.
@@ -105,58 +107,55 @@ class Emitter {
 public:
   explicit Emitter(mlir::ModuleOp module) : module(module) {}
 
-  mlir::FailureOr<json> run() {
+  mlir::FailureOr<schema::Plan> run() {
     mlir::func::FuncOp network = networkFunction(module);
     if (!network)
       return module.emitError("no public network function to plan");
 
-    json plan;
-    plan["format"] = "dreamc-plan";
-    plan["version"] = kPlanVersion;
-    plan["network"] = network.getSymName().str();
+    schema::Plan plan;
+    plan.network = network.getSymName().str();
     if (auto source = module->getAttrOfType<mlir::StringAttr>(kSourceAttr))
-      plan["source"] = source.str();
+      plan.source = source.str();
     std::optional<int64_t> vocab;
     if (auto v = module->getAttrOfType<mlir::IntegerAttr>(kInputVocabAttr))
       vocab = v.getInt();
-    plan["input"] = typeToJson(network.getArgumentTypes().front(), vocab);
-    plan["classes"] =
+    plan.input = inputSpec(network.getArgumentTypes().front(), vocab);
+    plan.classes =
         fromMLIRType(network.getResultTypes().front())->shape.back();
-    plan["params"] = json::array();
 
     auto graph = emitGraph(network);
     if (mlir::failed(graph))
       return mlir::failure();
     int64_t flops = flopsPerSample, activations = activationBytes;
 
-    json encoders = json::array();
     for (auto encoder : module.getOps<EncoderOp>()) {
       auto entry = emitEncoder(encoder);
       if (mlir::failed(entry))
         return mlir::failure();
-      encoders.push_back(*entry);
+      plan.encoders.push_back(std::move(*entry));
     }
-    plan["params"] = params;
-    plan["graph"] = *graph;
-    plan["encoders"] = encoders;
-    plan["kernels"] = kernels;
-    if (auto recipe = module->getAttrOfType<mlir::DictionaryAttr>(kRecipeAttr))
-      plan["recipe"] = attributeToJson(recipe);
-    int64_t trainable = 0, frozen = 0;
-    for (const json &param : params) {
-      if (param["buffer"])
-        continue;
-      int64_t count = 1;
-      for (int64_t dim : param["shape"])
-        count *= dim;
-      (param["trainable"] ? trainable : frozen) += count;
+    plan.params = std::move(params);
+    plan.graph = std::move(*graph);
+    plan.kernels = std::move(kernels);
+    if (auto recipe =
+            module->getAttrOfType<mlir::DictionaryAttr>(kRecipeAttr)) {
+      try {
+        plan.recipe = schema::readRecipe(attributeToJson(recipe),
+                                         plan.source);
+      } catch (const schema::PlanError &e) {
+        return module.emitError(e.what());
+      }
     }
-    plan["cost"] = {{"params_trainable", trainable},
-                    {"params_frozen", frozen},
-                    {"flops_per_sample", flops},
-                    {"activation_bytes_per_sample", activations},
-                    {"encoder_calls_per_step", encoderCalls(module)},
-                    {"fused_kernels", kernels.size()}};
+    schema::Cost cost;
+    for (const schema::ParamSpec &param : plan.params)
+      if (!param.buffer)
+        (param.trainable ? cost.paramsTrainable : cost.paramsFrozen) +=
+            param.numel();
+    cost.flopsPerSample = flops;
+    cost.activationBytesPerSample = activations;
+    cost.encoderCallsPerStep = encoderCalls(module);
+    cost.fusedKernels = static_cast<int64_t>(plan.kernels.size());
+    plan.cost = schema::toJson(cost);
     return plan;
   }
 
@@ -177,19 +176,19 @@ private:
       return mlir::success();
     }
     paramShapes[name] = type.getShape().vec();
-    json entry = {{"name", name},
-                  {"shape", type.getShape().vec()},
-                  {"init", param.getInit().str()}};
-    if (param.getFanIn())
-      entry["fan_in"] = param.getFanIn();
-    entry["trainable"] = !param.getFrozen() && !param.getBuffer();
-    entry["buffer"] = param.getBuffer();
-    params.push_back(entry);
+    schema::ParamSpec entry;
+    entry.name = name;
+    entry.shape = type.getShape().vec();
+    entry.init = param.getInit().str();
+    entry.fanIn = static_cast<int64_t>(param.getFanIn());
+    entry.trainable = !param.getFrozen() && !param.getBuffer();
+    entry.buffer = param.getBuffer();
+    params.push_back(std::move(entry));
     return mlir::success();
   }
 
   /// The graph of a function. Parameters are the ParamOps it uses.
-  mlir::FailureOr<json> emitGraph(mlir::func::FuncOp function) {
+  mlir::FailureOr<schema::Graph> emitGraph(mlir::func::FuncOp function) {
     flopsPerSample = activationBytes = 0;
     return emitSteps(function.getBody().front(),
                      llvm::DenseMap<mlir::Value, std::string>());
@@ -198,16 +197,16 @@ private:
   /// The steps of `block`. `paramOf` names the block arguments that stand
   /// for parameters (inside a fused region); the other arguments are the
   /// graph's inputs.
-  mlir::FailureOr<json>
+  mlir::FailureOr<schema::Graph>
   emitSteps(mlir::Block &block,
             const llvm::DenseMap<mlir::Value, std::string> &paramOf) {
-    llvm::DenseMap<mlir::Value, int64_t> ids;
-    json inputs = json::array(), steps = json::array();
+    llvm::DenseMap<mlir::Value, int> ids;
+    schema::Graph graph;
     for (mlir::BlockArgument arg : block.getArguments()) {
       if (paramOf.count(arg))
         continue;
-      ids[arg] = static_cast<int64_t>(ids.size());
-      inputs.push_back(ids[arg]);
+      ids[arg] = static_cast<int>(ids.size());
+      graph.inputs.push_back(ids[arg]);
     }
     for (mlir::Operation &op : block) {
       if (auto param = mlir::dyn_cast<ParamOp>(op)) {
@@ -221,10 +220,9 @@ private:
           mlir::isa<SleepOp, DreamOp, EncoderOp>(op))
         return op.emitOpError("cannot be planned: run the dream pipeline "
                               "(connections expanded, blocks inlined) first");
-      json step;
-      step["op"] = op.getName().stripDialect().str();
-      json stepInputs = json::array(), stepParams = json::array();
-      bool allFrozen = true, anyParam = false;
+      schema::Step step;
+      step.op = op.getName().stripDialect().str();
+      bool allFrozen = true;
       for (mlir::Value operand : op.getOperands()) {
         std::optional<std::string> name;
         bool frozen = false;
@@ -236,49 +234,38 @@ private:
           frozen = frozenParams.count(it->second);
         }
         if (name) {
-          stepParams.push_back(*name);
-          anyParam = true;
+          step.params.push_back(schema::ParamRef{*name});
           allFrozen &= frozen;
         } else {
-          stepInputs.push_back(ids.at(operand));
+          step.inputs.push_back(ids.at(operand));
         }
       }
       if (auto fused = mlir::dyn_cast<FusedOp>(op)) {
-        step["kernel"] = fused.getKernel().str();
+        step.kernel = fused.getKernel().str();
         if (mlir::failed(emitKernel(fused)))
           return mlir::failure();
       }
-      step["inputs"] = stepInputs;
-      if (anyParam)
-        step["params"] = stepParams;
       mlir::Value result = op.getResult(0);
-      ids[result] = static_cast<int64_t>(ids.size());
-      step["output"] = ids[result];
+      ids[result] = static_cast<int>(ids.size());
+      step.output = ids[result];
       // A fused step's only attribute is its kernel, written above.
-      json attrs = json::object();
       for (mlir::NamedAttribute attr : op.getAttrs())
         if (!attr.getName().getValue().starts_with("dream.") &&
             !mlir::isa<FusedOp>(op))
-          attrs[attr.getName().str()] = attributeToJson(attr.getValue());
-      if (!attrs.empty())
-        step["attrs"] = attrs;
+          step.attrs[attr.getName().str()] = attributeToJson(attr.getValue());
       auto type = *fromMLIRType(result.getType());
-      step["shape"] = type.shape;
-      if (type.isTokens())
-        step["dtype"] = "int64";
-      if ((anyParam && allFrozen) || op.hasAttr(kFrozenOpAttr))
-        step["frozen"] = true;
-      std::string where = locationText(op.getLoc());
-      if (!where.empty())
-        step["loc"] = where;
-      steps.push_back(step);
+      step.shape = type.shape;
+      step.tokenOutput = type.isTokens();
+      step.frozen = (!step.params.empty() && allFrozen) ||
+                    op.hasAttr(kFrozenOpAttr);
+      step.loc = locationText(op.getLoc());
+      graph.steps.push_back(std::move(step));
       flopsPerSample += mlir::isa<FusedOp>(op) ? 0 : flopsOf(&op);
       activationBytes += bytesPerSample(result.getType());
     }
-    json outputs = json::array();
     for (mlir::Value value : block.getTerminator()->getOperands())
-      outputs.push_back(ids.at(value));
-    return json{{"inputs", inputs}, {"outputs", outputs}, {"steps", steps}};
+      graph.outputs.push_back(ids.at(value));
+    return graph;
   }
 
   /// A kernel entry: its entry points and the steps it replaces, over its
@@ -298,32 +285,35 @@ private:
     flopsPerSample = flops, activationBytes = bytes;
     if (mlir::failed(reference))
       return mlir::failure();
+    schema::KernelSpec kernel;
+    kernel.name = fused.getKernel().str();
     // The reference steps whose batch statistics the training forward
     // returns, in its result order; an evaluation entry exists with them.
-    json statistics = json::array();
     for (auto [index, op] : llvm::enumerate(body.without_terminator()))
       if (mlir::isa<BatchNormOp>(op) && usesBatchStatistics(&op))
-        statistics.push_back(index);
-    std::string name = fused.getKernel().str();
-    json entry = {{"name", name}, {"forward", name + "_forward"}};
-    if (!statistics.empty())
-      entry["forward_eval"] = name + "_forward_eval";
-    entry["backward"] = name + "_backward";
-    entry["statistics"] = statistics;
-    entry["reference"] = *reference;
-    kernels.push_back(entry);
+        kernel.statistics.push_back(index);
+    kernel.forward = schema::forwardEntry(kernel.name);
+    if (!kernel.statistics.empty())
+      kernel.forwardEval = schema::forwardEvalEntry(kernel.name);
+    kernel.backward = schema::backwardEntry(kernel.name);
+    kernel.reference = std::move(*reference);
+    kernels.push_back(std::move(kernel));
     return mlir::success();
   }
 
-  mlir::FailureOr<json> emitEncoder(EncoderOp encoder) {
-    auto graphOf = [&](mlir::FlatSymbolRefAttr part) -> mlir::FailureOr<json> {
+  mlir::FailureOr<schema::EncoderSpec> emitEncoder(EncoderOp encoder) {
+    auto graphOf = [&](mlir::FlatSymbolRefAttr part)
+        -> mlir::FailureOr<std::optional<schema::Graph>> {
       if (!part)
-        return json(nullptr);
+        return std::optional<schema::Graph>();
       auto function =
           module.lookupSymbol<mlir::func::FuncOp>(part.getValue());
       if (!function)
         return encoder.emitOpError("refers to a missing function ") << part;
-      return emitGraph(function);
+      auto graph = emitGraph(function);
+      if (mlir::failed(graph))
+        return mlir::failure();
+      return std::optional<schema::Graph>(std::move(*graph));
     };
     auto encode = graphOf(encoder.getEncodeAttr());
     auto decode = graphOf(encoder.getDecodeAttr());
@@ -332,31 +322,32 @@ private:
     std::optional<int64_t> vocab;
     if (encoder.getVocab())
       vocab = *encoder.getVocab();
-    json entry = {{"name", encoder.getSymName().str()},
-                  {"frozen", encoder.getFrozen()},
-                  {"weights", encoder.getWeights()
-                                  ? json(encoder.getWeights()->str())
-                                  : json(nullptr)}};
+    schema::EncoderSpec entry;
+    entry.name = encoder.getSymName().str();
+    entry.frozen = encoder.getFrozen();
+    if (encoder.getWeights())
+      entry.weights = encoder.getWeights()->str();
     if (encoder.getPretrain()) {
-      json pretrain = {{"kind", encoder.getPretrain()->str()}};
-      if (auto args = encoder.getPretrainArgs())
-        for (mlir::NamedAttribute arg : *args)
-          pretrain[arg.getName().str()] = attributeToJson(arg.getValue());
-      entry["pretrain"] = pretrain;
-    } else {
-      entry["pretrain"] = nullptr;
+      schema::PretrainSpec pretrain;
+      pretrain.kind = encoder.getPretrain()->str();
+      json args = encoder.getPretrainArgs()
+                      ? attributeToJson(*encoder.getPretrainArgs())
+                      : json::object();
+      pretrain.epochs = args.value("epochs", pretrain.epochs);
+      pretrain.ratio = args.value("ratio", pretrain.ratio);
+      entry.pretrain = pretrain;
     }
-    entry["input"] = typeToJson(encoder.getInput(), vocab);
-    entry["latent"] = fromMLIRType(encoder.getLatent())->shape;
-    entry["output"] = fromMLIRType(encoder.getOutput())->shape;
-    entry["encode"] = *encode;
-    entry["decode"] = *decode;
+    entry.input = inputSpec(encoder.getInput(), vocab);
+    entry.latent = fromMLIRType(encoder.getLatent())->shape;
+    entry.output = fromMLIRType(encoder.getOutput())->shape;
+    entry.encode = std::move(**encode);
+    entry.decode = std::move(*decode);
     return entry;
   }
 
   mlir::ModuleOp module;
-  json params = json::array();
-  json kernels = json::array();
+  std::vector<schema::ParamSpec> params;
+  std::vector<schema::KernelSpec> kernels;
   std::set<std::string> frozenParams;
   std::map<std::string, std::vector<int64_t>> paramShapes;
   int64_t flopsPerSample = 0, activationBytes = 0;
@@ -364,7 +355,7 @@ private:
 
 } // namespace
 
-mlir::FailureOr<json> dream::emitPlan(mlir::ModuleOp module) {
+mlir::FailureOr<schema::Plan> dream::emitPlan(mlir::ModuleOp module) {
   return Emitter(module).run();
 }
 
@@ -380,12 +371,11 @@ static std::string formatBytes(double bytes) {
 }
 
 mlir::LogicalResult dream::checkMemoryBudget(mlir::ModuleOp module,
-                                             const json &plan,
+                                             const schema::Plan &plan,
                                              uint64_t budget) {
-  const json &cost = plan["cost"];
-  int64_t batch = plan.contains("recipe") && plan["recipe"].contains("batch")
-                      ? plan["recipe"]["batch"].get<int64_t>()
-                      : 1;
+  const nlohmann::ordered_json &cost = plan.cost;
+  // A module without a recipe (hand-written IR) is checked at batch 1.
+  int64_t batch = module->hasAttr(kRecipeAttr) ? plan.recipe.batch : 1;
   double weights = 4.0 * (4 * cost["params_trainable"].get<double>() +
                           cost["params_frozen"].get<double>());
   double activations =

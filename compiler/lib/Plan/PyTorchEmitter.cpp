@@ -20,7 +20,8 @@
 #include <map>
 #include <string>
 
-using Json = nlohmann::ordered_json;
+using Json = nlohmann::json;
+using namespace dream::schema;
 
 namespace {
 
@@ -203,10 +204,10 @@ std::string pyString(const std::string &s) {
   return out + "\"";
 }
 
-std::string pyTuple(const Json &list) {
+std::string pyTuple(const std::vector<int64_t> &list) {
   std::string out = "(";
-  for (const Json &v : list)
-    out += std::to_string(v.get<int64_t>()) + ", ";
+  for (int64_t v : list)
+    out += std::to_string(v) + ", ";
   return out + ")";
 }
 
@@ -220,62 +221,56 @@ std::string pyNumber(const Json &v) {
 /// variable names.
 class GraphWriter {
 public:
-  GraphWriter(const Json &plan, llvm::raw_ostream &os) : plan(plan), os(os) {}
+  GraphWriter(const Plan &plan, llvm::raw_ostream &os) : plan(plan), os(os) {}
 
   /// Writes `graph`'s steps; `names` maps its input values to variables.
   /// Returns the variables of its outputs.
-  std::vector<std::string> write(const Json &graph,
+  std::vector<std::string> write(const Graph &graph,
                                  std::map<int64_t, std::string> names) {
-    for (const Json &step : graph["steps"])
-      names[step["output"].get<int64_t>()] = writeStep(step, names);
+    for (const Step &step : graph.steps)
+      names[step.output] = writeStep(step, names);
     std::vector<std::string> outputs;
-    for (const Json &v : graph["outputs"])
-      outputs.push_back(names.at(v.get<int64_t>()));
+    for (int v : graph.outputs)
+      outputs.push_back(names.at(v));
     return outputs;
   }
 
 private:
-  std::string attr(const Json &step, const char *name,
+  std::string attr(const Step &step, const char *name,
                    const std::string &fallback) {
-    if (!step.contains("attrs") || !step["attrs"].contains(name))
-      return fallback;
-    return pyNumber(step["attrs"][name]);
+    auto it = step.attrs.find(name);
+    return it == step.attrs.end() ? fallback : pyNumber(*it);
   }
 
-  std::string param(const Json &step, size_t i) {
-    if (!step.contains("params") || i >= step["params"].size())
+  std::string param(const Step &step, size_t i) {
+    if (i >= step.params.size())
       return "None";
-    return "t[" + pyString(step["params"][i].get<std::string>()) + "]";
+    return "t[" + pyString(step.params[i].name) + "]";
   }
 
-  std::string params(const Json &step) {
+  std::string params(const Step &step) {
     std::string out = "[";
-    for (size_t i = 0; i < step["params"].size(); ++i)
+    for (size_t i = 0; i < step.params.size(); ++i)
       out += param(step, i) + ", ";
     return out + "]";
   }
 
-  std::string writeStep(const Json &step,
+  std::string writeStep(const Step &step,
                         const std::map<int64_t, std::string> &names) {
     std::vector<std::string> in;
-    for (const Json &v : step["inputs"])
-      in.push_back(names.at(v.get<int64_t>()));
-    std::string op = step["op"];
+    for (int v : step.inputs)
+      in.push_back(names.at(v));
+    const std::string &op = step.op;
     if (op == "fused") {
-      const Json *kernel = nullptr;
-      for (const Json &k : plan["kernels"])
-        if (k["name"] == step["kernel"])
-          kernel = &k;
       std::map<int64_t, std::string> inner;
-      const Json &reference = (*kernel)["reference"];
-      for (size_t i = 0; i < reference["inputs"].size(); ++i)
-        inner[reference["inputs"][i].get<int64_t>()] = in[i];
+      const Graph &reference = plan.findKernel(step.kernel)->reference;
+      for (size_t i = 0; i < reference.inputs.size(); ++i)
+        inner[reference.inputs[i]] = in[i];
       return write(reference, inner)[0];
     }
     std::string out = "v" + std::to_string(counter++);
     // Steps of frozen encoders run in evaluation mode, as in the trainer.
-    bool frozen = step.value("frozen", false);
-    std::string training = frozen ? "False" : "self.training";
+    std::string training = step.frozen ? "False" : "self.training";
     std::string x = in.empty() ? "" : in[0];
     std::string e;
     if (op == "conv" || op == "deconv")
@@ -347,7 +342,7 @@ private:
       e = x + ".flatten(1)";
     else if (op == "reshape")
       e = llvm::formatv("{0}.reshape((-1,) + {1})", x,
-                        pyTuple(step["attrs"]["shape"]));
+                        pyTuple(step.attrs.at("shape").get<std::vector<int64_t>>()));
     else if (op == "upsample")
       e = llvm::formatv("F.interpolate({0}, scale_factor={1}, mode=\"nearest\")",
                         x, attr(step, "factor", "2"));
@@ -356,7 +351,7 @@ private:
     else if (op == "unpatchify")
       e = llvm::formatv("_unpatchify({0}, {1}, {2}, {3}, {4})", x,
                         attr(step, "patch", "1"), attr(step, "ch", "1"),
-                        step["shape"][1].dump(), step["shape"][2].dump());
+                        step.shape[1], step.shape[2]);
     else if (op == "argmax")
       e = x + ".argmax(-1)";
     else if (op == "straight_through")
@@ -381,18 +376,18 @@ public:
   std::string unknown;
 
 private:
-  const Json &plan;
+  const Plan &plan;
   llvm::raw_ostream &os;
   int counter = 1;
 };
 
 } // namespace
 
-llvm::Expected<std::string> dream::emitPyTorch(const Json &plan) {
+llvm::Expected<std::string> dream::emitPyTorch(const Plan &plan) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  os << "\"\"\"" << plan["network"].get<std::string>() << " from "
-     << plan.value("source", std::string("?"))
+  os << "\"\"\"" << plan.network << " from "
+     << (plan.source.empty() ? "?" : plan.source)
      << ", exported by `dreamc --emit=pytorch`.\n\n"
         "Model() has the trainer's parameter names and shapes (frozen ones "
         "with\nrequires_grad=False); load_checkpoint(model, path) reads a "
@@ -402,34 +397,30 @@ llvm::Expected<std::string> dream::emitPyTorch(const Json &plan) {
   os << kPrelude << "\n\n";
   os << "# (name, shape, init, fan_in, fan_out, trainable, buffer)\n"
      << "PARAMETERS = [\n";
-  for (const Json &p : plan["params"]) {
-    const Json &shape = p["shape"];
-    int64_t fanOut = shape.size() == 2 ? shape[0].get<int64_t>() : 0;
-    os << "    (" << pyString(p["name"]) << ", " << pyTuple(shape) << ", "
-       << pyString(p["init"]) << ", " << p.value("fan_in", 0) << ", "
-       << fanOut << ", " << (p["trainable"].get<bool>() ? "True" : "False")
-       << ", " << (p["buffer"].get<bool>() ? "True" : "False") << "),\n";
+  for (const ParamSpec &p : plan.params) {
+    int64_t fanOut = p.shape.size() == 2 ? p.shape[0] : 0;
+    os << "    (" << pyString(p.name) << ", " << pyTuple(p.shape) << ", "
+       << pyString(p.init) << ", " << p.fanIn << ", " << fanOut << ", "
+       << (p.trainable ? "True" : "False") << ", "
+       << (p.buffer ? "True" : "False") << "),\n";
   }
   os << "]\n";
-  os << "INPUT_SHAPE = " << pyTuple(plan["input"]["shape"]) << "\n"
-     << "CLASSES = " << plan["classes"].get<int64_t>() << "\n";
+  os << "INPUT_SHAPE = " << pyTuple(plan.input.shape) << "\n"
+     << "CLASSES = " << plan.classes << "\n";
 
   os << "\n\nclass Model(_Parameters):\n"
      << "    def forward(self, x):\n"
      << "        t, pad = self.tensors(), _padding(x)\n";
   GraphWriter writer(plan, os);
-  const Json &graph = plan["graph"];
   std::vector<std::string> outputs =
-      writer.write(graph, {{graph["inputs"][0].get<int64_t>(), "x"}});
+      writer.write(plan.graph, {{plan.graph.inputs[0], "x"}});
   os << "        return " << outputs[0] << "\n";
   // Each encoder alone, to compare it with the model its weights came from.
-  for (const Json &encoder : plan["encoders"]) {
-    const Json &encode = encoder["encode"];
-    os << "\n    def encode_" << encoder["name"].get<std::string>()
-       << "(self, x):\n"
+  for (const EncoderSpec &encoder : plan.encoders) {
+    os << "\n    def encode_" << encoder.name << "(self, x):\n"
        << "        t, pad = self.tensors(), _padding(x)\n";
     std::vector<std::string> latents =
-        writer.write(encode, {{encode["inputs"][0].get<int64_t>(), "x"}});
+        writer.write(encoder.encode, {{encoder.encode.inputs[0], "x"}});
     os << "        return " << latents[0] << "\n";
   }
   if (writer.unknown == "native")

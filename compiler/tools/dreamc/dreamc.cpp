@@ -459,14 +459,14 @@ int main(int argc, char **argv) {
   }
   // The plan of the whole network, which a trainer embeds, --emit=plan
   // prints and --emit=pytorch translates, once it fits the memory budget.
-  std::optional<nlohmann::ordered_json> plan;
+  std::optional<dream::schema::Plan> plan;
   bool planOnly = emit == EmitStage::Plan || emit == EmitStage::PyTorch;
   if (emit == EmitStage::Trainer || planOnly) {
-    auto json = dream::emitPlan(*module);
-    if (mlir::failed(json) ||
-        mlir::failed(dream::checkMemoryBudget(*module, *json, *budget)))
+    auto planned = dream::emitPlan(*module);
+    if (mlir::failed(planned) ||
+        mlir::failed(dream::checkMemoryBudget(*module, *planned, *budget)))
       return 1;
-    plan = std::move(*json);
+    plan = std::move(*planned);
   }
   // The kernel stages work on the kernel functions alone. Objects carry
   // them twice: for the CPU, and as GPU host code launching their PTX,
@@ -538,7 +538,8 @@ int main(int argc, char **argv) {
       }
       object = path.str().str();
     }
-    if (mlir::failed(dream::emitObjectFiles(*module, objects, plan->dump(),
+    if (mlir::failed(dream::emitObjectFiles(*module, objects,
+                                            dream::schema::toJson(*plan).dump(),
                                             takeGpuHostSide)))
       return 1;
     return linkTrainer(objects, trainerPath(), findRuntime(argv[0]));
@@ -546,7 +547,7 @@ int main(int argc, char **argv) {
   std::string text;
   llvm::raw_string_ostream os(text);
   if (emit == EmitStage::Plan) {
-    os << plan->dump(2) << "\n";
+    os << dream::schema::toJson(*plan).dump(2) << "\n";
   } else if (emit == EmitStage::PyTorch) {
     llvm::Expected<std::string> python = dream::emitPyTorch(*plan);
     if (!python) {
