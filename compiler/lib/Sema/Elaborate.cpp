@@ -1,6 +1,7 @@
 //===- Elaborate.cpp - Instantiating blocks, networks and encoders -------===//
 
 #include "Elaborate.h"
+#include "Vocabulary.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -951,36 +952,34 @@ bool Elaborator::elaborateNetwork(const BlockDecl &network,
 
 namespace {
 struct PretrainKind {
-  enum class Input { Image, Tokens, Any };
+  using Input = schema::PretrainKind::Input;
   Signature signature;
   Input input;
   bool needsDecoder;
 };
+
+/// The plan schema's pre-training kinds (dream/Schema/Recipe.h).
 const std::vector<PretrainKind> &pretrainKinds() {
-  auto ratio = [](double byDefault) {
-    return ParamSpec{"ratio",
-                     ParamKind::Float,
-                     ConstValue::ofFloat(byDefault),
-                     {},
-                     ValueRange::fraction()};
-  };
-  auto epochs = [](int64_t byDefault) {
-    return ParamSpec{"epochs",
-                     ParamKind::Int,
-                     ConstValue::ofInt(byDefault),
-                     {},
-                     ValueRange::atLeast(1)};
-  };
-  static const std::vector<PretrainKind> kinds = {
-      {{"masked", {ratio(0.75), epochs(10)}}, PretrainKind::Input::Image, true},
-      {{"reconstruct", {epochs(10)}}, PretrainKind::Input::Image, true},
-      {{"masked_tokens", {ratio(0.15), epochs(3)}},
-       PretrainKind::Input::Tokens,
-       false},
-      {{"decode", {epochs(3)}}, PretrainKind::Input::Any, true},
-  };
+  static const std::vector<PretrainKind> kinds = [] {
+    std::vector<PretrainKind> kinds;
+    for (const schema::PretrainKind &kind : schema::pretrainKinds())
+      kinds.push_back({signatureOf(kind.callee), kind.input,
+                       kind.needsDecoder});
+    return kinds;
+  }();
   return kinds;
 }
+
+/// "masked, reconstruct, masked_tokens or decode".
+std::string pretrainKindList() {
+  std::string list;
+  const std::vector<PretrainKind> &kinds = pretrainKinds();
+  for (size_t i = 0; i < kinds.size(); ++i)
+    list += (i == 0 ? "" : i + 1 == kinds.size() ? " or " : ", ") +
+            kinds[i].signature.name;
+  return list;
+}
+
 } // namespace
 
 const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
@@ -1091,8 +1090,7 @@ const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
     if (!kind)
       return fail(decl.pretrain->loc,
                   "unknown pre-training " + quote(decl.pretrain->callee) +
-                      "; expected masked, reconstruct, masked_tokens or "
-                      "decode");
+                      "; expected " + pretrainKindList());
     auto args = evalArguments(decl.pretrain->args, {});
     if (!args)
       return nullptr;

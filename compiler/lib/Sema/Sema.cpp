@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Elaborate.h"
+#include "Vocabulary.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -17,35 +18,6 @@ using namespace dream;
 
 namespace {
 
-/// What each preset of a recipe stands for (docs/language.md, "Presets"):
-/// an Adam optimizer, a batch size and a schedule; the other keys take the
-/// same values under every preset.
-struct Preset {
-  const char *name;
-  double lr, eps;
-  int64_t batch;
-  const char *schedule;
-  double warmup;
-};
-constexpr Preset kPresets[] = {
-    // dreamc's own, the default: chosen by measurement on the main job
-    // (docs/RESULTS.md, "The default recipe"). Warm-up and a cosine decay
-    // keep batch norm stable at a rate that learns fast over short runs.
-    {"default", 3e-3, 1e-8, 32, "cosine", 0.05},
-    // The paper's: "ADAM", lr 0.005, constant, for 30 epochs.
-    {"paper", 5e-3, 1e-5, 128, "constant", 0.0},
-    // The authors' public code: 10% linear warm-up, then constant.
-    {"code", 2e-3, 1e-8, 16, "constant", 0.1},
-};
-constexpr llvm::StringLiteral kDefaultPreset = "default";
-
-const Preset *findPreset(llvm::StringRef name) {
-  for (const Preset &preset : kPresets)
-    if (name == preset.name)
-      return &preset;
-  return nullptr;
-}
-
 /// A recipe key: a plain value checked against `value`, or a call to one of
 /// `calls` (a bare word such as `constant` is a call without arguments).
 struct RecipeKey {
@@ -54,106 +26,21 @@ struct RecipeKey {
   std::vector<Signature> calls;
 };
 
-/// The presets as the words a recipe's `preset` accepts.
-std::vector<Signature> presetWords() {
-  std::vector<Signature> words;
-  for (const Preset &preset : kPresets)
-    words.push_back({preset.name, {}});
-  return words;
-}
-
+/// The recipe keys of the plan schema's vocabulary (dream/Schema/Recipe.h).
 const std::vector<RecipeKey> &recipeKeys() {
-  using C = ConstValue;
-  using R = ValueRange;
-  const ParamKind Int = ParamKind::Int, Float = ParamKind::Float;
-  auto F = C::ofFloat;
-  auto I = C::ofInt;
-  ConstValue betas;
-  betas.kind = C::Kind::List;
-  betas.items = {F(0.9), F(0.999)};
-  auto arg = [](std::string name, ParamKind kind, ConstValue value,
-                std::optional<ValueRange> range = std::nullopt) {
-    return ParamSpec{std::move(name), kind, std::move(value), {}, range};
-  };
-  auto value = [](std::string key, ParamKind kind,
-                  std::optional<ValueRange> range = std::nullopt) {
-    return RecipeKey{key, ParamSpec{key, kind, std::nullopt, {}, range}, {}};
-  };
-  auto adamLike = [&](std::string name, double lr, double eps,
-                      double weightDecay) {
-    return Signature{
-        std::move(name),
-        {arg("lr", Float, F(lr), R::positive()),
-         arg("betas", ParamKind::FloatPair, betas, R::fraction()),
-         arg("eps", Float, F(eps), R::positive()),
-         arg("weight_decay", Float, F(weightDecay), R::atLeast(0))}};
-  };
-  static const std::vector<RecipeKey> keys = {
-      value("data", ParamKind::Any),
-      {"optimizer",
-       std::nullopt,
-       {adamLike("adam", 0.005, 1e-5, 0),
-        adamLike("adamw", 0.001, 1e-8, 0.01),
-        {"sgd",
-         {arg("lr", Float, F(0.1), R::positive()),
-          arg("momentum", Float, F(0.9), R::atLeast(0)),
-          arg("weight_decay", Float, F(0), R::atLeast(0)),
-          arg("nesterov", ParamKind::Bool, C::ofBool(false))}}}},
-      value("lr", Float, R::positive()),
-      value("weight_decay", Float, R::atLeast(0)),
-      value("epochs", Int, R::atLeast(1)),
-      value("batch", Int, R::atLeast(1)),
-      value("seed", Int),
-      value("clip", Float, R::atLeast(0)),
-      value("label_smoothing", Float, R::fraction()),
-      value("validation", Float, R::fraction()),
-      {"preset", std::nullopt, presetWords()},
-      {"schedule",
-       std::nullopt,
-       {{"constant", {arg("warmup", Float, F(0), R::fraction())}},
-        {"cosine", {arg("warmup", Float, F(0), R::fraction())}},
-        {"linear", {arg("warmup", Float, F(0.1), R::fraction())}},
-        {"step",
-         {arg("every", Int, I(10), R::atLeast(1)),
-          arg("gamma", Float, F(0.1), R::positive()),
-          arg("warmup", Float, F(0), R::fraction())}}}},
-      {"augment",
-       std::nullopt,
-       {{"none", {}},
-        {"randaugment",
-         {arg("n", Int, I(2), R::atLeast(0)),
-          arg("m", Int, I(9), R::between(0, 30))}},
-        {"mixup", {arg("alpha", Float, F(0.2), R::positive())}},
-        {"word_noise", {arg("fraction", Float, F(0.1), R::fraction())}}}},
-  };
+  static const std::vector<RecipeKey> keys = [] {
+    std::vector<RecipeKey> keys;
+    for (const schema::RecipeKey &key : schema::recipeKeys()) {
+      RecipeKey entry{key.name, std::nullopt, {}};
+      if (key.value)
+        entry.value = paramOf(*key.value);
+      for (const schema::Callee &callee : key.callees)
+        entry.calls.push_back(signatureOf(callee));
+      keys.push_back(std::move(entry));
+    }
+    return keys;
+  }();
   return keys;
-}
-
-/// The settings a preset stands for (docs/language.md, "Presets").
-std::map<std::string, RecipeSetting> presetSettings(const Preset &preset) {
-  auto setting = [](ConstValue value, ArgMap args = {}) {
-    return RecipeSetting{std::move(value), std::move(args), {}};
-  };
-  ConstValue betas;
-  betas.kind = ConstValue::Kind::List;
-  betas.items = {ConstValue::ofFloat(0.9), ConstValue::ofFloat(0.999)};
-  ArgMap adam = {{"lr", ConstValue::ofFloat(preset.lr)},
-                 {"betas", betas},
-                 {"eps", ConstValue::ofFloat(preset.eps)},
-                 {"weight_decay", ConstValue::ofFloat(0)}};
-  return {
-      {"preset", setting(ConstValue::ofWord(preset.name))},
-      {"optimizer", setting(ConstValue::ofWord("adam"), adam)},
-      {"epochs", setting(ConstValue::ofInt(30))},
-      {"batch", setting(ConstValue::ofInt(preset.batch))},
-      {"seed", setting(ConstValue::ofInt(0))},
-      {"clip", setting(ConstValue::ofFloat(0))},
-      {"label_smoothing", setting(ConstValue::ofFloat(0))},
-      {"validation", setting(ConstValue::ofFloat(0))},
-      {"augment", setting(ConstValue::ofWord("none"))},
-      {"schedule", setting(ConstValue::ofWord(preset.schedule),
-                           {{"warmup", ConstValue::ofFloat(preset.warmup)}})},
-  };
 }
 
 class Analyzer {
@@ -397,11 +284,11 @@ private:
     // dreamc --preset replaces the file's preset; the file's other items
     // still apply on top of it.
     std::string name =
-        presetSetting ? presetSetting->value.text : kDefaultPreset.str();
+        presetSetting ? presetSetting->value.text : schema::kDefaultPreset;
     if (!options.preset.empty()) {
-      if (!findPreset(options.preset)) {
+      if (!schema::findPreset(options.preset)) {
         std::string known;
-        for (const Preset &candidate : kPresets)
+        for (const schema::Preset &candidate : schema::presets())
           known += (known.empty() ? "" : ", ") + std::string(candidate.name);
         diag.error(Location{path, 0, 0}, "--preset " + options.preset +
                                              ": no such preset (expected " +
@@ -410,7 +297,7 @@ private:
       }
       name = options.preset;
     }
-    program.recipe = presetSettings(*findPreset(name));
+    program.recipe = presetSettings(*schema::findPreset(name));
     if (!train)
       return true;
     std::map<std::string, Location> seen;
