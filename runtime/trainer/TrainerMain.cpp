@@ -111,27 +111,34 @@ int main(int argc, char **argv) {
   if (line.world.nproc > 0)
     return dream::rt::launchLocalRanks(line.options.world, line.world.nproc,
                                        argv[0], line.rankArgs, program);
-  auto plan = readPlan(line, program);
-  if (!plan)
+  auto text = readPlan(line, program);
+  if (!text)
     return line.planPath.empty() ? 2 : 1;
-  const auto &[text, origin] = *plan;
   try {
     dream::rt::KernelLibrary kernels;
-    if (&dream_kernel_count != nullptr && hasEmbeddedPlan() &&
-        !line.options.reference)
+    bool compiled = &dream_kernel_count != nullptr && hasEmbeddedPlan();
+    if (compiled && !line.options.reference)
       dream::rt::requireCpuLevel(dream_kernel_cpu ? dream_kernel_cpu
                                                   : "x86-64-v2");
-    if (&dream_kernel_count != nullptr && hasEmbeddedPlan())
+    // The kernels were compiled for the embedded plan: its kernel signature
+    // decides which plans may call them. It is parsed once, also when it
+    // is the plan to run.
+    std::optional<dream::rt::Plan> embedded;
+    if (compiled) {
+      embedded = dream::rt::parsePlan(
+          std::string(dream_embedded_plan, dream_embedded_plan_size),
+          "embedded plan");
       kernels = dream::rt::KernelLibrary(
           {dream_kernel_table, dream_kernel_count},
           {dream_gpu_kernel_table,
            &dream_gpu_kernel_count ? dream_gpu_kernel_count : 0},
-          dream::rt::parsePlan(std::string(dream_embedded_plan,
-                                           dream_embedded_plan_size),
-                               "embedded plan")
-              .kernelAbi);
+          embedded->kernelAbi);
+    }
+    dream::rt::Plan plan = embedded && line.planPath.empty()
+                               ? std::move(*embedded)
+                               : dream::rt::parsePlan(text->first, text->second);
     line.options.kernels = &kernels;
-    return dream::rt::runTrainerCommand(text, origin, line.options);
+    return dream::rt::runTrainerCommand(plan, line.options);
   } catch (const std::exception &e) {
     std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
     return 1;

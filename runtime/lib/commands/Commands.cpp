@@ -16,10 +16,8 @@
 namespace dream::rt {
 namespace {
 
-int dispatch(const std::string &planText, const std::string &planOrigin,
-             const TrainerOptions &o) {
+int dispatch(const Plan &plan, const TrainerOptions &o) {
   using namespace commands;
-  Plan plan = parsePlan(planText, planOrigin);
   if (o.command == "info")
     return info(plan, o);
   at::Device device = parseDevice(o.device);
@@ -39,15 +37,13 @@ int dispatch(const std::string &planText, const std::string &planOrigin,
 
 } // namespace
 
-int runTrainerCommand(const std::string &planText,
-                      const std::string &planOrigin,
-                      const TrainerOptions &options) {
+int runTrainerCommand(const Plan &plan, const TrainerOptions &options) {
   try {
     // Ranks started together on one machine share its cores.
     int64_t cores = std::max(1u, std::thread::hardware_concurrency());
     at::set_num_threads(static_cast<int>(options.threads.value_or(
         std::max<int64_t>(1, cores / options.world.localSize))));
-    return dispatch(planText, planOrigin, options);
+    return dispatch(plan, options);
   } catch (const UsageError &e) {
     std::cerr << options.program << ": " << e.what() << "\n";
     return 2;

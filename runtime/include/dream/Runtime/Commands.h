@@ -10,6 +10,7 @@
 #define DREAM_RUNTIME_COMMANDS_H
 
 #include "dream/Runtime/Kernels.h"
+#include "dream/Runtime/Plan.h"
 
 #include <cstdint>
 #include <optional>
@@ -83,12 +84,10 @@ struct TrainerOptions {
   const KernelLibrary *kernels = nullptr;
 };
 
-/// Runs one command on the plan `planText` (from `planOrigin`, for
-/// messages). Prints results on stdout and problems on stderr; returns the
-/// exit status: 0 done, 1 failed, 2 a usage error, 130 interrupted.
-int runTrainerCommand(const std::string &planText,
-                      const std::string &planOrigin,
-                      const TrainerOptions &options);
+/// Runs one command on `plan`. Prints results on stdout and problems on
+/// stderr; returns the exit status: 0 done, 1 failed, 2 a usage error, 130
+/// interrupted.
+int runTrainerCommand(const Plan &plan, const TrainerOptions &options);
 
 } // namespace dream::rt
 
