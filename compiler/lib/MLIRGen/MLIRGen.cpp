@@ -10,6 +10,7 @@
 
 #include "dream/MLIRGen/MLIRGen.h"
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/Dialect/PrimitiveBuilder.h"
 

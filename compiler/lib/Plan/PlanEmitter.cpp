@@ -2,8 +2,8 @@
 
 #include "dream/Plan/PlanEmitter.h"
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
-#include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Sema/Cost.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

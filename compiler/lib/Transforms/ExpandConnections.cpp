@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/Dialect/PrimitiveBuilder.h"
-#include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
-#include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
