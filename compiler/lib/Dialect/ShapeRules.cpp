@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Dialect/DreamDialect.h"
-#include "dream/Sema/Builtins.h"
+#include "dream/Ops/Builtins.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 

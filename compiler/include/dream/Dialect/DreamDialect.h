@@ -9,7 +9,7 @@
 #ifndef DREAM_DIALECT_DREAMDIALECT_H
 #define DREAM_DIALECT_DREAMDIALECT_H
 
-#include "dream/Sema/Types.h"
+#include "dream/Ops/Types.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
