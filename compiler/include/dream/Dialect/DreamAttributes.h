@@ -42,7 +42,8 @@ constexpr llvm::StringLiteral kFrozenOpAttr = "dream.frozen_op";
 inline bool usesBatchStatistics(mlir::Operation *batchNorm) {
   return !batchNorm->hasAttr(kFrozenOpAttr);
 }
-/// On encoder calls: the connection's masking mode for the masks inside.
+/// On encoder calls: the connection's masking mode (a MaskingAttr) for the
+/// masks inside.
 constexpr llvm::StringLiteral kMaskingAttr = "dream.masking";
 /// On the copy of an encoder function that dream-expand-connections makes
 /// for differentiable token bridges (input: a distribution over the
