@@ -40,6 +40,7 @@ config.substitutions.append(("%minilm", minilm))
 config.substitutions.append(("%models", os.path.join(config.dreamc_src_root, "models")))
 config.substitutions.append(("%stdlib", os.path.join(config.dreamc_src_root, "stdlib")))
 config.substitutions.append(("%scripts", os.path.join(config.dreamc_src_root, "scripts")))
+config.substitutions.append(("%compiler", os.path.join(config.dreamc_src_root, "compiler")))
 config.substitutions.append(("%unit", config.dreamc_unit_dir))
 # Native-op libraries for dreamc --load (test/runtime/CMakeLists.txt).
 for name in ["gate_op", "bad_native_ops", "fakecuda"]:

@@ -28,7 +28,7 @@ func.func @conv_rank(%x: tensor<?x8xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4x
 
 func.func @static_batch(%x: tensor<2x4x8x8xf32>) {
   // expected-error @+1 {{'dream.pool' op expects batched tensors tensor<?x...>, not 'tensor<2x4x8x8xf32>'}}
-  %p = dream.pool %x {kind = "avg"} : (tensor<2x4x8x8xf32>) -> tensor<?x4xf32>
+  %p = dream.pool %x {kind = #dream.pool_kind<avg>} : (tensor<2x4x8x8xf32>) -> tensor<?x4xf32>
   return
 }
 
@@ -58,13 +58,31 @@ func.func @bad_attr(%x: tensor<?x1x8x8xf32>) {
 
 // -----
 
+// A word the dialect holds as an enum is neither a string nor any word.
+func.func @word_as_string(%x: tensor<?x4x8x8xf32>) {
+  // expected-error @+1 {{'dream.pool' op attribute 'kind' failed to satisfy constraint: kind of global pooling}}
+  %p = dream.pool %x {kind = "avg"} : (tensor<?x4x8x8xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @unknown_word(%x: tensor<?x4x8x8xf32>) {
+  // expected-error @+2 {{expected ::dream::PoolKind to be one of: avg, max}}
+  // expected-error @+1 {{failed to parse Dream_PoolKindAttr parameter 'value' which is to be a `::dream::PoolKind`}}
+  %p = dream.pool %x {kind = #dream.pool_kind<mean>} : (tensor<?x4x8x8xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
 // expected-note @+1 {{the encoder is declared here}}
 dream.encoder @enc_only {encode = @enc, input = tensor<?x1x8x8xf32>, latent = tensor<?x4x2x2xf32>, output = tensor<?x4x2x2xf32>}
 func.func private @enc(%x: tensor<?x1x8x8xf32>) -> tensor<?x4x2x2xf32>
 
 func.func @dream_needs_decoder(%h: tensor<?x4x8x8xf32>) {
   // expected-error @+1 {{'dream.dream' op needs an autoencoder, but @enc_only has no decoder}}
-  %d = dream.dream %h through @enc_only {grad = "through", in_adapter = "conv", in_stride = 1 : i64, masking = "train", out_adapter = "conv", out_stride = 1 : i64, share = "per_block"} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
+  %d = dream.dream %h through @enc_only {grad = #dream.grad<through>, in_adapter = #dream.adapter<conv>, in_stride = 1 : i64, masking = #dream.masking<train>, out_adapter = #dream.adapter<conv>, out_stride = 1 : i64, share = #dream.share<per_block>} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   return
 }
 
@@ -72,7 +90,7 @@ func.func @dream_needs_decoder(%h: tensor<?x4x8x8xf32>) {
 
 func.func @unknown_encoder(%h: tensor<?x4x8x8xf32>) {
   // expected-error @+1 {{'dream.sleep' op refers to @nowhere, which is not a dream.encoder}}
-  %d = dream.sleep %h through @nowhere {grad = "through", in_adapter = "conv", in_stride = 1 : i64, masking = "train", out_adapter = "conv", out_stride = 1 : i64, share = "per_block"} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
+  %d = dream.sleep %h through @nowhere {grad = #dream.grad<through>, in_adapter = #dream.adapter<conv>, in_stride = 1 : i64, masking = #dream.masking<train>, out_adapter = #dream.adapter<conv>, out_stride = 1 : i64, share = #dream.share<per_block>} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   return
 }
 

@@ -20,8 +20,8 @@ func.func @ops(%x: tensor<?x1x8x8xf32>, %ids: tensor<?x6xi64>) -> tensor<?x4xf32
   %s = dream.add %r, %c : tensor<?x4x8x8xf32>
   // CHECK: dream.stop_gradient
   %d = dream.stop_gradient %s : tensor<?x4x8x8xf32>
-  // CHECK: dream.pool %{{.*}} {kind = "avg"} : (tensor<?x4x8x8xf32>) -> tensor<?x4xf32>
-  %p = dream.pool %d {kind = "avg"} : (tensor<?x4x8x8xf32>) -> tensor<?x4xf32>
+  // CHECK: dream.pool %{{.*}} {kind = #dream.pool_kind<avg>} : (tensor<?x4x8x8xf32>) -> tensor<?x4xf32>
+  %p = dream.pool %d {kind = #dream.pool_kind<avg>} : (tensor<?x4x8x8xf32>) -> tensor<?x4xf32>
   %t = dream.param "e.weight" {init = "normal"} : tensor<50x4xf32>
   // CHECK: dream.embed %{{.*}}, %{{.*}} {dim = 4 : i64, vocab = 50 : i64}
   %e = dream.embed %ids, %t {dim = 4 : i64, vocab = 50 : i64} : (tensor<?x6xi64>, tensor<50x4xf32>) -> tensor<?x6x4xf32>
@@ -39,8 +39,9 @@ func.func private @dec(%x: tensor<?x4x2x2xf32>) -> tensor<?x1x8x8xf32>
 // CHECK-LABEL: func.func @connections
 func.func @connections(%h: tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32> {
   // CHECK: dream.sleep %{{.*}} through @ae
-  %s = dream.sleep %h through @ae {grad = "through", in_adapter = "conv", in_stride = 1 : i64, masking = "train", out_adapter = "deconv", out_stride = 4 : i64, share = "per_block"} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
+  // CHECK-SAME: {grad = #dream.grad<through>, in_adapter = #dream.adapter<conv>, in_stride = 1 : i64, masking = #dream.masking<train>, out_adapter = #dream.adapter<deconv>, out_stride = 4 : i64, share = #dream.share<per_block>}
+  %s = dream.sleep %h through @ae {grad = #dream.grad<through>, in_adapter = #dream.adapter<conv>, in_stride = 1 : i64, masking = #dream.masking<train>, out_adapter = #dream.adapter<deconv>, out_stride = 4 : i64, share = #dream.share<per_block>} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   // CHECK: dream.dream %{{.*}} through @ae
-  %d = dream.dream %s through @ae {grad = "detach", in_adapter = "conv", in_stride = 1 : i64, masking = "off", out_adapter = "conv", out_stride = 1 : i64, share = "shared"} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
+  %d = dream.dream %s through @ae {grad = #dream.grad<detach>, in_adapter = #dream.adapter<conv>, in_stride = 1 : i64, masking = #dream.masking<off>, out_adapter = #dream.adapter<conv>, out_stride = 1 : i64, share = #dream.share<shared>} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   return %d : tensor<?x4x8x8xf32>
 }

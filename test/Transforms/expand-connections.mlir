@@ -12,12 +12,12 @@ func.func @sleep_deconv(%h: tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32> {
   // CHECK:      %[[W:.*]] = dream.param "sleep_0.in.weight" {fan_in = 4 : i64, init = "uniform"} : tensor<1x4x1x1xf32>
   // CHECK-NEXT: %[[B:.*]] = dream.param "sleep_0.in.bias"
   // CHECK-NEXT: %[[IN:.*]] = dream.conv %arg0, %[[W]], %[[B]] {k = 1 : i64, out = 1 : i64, pad = 0 : i64, stride = 1 : i64}
-  // CHECK-NEXT: %[[Z:.*]] = call @enc(%[[IN]]) {dream.absolute_scope, dream.frozen, dream.masking = "train", dream.scope = "ae.encoder"}
+  // CHECK-NEXT: %[[Z:.*]] = call @enc(%[[IN]]) {dream.absolute_scope, dream.frozen, dream.masking = #dream.masking<train>, dream.scope = "ae.encoder"}
   // CHECK-NEXT: dream.param "sleep_0.out.weight" {fan_in = 64 : i64, init = "uniform"} : tensor<4x4x4x4xf32>
   // CHECK-NEXT: dream.param "sleep_0.out.bias"
   // CHECK-NEXT: %[[OUT:.*]] = dream.deconv %[[Z]], {{.*}} {k = 4 : i64, out = 4 : i64, pad = 0 : i64, stride = 4 : i64}
   // CHECK-NEXT: return %[[OUT]]
-  %s = dream.sleep %h through @ae {dream.scope = "sleep_0", grad = "through", in_adapter = "conv", in_stride = 1 : i64, masking = "train", out_adapter = "deconv", out_stride = 4 : i64, share = "per_block"} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
+  %s = dream.sleep %h through @ae {dream.scope = "sleep_0", grad = #dream.grad<through>, in_adapter = #dream.adapter<conv>, in_stride = 1 : i64, masking = #dream.masking<train>, out_adapter = #dream.adapter<deconv>, out_stride = 4 : i64, share = #dream.share<per_block>} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   return %s : tensor<?x4x8x8xf32>
 }
 
@@ -25,11 +25,11 @@ func.func @sleep_deconv(%h: tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32> {
 func.func @dream_shared_detached(%h: tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32> {
   // CHECK:      dream.param "ae.dream_adapter.in.weight" {fan_in = 4 : i64, global, init = "uniform"}
   // CHECK:      %[[Z:.*]] = call @enc
-  // CHECK-NEXT: %[[R:.*]] = call @dec(%[[Z]]) {dream.absolute_scope, dream.frozen, dream.masking = "off", dream.scope = "ae.decoder"}
+  // CHECK-NEXT: %[[R:.*]] = call @dec(%[[Z]]) {dream.absolute_scope, dream.frozen, dream.masking = #dream.masking<off>, dream.scope = "ae.decoder"}
   // CHECK-NEXT: %[[O:.*]] = dream.observe %[[R]] {name = "dream_0"} : tensor<?x1x8x8xf32>
   // CHECK-NEXT: %[[D:.*]] = dream.stop_gradient %[[O]]
   // CHECK:      dream.conv %[[D]]
-  %d = dream.dream %h through @ae {dream.scope = "dream_0", grad = "detach", in_adapter = "conv", in_stride = 1 : i64, masking = "off", out_adapter = "conv", out_stride = 1 : i64, share = "shared"} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
+  %d = dream.dream %h through @ae {dream.scope = "dream_0", grad = #dream.grad<detach>, in_adapter = #dream.adapter<conv>, in_stride = 1 : i64, masking = #dream.masking<off>, out_adapter = #dream.adapter<conv>, out_stride = 1 : i64, share = #dream.share<shared>} : tensor<?x4x8x8xf32> -> tensor<?x4x8x8xf32>
   return %d : tensor<?x4x8x8xf32>
 }
 
@@ -46,14 +46,14 @@ func.func @text_bridge(%h: tensor<?x6x10xf32>) -> tensor<?x6x10xf32> {
   // CHECK-NEXT: %[[T:.*]] = dream.argmax %[[S]] : (tensor<?x6x50xf32>) -> tensor<?x6xi64>
   // CHECK-NEXT: call @enc(%[[T]])
   // CHECK:      dream.dense {{.*}} {bias = true, out = 10 : i64} : ({{.*}}) -> tensor<?x6x10xf32>
-  %s = dream.sleep %h through @phi {dream.scope = "sleep_0", grad = "through", in_adapter = "bridge_argmax", in_stride = 1 : i64, masking = "train", out_adapter = "dense", out_stride = 1 : i64, share = "per_block"} : tensor<?x6x10xf32> -> tensor<?x6x10xf32>
+  %s = dream.sleep %h through @phi {dream.scope = "sleep_0", grad = #dream.grad<through>, in_adapter = #dream.adapter<bridge_argmax>, in_stride = 1 : i64, masking = #dream.masking<train>, out_adapter = #dream.adapter<dense>, out_stride = 1 : i64, share = #dream.share<per_block>} : tensor<?x6x10xf32> -> tensor<?x6x10xf32>
   return %s : tensor<?x6x10xf32>
 }
 
 // An encoder applied directly is one call of it: no adapters, no masking.
 // CHECK-LABEL: func.func @encode_tokens
 func.func @encode_tokens(%x: tensor<?x6xi64>) -> tensor<?x6x8xf32> {
-  // CHECK-NEXT: %[[Z:.*]] = call @enc(%arg0) {dream.absolute_scope, dream.frozen, dream.masking = "off", dream.scope = "phi.encoder"} : (tensor<?x6xi64>) -> tensor<?x6x8xf32>
+  // CHECK-NEXT: %[[Z:.*]] = call @enc(%arg0) {dream.absolute_scope, dream.frozen, dream.masking = #dream.masking<off>, dream.scope = "phi.encoder"} : (tensor<?x6xi64>) -> tensor<?x6x8xf32>
   // CHECK-NEXT: return %[[Z]]
   %z = dream.encode %x through @phi : tensor<?x6xi64> -> tensor<?x6x8xf32>
   return %z : tensor<?x6x8xf32>

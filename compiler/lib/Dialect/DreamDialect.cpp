@@ -3,13 +3,20 @@
 #include "dream/Dialect/DreamDialect.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Transforms/InliningUtils.h"
+
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace dream;
 
 #include "dream/Dialect/DreamDialect.cpp.inc"
+#include "dream/Dialect/DreamEnums.cpp.inc"
 #include "dream/Dialect/ShapeInference.cpp.inc"
+#include "dream/Dialect/WordAttr.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "dream/Dialect/DreamAttrs.cpp.inc"
 
 namespace {
 /// Every dream op may be inlined: block applications become straight-line
@@ -27,6 +34,10 @@ void DreamDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "dream/Dialect/DreamOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dream/Dialect/DreamAttrs.cpp.inc"
       >();
   addInterfaces<DreamInlinerInterface>();
 }

@@ -81,12 +81,22 @@ static ArgMap explicitArguments(llvm::StringRef name, ArgMap args,
 }
 
 /// The attributes of a primitive's op: its explicit arguments, and for a
-/// native op the op it calls.
-static ArgMap opArguments(llvm::StringRef primitive, llvm::StringRef name,
-                          ArgMap args, const TensorType &input) {
+/// native op the op it calls. Words the dialect holds as enums (pool's
+/// `kind`, DreamEnums.td) become those; other words stay strings.
+static mlir::NamedAttrList opAttributes(mlir::Builder &builder,
+                                        llvm::StringRef primitive,
+                                        llvm::StringRef name, ArgMap args,
+                                        const TensorType &input) {
   if (name == "native")
     args["callee"] = ConstValue::ofWord(primitive.str());
-  return explicitArguments(name, std::move(args), input);
+  mlir::NamedAttrList attributes =
+      toAttributes(builder, explicitArguments(name, std::move(args), input));
+  // A word the enum lacks stays a string, which the verifier refuses.
+  if (name == "pool")
+    if (auto kind = symbolizePoolKind(
+            mlir::cast<mlir::StringAttr>(attributes.get("kind")).getValue()))
+      attributes.set("kind", builder.getAttr<PoolKindAttr>(*kind));
+  return attributes;
 }
 
 mlir::Value dream::buildPrimitive(mlir::OpBuilder &builder, mlir::Location loc,
@@ -116,8 +126,7 @@ mlir::Value dream::buildPrimitive(mlir::OpBuilder &builder, mlir::Location loc,
                              .getResult());
     }
   }
-  state.addAttributes(
-      toAttributes(builder, opArguments(primitive, name, args, first)));
+  state.addAttributes(opAttributes(builder, primitive, name, args, first));
   state.addTypes(toMLIRType(builder.getContext(), *result.type));
   return builder.create(state)->getResult(0);
 }

@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Dialect/DreamDialect.h"
-#include "dream/Sema/Builtins.h"
+#include "dream/Ops/Builtins.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -55,6 +55,8 @@ static std::vector<ArgumentValue> attributesAsArguments(
       value = ConstValue::ofFloat(real.getValueAsDouble());
     } else if (auto text = mlir::dyn_cast<mlir::StringAttr>(attr)) {
       value = ConstValue::ofWord(text.str());
+    } else if (auto word = mlir::dyn_cast<WordAttr>(attr)) {
+      value = ConstValue::ofWord(word.getWord().str());
     } else if (auto list = mlir::dyn_cast<mlir::DenseI64ArrayAttr>(attr)) {
       value.kind = ConstValue::Kind::List;
       for (int64_t item : list.asArrayRef())

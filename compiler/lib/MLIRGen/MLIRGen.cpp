@@ -10,6 +10,7 @@
 
 #include "dream/MLIRGen/MLIRGen.h"
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/Dialect/PrimitiveBuilder.h"
 
@@ -20,6 +21,17 @@
 using namespace dream;
 
 namespace {
+
+/// The case of the dialect's `Enum` that `word` names. Sema checked every
+/// word of a connection and planned its adapters, so a word that names no
+/// case is a bug of the compiler.
+template <typename Enum> Enum enumCase(llvm::StringRef word) {
+  std::optional<Enum> value = symbolizeEnum<Enum>(word);
+  if (!value)
+    llvm::report_fatal_error("no case of the dialect's enum for '" + word +
+                             "'");
+  return *value;
+}
 
 /// Values of a tensor expression with their language types (which keep the
 /// vocabulary of token tensors that MLIR types do not carry).
@@ -305,9 +317,11 @@ private:
     const ConnectionInfo &connection = info.connection;
     auto option = [&](const char *key, const char *fallback) {
       auto it = connection.options.find(key);
-      return builder.getStringAttr(it == connection.options.end()
-                                       ? fallback
-                                       : it->second.text.c_str());
+      return llvm::StringRef(it == connection.options.end() ? fallback
+                                                            : it->second.text);
+    };
+    auto adapter = [&](const AdapterPlan &plan) {
+      return builder.getAttr<AdapterAttr>(enumCase<Adapter>(plan.kind));
     };
     mlir::Location where = loc(stage.loc);
     mlir::Type hidden = type(info.output.single());
@@ -319,12 +333,16 @@ private:
       using ConnectionOp = decltype(tag);
       return builder.create<ConnectionOp>(
           where, hidden, input.values.front(), encoder,
-          builder.getStringAttr(connection.in.kind),
+          adapter(connection.in),
           builder.getI64IntegerAttr(connection.in.stride),
-          builder.getStringAttr(connection.out.kind),
+          adapter(connection.out),
           builder.getI64IntegerAttr(connection.out.stride),
-          option("share", "per_block"), option("grad", "through"),
-          option("masking", "train"), builder.getBoolAttr(decoded));
+          builder.getAttr<ShareAttr>(
+              enumCase<Share>(option("share", "per_block"))),
+          builder.getAttr<GradAttr>(enumCase<Grad>(option("grad", "through"))),
+          builder.getAttr<MaskingAttr>(
+              enumCase<Masking>(option("masking", "train"))),
+          builder.getBoolAttr(decoded));
     };
     mlir::Operation *op =
         connection.isDream ? create(DreamOp()) : create(SleepOp());

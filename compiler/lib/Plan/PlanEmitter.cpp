@@ -2,8 +2,8 @@
 
 #include "dream/Plan/PlanEmitter.h"
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
-#include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Schema/KernelTable.h"
 #include "dream/Sema/Cost.h"
 
@@ -27,6 +27,8 @@ json attributeToJson(mlir::Attribute attr) {
     return real.getValueAsDouble();
   if (auto text = mlir::dyn_cast<mlir::StringAttr>(attr))
     return text.str();
+  if (auto word = mlir::dyn_cast<WordAttr>(attr))
+    return word.getWord().str();
   if (auto ints = mlir::dyn_cast<mlir::DenseI64ArrayAttr>(attr))
     return json(ints.asArrayRef().vec());
   if (auto list = mlir::dyn_cast<mlir::ArrayAttr>(attr)) {

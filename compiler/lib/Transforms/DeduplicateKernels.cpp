@@ -8,7 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Conversion/Lowering.h"
-#include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Transforms/Passes.h"
 
 #include "mlir/IR/OperationSupport.h"

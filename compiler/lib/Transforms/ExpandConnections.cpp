@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
 #include "dream/Dialect/PrimitiveBuilder.h"
-#include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -33,10 +33,10 @@ public:
       : builder(builder), loc(loc), scope(std::move(scope)), global(global) {}
 
   /// Adapts `value` (of language type `from`) to `to` with adapter `kind`
-  /// and `stride`, as planned by Sema (dream/Sema/Sema.h, AdapterPlan).
+  /// and `stride`, as Sema planned them.
   mlir::Value adapt(mlir::Value value, const TensorType &from,
-                    const TensorType &to, llvm::StringRef kind,
-                    int64_t stride, llvm::StringRef side) {
+                    const TensorType &to, Adapter kind, int64_t stride,
+                    llvm::StringRef side) {
     std::string prefix = scope + "." + side.str();
     auto build = [&](llvm::StringRef primitive, ArgMap args, mlir::Value in,
                      const TensorType &inType, llvm::StringRef name) {
@@ -50,19 +50,20 @@ public:
         args[name] = ConstValue::ofInt(value);
       return args;
     };
-    if (kind == "identity")
+    switch (kind) {
+    case Adapter::Identity:
       return value;
-    if (kind == "conv")
+    case Adapter::Conv:
       return build("conv",
                    ints({{"out", to.shape[0]}, {"k", stride},
                          {"stride", stride}, {"pad", 0}}),
                    value, from, "");
-    if (kind == "deconv")
+    case Adapter::Deconv:
       return build("deconv",
                    ints({{"out", to.shape[0]}, {"k", stride},
                          {"stride", stride}, {"pad", 0}}),
                    value, from, "");
-    if (kind == "upsample_conv") {
+    case Adapter::UpsampleConv: {
       mlir::Value up = build("upsample", ints({{"factor", stride}}), value,
                              from, ".upsample");
       TensorType upType = TensorType::floats(
@@ -72,9 +73,11 @@ public:
                          {"pad", 0}}),
                    up, upType, "");
     }
-    if (kind == "dense")
+    case Adapter::Dense:
       return dense(value, from, to, build);
-    if (llvm::StringRef(kind).starts_with("bridge_")) {
+    case Adapter::BridgeArgmax:
+    case Adapter::BridgeSoft:
+    case Adapter::BridgeStraightThrough: {
       // Scores over the encoder's vocabulary, then per position the most
       // likely token (the paper's argmax: no gradient passes), the softmax
       // distribution, or the one-hot token with softmax's gradient. The
@@ -82,12 +85,13 @@ public:
       TensorType scores = TensorType::floats({from.shape[0], to.vocab});
       mlir::Value logits =
           build("dense", ints({{"out", to.vocab}}), value, from, "");
-      llvm::StringRef choice = llvm::StringRef(kind).drop_front(7);
+      llvm::StringRef choice =
+          stringifyAdapter(kind).drop_front(llvm::StringRef("bridge_").size());
       return build(choice == "soft" ? "softmax" : choice, {}, logits, scores,
                    "." + choice.str());
     }
-    mlir::emitError(loc) << "adapter '" << kind << "' has no expansion";
-    return nullptr;
+    }
+    llvm_unreachable("every adapter is expanded above");
   }
 
 private:
@@ -197,7 +201,7 @@ mlir::func::FuncOp softInputVariant(mlir::func::FuncOp function,
 mlir::Value callEncoderPart(mlir::OpBuilder &builder, mlir::Location loc,
                             EncoderOp encoder, mlir::FlatSymbolRefAttr callee,
                             mlir::Value arg, mlir::Type result,
-                            llvm::StringRef part, mlir::StringAttr masking) {
+                            llvm::StringRef part, MaskingAttr masking) {
   auto op = builder.create<mlir::func::CallOp>(loc, callee, result, arg);
   op->setAttr(kScopeAttr, builder.getStringAttr(encoder.getSymName().str() +
                                                 "." + part.str()));
@@ -218,7 +222,7 @@ mlir::LogicalResult expand(EncodeOp op) {
   mlir::OpBuilder builder(op);
   mlir::Value latent = callEncoderPart(
       builder, op.getLoc(), encoder, encoder.getEncodeAttr(), op.getInput(),
-      op.getType(), "encoder", builder.getStringAttr("off"));
+      op.getType(), "encoder", builder.getAttr<MaskingAttr>(Masking::Off));
   op.replaceAllUsesWith(latent);
   op.erase();
   return mlir::success();
@@ -233,7 +237,7 @@ mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
     return op.emitOpError("refers to an unknown encoder");
   mlir::OpBuilder builder(op);
   mlir::Location loc = op.getLoc();
-  bool shared = op.getShare() == "shared";
+  bool shared = op.getShare() == Share::Shared;
   auto scopeAttr = op->template getAttrOfType<mlir::StringAttr>(kScopeAttr);
   std::string kind = isDream ? "dream" : "sleep";
   std::string scope = shared ? encoder.getSymName().str() + "." + kind +
@@ -279,7 +283,7 @@ mlir::LogicalResult expand(ConnectionOp connection, bool isDream) {
   // dreamed tokens instead).
   if (isScoresOverVocabulary(yType, encoder))
     y = builder.create<SoftmaxOp>(loc, y).getResult();
-  if (op.getGrad() == "detach")
+  if (op.getGrad() == Grad::Detach)
     y = builder.create<StopGradientOp>(loc, y).getResult();
   mlir::Value out =
       adapters.adapt(y, languageType(yType, std::nullopt), hidden,

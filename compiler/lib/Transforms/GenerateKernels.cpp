@@ -24,8 +24,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
-#include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Schema/KernelTable.h"
 #include "dream/Transforms/Passes.h"
 

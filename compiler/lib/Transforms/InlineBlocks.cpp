@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Dialect/DreamAttributes.h"
 #include "dream/Dialect/DreamDialect.h"
-#include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -30,7 +30,7 @@ namespace {
 void applyScope(mlir::func::FuncOp body, mlir::func::CallOp call) {
   auto scope = call->getAttrOfType<mlir::StringAttr>(kScopeAttr);
   bool frozen = call->hasAttr(kFrozenCallAttr);
-  auto masking = call->getAttrOfType<mlir::StringAttr>(kMaskingAttr);
+  auto masking = call->getAttrOfType<MaskingAttr>(kMaskingAttr);
   std::string prefix = scope ? scope.str() + "." : "";
   mlir::Builder builder(call.getContext());
   body.walk([&](mlir::Operation *op) {
@@ -51,8 +51,8 @@ void applyScope(mlir::func::FuncOp body, mlir::func::CallOp call) {
     if (frozen && mlir::isa<DreamDialect>(op->getDialect()))
       op->setAttr(kFrozenOpAttr, builder.getUnitAttr());
     if (auto mask = mlir::dyn_cast<MaskOp>(op)) {
-      if (masking && !mask->hasAttr("masking"))
-        mask->setAttr("masking", masking);
+      if (masking && !mask.getMaskingAttr())
+        mask.setMaskingAttr(masking);
       return;
     }
     // Nested calls and connections carry scopes relative to this body.

@@ -7,7 +7,7 @@
 
 #include "dream/Transforms/Passes.h"
 
-#include "dream/MLIRGen/MLIRGen.h"
+#include "dream/Dialect/DreamAttributes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"

@@ -1,15 +1,15 @@
 //===- DreamDialect.h - The dream dialect ---------------------------------===//
 //
-// Declares the dialect, its ops (generated from DreamOps.td), the traits the
-// passes ask for, and the bridge between MLIR tensor types and the
-// language's per-sample TensorType.
+// Declares the dialect, its ops (generated from DreamOps.td) and enum
+// attributes (DreamEnums.td), the traits the passes ask for, and the bridge
+// between MLIR tensor types and the language's per-sample TensorType.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef DREAM_DIALECT_DREAMDIALECT_H
 #define DREAM_DIALECT_DREAMDIALECT_H
 
-#include "dream/Sema/Types.h"
+#include "dream/Ops/Types.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -49,6 +49,10 @@ std::optional<TensorType> fromMLIRType(mlir::Type type);
 } // namespace dream
 
 #include "dream/Dialect/DreamDialect.h.inc"
+#include "dream/Dialect/DreamEnums.h.inc"
+#include "dream/Dialect/WordAttr.h.inc"
+#define GET_ATTRDEF_CLASSES
+#include "dream/Dialect/DreamAttrs.h.inc"
 #include "dream/Dialect/ShapeInference.h.inc"
 
 #define GET_OP_CLASSES

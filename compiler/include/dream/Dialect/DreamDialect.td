@@ -21,6 +21,8 @@ def Dream_Dialect : Dialect {
     `dream-inline-blocks` pass inlines them.
   }];
   let cppNamespace = "::dream";
+  // The enum attributes of DreamEnums.td print as `#dream.share<shared>`.
+  let useDefaultAttributePrinterParser = 1;
 }
 
 // Properties the passes rely on. Fusion groups Pointwise and Normalization

@@ -1,7 +1,7 @@
 //===- DreamOps.td - The ops of the dream dialect -----------*- tablegen -*-===//
 //
 // Tensors carry the batch as their leading, dynamic dimension. Op names and
-// attribute names match the language's primitives (dream/Sema/Builtins.h),
+// attribute names match the language's primitives (dream/Ops/Builtins.h),
 // which is how the default shape inference finds the rule of each op.
 //
 //===----------------------------------------------------------------------===//
@@ -10,6 +10,7 @@
 #define DREAM_OPS_TD
 
 include "dream/Dialect/DreamDialect.td"
+include "dream/Dialect/DreamEnums.td"
 include "dream/Dialect/ShapeInference.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
@@ -79,9 +80,10 @@ def Dream_EncoderOp : Dream_Op<"encoder", [Symbol]> {
 class Dream_ConnectionOp<string mnemonic> : Dream_Op<mnemonic,
     [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let arguments = (ins Dream_FloatTensor:$input, FlatSymbolRefAttr:$encoder,
-                   StrAttr:$in_adapter, I64Attr:$in_stride,
-                   StrAttr:$out_adapter, I64Attr:$out_stride,
-                   StrAttr:$share, StrAttr:$grad, StrAttr:$masking,
+                   Dream_AdapterAttr:$in_adapter, I64Attr:$in_stride,
+                   Dream_AdapterAttr:$out_adapter, I64Attr:$out_stride,
+                   Dream_ShareAttr:$share, Dream_GradAttr:$grad,
+                   Dream_MaskingAttr:$masking,
                    DefaultValuedAttr<BoolAttr, "false">:$decoded);
   let results = (outs Dream_FloatTensor:$result);
   let assemblyFormat = [{
@@ -98,9 +100,11 @@ def Dream_SleepOp : Dream_ConnectionOp<"sleep"> {
     adapter. `dream-expand-connections` turns it into those ops.
 
     ```mlir
-    %s = dream.sleep %h through @ae {in_adapter = "conv", in_stride = 1 : i64,
-        out_adapter = "deconv", out_stride = 4 : i64, share = "per_block",
-        grad = "through", masking = "train"} : tensor<?x64x28x28xf32> -> tensor<?x64x28x28xf32>
+    %s = dream.sleep %h through @ae {in_adapter = #dream.adapter<conv>,
+        in_stride = 1 : i64, out_adapter = #dream.adapter<deconv>,
+        out_stride = 4 : i64, share = #dream.share<per_block>,
+        grad = #dream.grad<through>, masking = #dream.masking<train>}
+        : tensor<?x64x28x28xf32> -> tensor<?x64x28x28xf32>
     ```
   }];
 }
@@ -362,7 +366,13 @@ def Dream_DropoutOp : Dream_RuleOp<"dropout",
 def Dream_MaskOp : Dream_RuleOp<"mask",
     [Dream_Pointwise, SameOperandsAndResultType]> {
   let summary = "zeroes a random fraction of sequence positions (MAE masking)";
-  let arguments = (ins Dream_FloatTensor:$input, F64Attr:$ratio);
+  let description = [{
+    `masking` is the mode of the connection whose encoder holds the mask,
+    set by `dream-inline-blocks`; without one, the mask applies in
+    training only.
+  }];
+  let arguments = (ins Dream_FloatTensor:$input, F64Attr:$ratio,
+                   OptionalAttr<Dream_MaskingAttr>:$masking);
   let results = (outs Dream_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
@@ -402,7 +412,8 @@ def Dream_MaxPoolOp : Dream_UnaryRuleOp<"maxpool", "max over k x k windows",
 def Dream_AvgPoolOp : Dream_UnaryRuleOp<"avgpool", "mean over k x k windows",
     (ins I64Attr:$k, I64Attr:$stride)>;
 def Dream_PoolOp : Dream_UnaryRuleOp<"pool",
-    "global pooling: [C, H, W] -> [C], [L, D] -> [D]", (ins StrAttr:$kind)>;
+    "global pooling: [C, H, W] -> [C], [L, D] -> [D]",
+    (ins Dream_PoolKindAttr:$kind)>;
 def Dream_LastOp : Dream_UnaryRuleOp<"last",
     "the last step of a sequence: [L, D] -> [D]", (ins)>;
 def Dream_FlattenOp : Dream_UnaryRuleOp<"flatten",

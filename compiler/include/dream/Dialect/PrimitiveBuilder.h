@@ -10,7 +10,7 @@
 #ifndef DREAM_DIALECT_PRIMITIVEBUILDER_H
 #define DREAM_DIALECT_PRIMITIVEBUILDER_H
 
-#include "dream/Sema/Builtins.h"
+#include "dream/Ops/Builtins.h"
 
 #include "mlir/IR/Builders.h"
 

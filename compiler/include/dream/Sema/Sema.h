@@ -19,7 +19,7 @@
 #define DREAM_SEMA_SEMA_H
 
 #include "dream/AST/AST.h"
-#include "dream/Sema/Builtins.h"
+#include "dream/Ops/Builtins.h"
 
 #include <deque>
 
@@ -41,7 +41,8 @@ struct EncoderInstance;
 /// How a hidden state is brought to an encoder's input, or a latent back.
 struct AdapterPlan {
   /// identity, conv, deconv, upsample_conv, dense, bridge_argmax,
-  /// bridge_soft, bridge_straight_through.
+  /// bridge_soft, bridge_straight_through: the cases of the dialect's
+  /// Adapter enum (DreamEnums.td), which MLIRGen turns it into.
   std::string kind;
   TensorType from, to;
   int64_t parameters = 0;

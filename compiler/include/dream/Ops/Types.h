@@ -1,13 +1,13 @@
 //===- Types.h - Tensor types and compile-time values --------------------===//
 //
-// The vocabulary shared by Sema, the shape rules and (later) MLIRGen:
+// The vocabulary the op table is written in, shared by Sema and the dialect:
 // per-sample tensor types (the batch dimension is implicit and dynamic) and
 // the compile-time values that parameters and arguments evaluate to.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef DREAM_SEMA_TYPES_H
-#define DREAM_SEMA_TYPES_H
+#ifndef DREAM_OPS_TYPES_H
+#define DREAM_OPS_TYPES_H
 
 #include "dream/Support/Diagnostics.h"
 
@@ -143,4 +143,4 @@ using ArgMap = std::map<std::string, ConstValue>;
 
 } // namespace dream
 
-#endif // DREAM_SEMA_TYPES_H
+#endif // DREAM_OPS_TYPES_H

@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/NativeOpSignature.h"
-#include "dream/Sema/Builtins.h"
+#include "dream/Ops/Builtins.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/DynamicLibrary.h"
