@@ -160,6 +160,10 @@ private:
   }
 
   void addConnection(Cost &cost, const ConnectionInfo &connection) {
+    // A library block's connection through an encoder parameter costs what
+    // its call sites give it; checked alone, nothing is known.
+    if (!connection.encoder)
+      return;
     bool decoded = connection.isDream ||
                    (connection.options.count("returns") &&
                     connection.options.at("returns").text == "decoded");

@@ -118,6 +118,14 @@ static std::string stageLine(const Stage &stage, const StageInfo &info,
     break;
   case StageInfo::Kind::Connection: {
     const ConnectionInfo &connection = info.connection;
+    // In a library block an encoder parameter is known at its call sites
+    // only, and so are the adapters.
+    if (!connection.encoder) {
+      text = std::string(connection.isDream ? "dream" : "sleep") + " (" +
+             argumentsText(connection.options) +
+             "): its encoder and adapters are known where the block is applied";
+      break;
+    }
     text = std::string(connection.isDream ? "dream" : "sleep") + " through `" +
            connection.encoder->decl->name + "` (" +
            argumentsText(connection.options) + "); adapters in `" +

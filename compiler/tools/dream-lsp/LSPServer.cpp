@@ -40,8 +40,7 @@ private:
         // Whole texts: every edit is checked from scratch anyway.
         {"textDocumentSync",
          llvm::json::Object{{"openClose", true},
-                            {"change", (int)TextDocumentSyncKind::Full},
-                            {"save", true}}},
+                            {"change", (int)TextDocumentSyncKind::Full}}},
         {"hoverProvider", true},
         {"definitionProvider", true},
         {"completionProvider",

@@ -53,4 +53,17 @@ symbols = client.request("textDocument/documentSymbol",
                          {"textDocument": {"uri": uri_of(vision)}})
 print("std.vision: 0 diagnostics; blocks:",
       " ".join(symbol["name"] for symbol in symbols))
+# A library block whose encoder is a parameter: its connection's encoder and
+# adapters are known at call sites only; hover says so instead of failing.
+library = ("block stage(ch: int, enc: encoder) {\n"
+           "    input h\n"
+           "    s = h -> sleep(enc)\n"
+           "    return s\n"
+           "}\n")
+uri = uri_of(inputs / "library.dream")
+assert client.open(uri, library) == []
+for word in ["sleep(", "stage("]:
+    line, character = position_of(library, word)
+    hover = client.at("textDocument/hover", uri, line, character)
+    print("library hover %s %s" % (word, hover["contents"]["value"].replace("\n", " ")))
 print("exit code:", client.shutdown())
