@@ -82,14 +82,18 @@ public:
       dims.push_back((*this)[i].positive());
     return dims;
   }
+  /// A graph's value number: an index into the executor's values, so
+  /// bounded.
+  int valueNumber() const {
+    int64_t n = integer();
+    if (n < 0 || n > 1000000)
+      fail("value numbers are between 0 and 1000000");
+    return static_cast<int>(n);
+  }
   std::vector<int> valueNumbers() const {
     std::vector<int> numbers;
-    for (size_t i = 0; i < size(); ++i) {
-      int64_t n = (*this)[i].integer();
-      if (n < 0 || n > 1000000)
-        (*this)[i].fail("value numbers are between 0 and 1000000");
-      numbers.push_back(static_cast<int>(n));
-    }
+    for (size_t i = 0; i < size(); ++i)
+      numbers.push_back((*this)[i].valueNumber());
     return numbers;
   }
   const nlohmann::json &object() const {

@@ -128,7 +128,7 @@ Step parseStep(const Node &raw, const StepCheck &checkStep) {
   if (std::optional<Node> params = node.find("params"))
     for (size_t i = 0; i < params->size(); ++i)
       step.params.push_back(parseParamRef((*params)[i]));
-  step.output = static_cast<int>(node.at("output").integer());
+  step.output = node.at("output").valueNumber();
   if (std::optional<Node> attrs = node.find("attrs"))
     step.attrs = attrs->object();
   step.shape = node.at("shape").shape();

@@ -8,6 +8,8 @@
 
 #include "JsonNode.h"
 
+#include <algorithm>
+
 namespace dream::schema {
 namespace {
 
@@ -42,8 +44,10 @@ ScheduleSpec readSchedule(const Node &node) {
   requireOneOf(node, name, scheduleNames(), "schedule");
   ScheduleSpec spec = defaultSchedule(name);
   spec.warmup = numberOr(node, "warmup", spec.warmup);
-  if (spec.warmup < 0 || spec.warmup > 1)
-    node.fail("warmup is a fraction of the training steps, in [0, 1]");
+  // The language's range (Sema): warm-up that takes every step never
+  // reaches the schedule.
+  if (!Range::fraction().contains(spec.warmup))
+    node.fail("warmup is a fraction of the training steps, in [0, 1)");
   ScheduleSpec step = defaultSchedule("step");
   spec.every = node.find("every") ? node.at("every").positive() : step.every;
   spec.gamma = numberOr(node, "gamma", step.gamma);
@@ -74,11 +78,6 @@ AugmentSpec readAugment(const Node &node) {
   return spec;
 }
 
-/// A setting given either as a bare name or as {"name": ..., args}.
-std::string settingName(const Node &node) {
-  return node.raw().is_string() ? node.string() : node.at("name").string();
-}
-
 } // namespace
 
 PretrainSpec readPretrain(const Node &node) {
@@ -88,6 +87,17 @@ PretrainSpec readPretrain(const Node &node) {
   for (const PretrainKind &kind : pretrainKinds())
     kinds.push_back(kind.callee.name);
   requireOneOf(node.at("kind"), pretrain.kind, kinds, "pretrain kind");
+  // What a plan leaves out takes the kind's defaults, as in the language.
+  const Callee &kind =
+      std::find_if(pretrainKinds().begin(), pretrainKinds().end(),
+                   [&](const PretrainKind &k) {
+                     return pretrain.kind == k.callee.name;
+                   })
+          ->callee;
+  if (const Arg *epochs = kind.find("epochs"); epochs && epochs->byDefault)
+    pretrain.epochs = static_cast<int64_t>(*epochs->byDefault);
+  if (const Arg *ratio = kind.find("ratio"); ratio && ratio->byDefault)
+    pretrain.ratio = *ratio->byDefault;
   pretrain.epochs =
       node.find("epochs") ? node.at("epochs").positive() : pretrain.epochs;
   pretrain.ratio = numberOr(node, "ratio", pretrain.ratio);
@@ -105,10 +115,14 @@ Recipe readRecipe(const Node &node) {
   if (node.find("batch"))
     recipe.batch = node.at("batch").positive();
   recipe.seed = integerOr(node, "seed", recipe.seed);
-  if (std::optional<Node> opt = node.find("optimizer"))
-    recipe.optimizer = opt->raw().is_string()
-                           ? defaultOptimizer(settingName(*opt))
-                           : readOptimizer(*opt);
+  if (std::optional<Node> opt = node.find("optimizer")) {
+    if (opt->raw().is_string()) {
+      requireOneOf(*opt, opt->string(), namesOf(optimizers()), "optimizer");
+      recipe.optimizer = defaultOptimizer(opt->string());
+    } else {
+      recipe.optimizer = readOptimizer(*opt);
+    }
+  }
   if (std::optional<Node> schedule = node.find("schedule")) {
     if (schedule->raw().is_string()) {
       requireOneOf(*schedule, schedule->string(), scheduleNames(), "schedule");

@@ -110,6 +110,29 @@ TEST(PlanTest, WrongKindOfValue) {
               HasSubstr("attribute 'k' must be an integer, got 3.5"));
 }
 
+TEST(PlanTest, ValueNumbersAreBounded) {
+  // A step's output indexes the executor's values: a negative one would be
+  // written before them, a huge one would allocate gigabytes.
+  for (int64_t output : {int64_t{-1}, int64_t{1000000000}}) {
+    json plan = tinyConv();
+    plan["graph"]["steps"][0]["output"] = output;
+    EXPECT_THAT(loadError(plan),
+                HasSubstr("graph.steps[0] (conv at tiny.dream:4:14).output: "
+                          "value numbers are between 0 and 1000000"));
+  }
+}
+
+TEST(PlanTest, RecipeNamesAndWarmupAreChecked) {
+  json plan = tinyConv();
+  plan["recipe"]["optimizer"] = "adagrad";
+  EXPECT_THAT(loadError(plan), HasSubstr("recipe.optimizer"));
+  EXPECT_THAT(loadError(plan), HasSubstr("adagrad"));
+  plan = tinyConv();
+  plan["recipe"]["schedule"] = {{"name", "cosine"}, {"warmup", 1.0}};
+  EXPECT_THAT(loadError(plan), HasSubstr("warmup is a fraction of the "
+                                         "training steps, in [0, 1)"));
+}
+
 TEST(PlanTest, UnknownOpListsTheKnownOnes) {
   json plan = tinyConv();
   plan["graph"]["steps"][2]["op"] = "rleu";
