@@ -276,6 +276,12 @@ void applyGiven(const Given &given, CommandLine &line) {
     if (option->count() == 0)
       continue;
     if (!flag->value) {
+      // CLI11 takes `--resume=false` as a value ("true" when none is given),
+      // which a switch would then ignore: refused instead.
+      for (const std::string &given : option->results())
+        if (given != "true")
+          throw CLI::ValidationError(std::string(flag->name) +
+                                     " takes no value, not '" + given + "'");
       flag->apply(line, flag->name, "");
       continue;
     }

@@ -13,6 +13,7 @@
 #include "dream/Runtime/Plan.h"
 #include "dream/Schema/KernelTable.h"
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -40,8 +41,9 @@ readPlan(const dream::rt::CommandLine &line, const std::string &program) {
   if (!line.planPath.empty()) {
     std::ifstream in(line.planPath, std::ios::binary);
     if (!in) {
-      std::fprintf(stderr, "%s: cannot open the plan %s\n", program.c_str(),
-                   line.planPath.c_str());
+      std::fprintf(stderr, "%s: cannot open the plan %s: %s\n",
+                   program.c_str(), line.planPath.c_str(),
+                   std::strerror(errno));
       return std::nullopt;
     }
     std::ostringstream content;

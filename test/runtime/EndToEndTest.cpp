@@ -95,6 +95,10 @@ TEST(EndToEndTest, UsageErrors) {
   EXPECT_THAT(badSchedule.output,
               HasSubstr("--schedule expects constant, cosine, linear or step, "
                         "not 'exp'"));
+  Result override = trainer("train --resume=false --plan x.json");
+  EXPECT_EQ(override.status, 2);
+  EXPECT_THAT(override.output,
+              HasSubstr("--resume takes no value, not 'false'"));
   Result unknown = trainer("train --epoch 3");
   EXPECT_EQ(unknown.status, 2);
   EXPECT_THAT(unknown.output,

@@ -31,8 +31,9 @@ int dispatch(const Plan &plan, const TrainerOptions &o) {
     return evaluateCommand(plan, o, device);
   if (o.command == "dream")
     return dreamCommand(plan, o, device);
-  throw UsageError("unknown command '" + o.command +
-                   "'; expected pretrain, train, eval, dream, info or check");
+  // The command line (runtime/trainer/CommandLine.cpp) lets only the
+  // commands above through; a caller of the library may not.
+  throw UsageError("unknown command '" + o.command + "'");
 }
 
 } // namespace

@@ -1,8 +1,8 @@
 //===- Commands.h - The trainer's commands ----------------------*- C++ -*-===//
 //
-// `pretrain`, `train`, `eval`, `dream` and `info` of a trainer, behind an
-// interface free of LibTorch types so that the command line (dreamrt_main)
-// compiles quickly.
+// `pretrain`, `train`, `eval`, `dream`, `info` and `check` of a trainer,
+// behind an interface free of LibTorch types so that the command line
+// (dreamrt_main) compiles quickly.
 //
 //===----------------------------------------------------------------------===//
 
