@@ -19,6 +19,9 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
+#include <unistd.h>
+
 using namespace dream;
 namespace cl = llvm::cl;
 
@@ -45,19 +48,28 @@ int error(const llvm::Twine &message) {
 /// Replaces `path` by `text` through a temporary file in the same
 /// directory and a rename: a reader sees the old file or the new one,
 /// never a part of it. The file keeps its permissions.
-int replaceFile(llvm::StringRef path, llvm::StringRef text) {
+int replaceFile(llvm::StringRef given, llvm::StringRef text) {
+  // A link stays a link: the file it points at is the one replaced.
+  llvm::SmallString<256> path;
+  if (std::error_code ec = llvm::sys::fs::real_path(given, path))
+    return error("cannot read '" + given + "': " + ec.message());
   llvm::sys::fs::file_status status;
   if (std::error_code ec = llvm::sys::fs::status(path, status))
-    return error("cannot read '" + path + "': " + ec.message());
+    return error("cannot read '" + given + "': " + ec.message());
   int fd;
   llvm::SmallString<256> temporary;
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(
           path + ".tmp-%%%%%%", fd, temporary))
-    return error("cannot write next to '" + path + "': " + ec.message());
+    return error("cannot write next to '" + given + "': " + ec.message());
   std::error_code ec;
   {
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << text;
+    os.flush();
+    // On disk before the rename, so that a crash leaves the old file or
+    // the whole new one.
+    if (!os.has_error() && ::fsync(fd) != 0)
+      ec = std::error_code(errno, std::generic_category());
     os.close();
     if (os.has_error()) {
       ec = os.error();
@@ -70,7 +82,7 @@ int replaceFile(llvm::StringRef path, llvm::StringRef text) {
     ec = llvm::sys::fs::rename(temporary, path);
   if (ec) {
     llvm::sys::fs::remove(temporary);
-    return error("cannot write '" + path + "': " + ec.message());
+    return error("cannot write '" + given + "': " + ec.message());
   }
   return 0;
 }
