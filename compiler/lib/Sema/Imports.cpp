@@ -20,10 +20,15 @@ static std::string normalize(llvm::StringRef path) {
   return path.str();
 }
 
-std::string dream::defaultStdlibDir(const char *argv0, void *anchor) {
+std::string dream::stdlibDir(llvm::StringRef given, const char *argv0) {
+  if (!given.empty())
+    return given.str();
   if (auto env = llvm::sys::Process::GetEnv("DREAMC_STDLIB"))
     return *env;
-  std::string exe = llvm::sys::fs::getMainExecutable(argv0, anchor);
+  // Any address in the executable tells where it is: this library is
+  // linked in statically.
+  std::string exe = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&dream::stdlibDir));
   llvm::SmallString<256> installed(llvm::sys::path::parent_path(exe));
   llvm::sys::path::append(installed, "..", "share", "dreamc", "stdlib");
   if (llvm::sys::fs::is_directory(installed))

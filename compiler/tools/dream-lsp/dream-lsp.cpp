@@ -18,10 +18,11 @@ namespace cl = llvm::cl;
 namespace {
 
 cl::OptionCategory category("dream-lsp options");
-cl::opt<std::string> stdlibDir("stdlib",
-                               cl::desc("The standard library directory "
-                                        "(default: found as dreamc finds it)"),
-                               cl::value_desc("dir"), cl::cat(category));
+cl::opt<std::string> stdlibOption(
+    "stdlib",
+    cl::desc(
+        "The standard library directory (default: found as dreamc finds it)"),
+    cl::value_desc("dir"), cl::cat(category));
 cl::list<std::string> importDirs("I", cl::desc("Add <dir> to the import path"),
                                  cl::value_desc("dir"), cl::Prefix,
                                  cl::cat(category));
@@ -37,13 +38,6 @@ cl::opt<mlir::lsp::Logger::Level>
 cl::opt<bool> pretty("pretty", cl::desc("Indent the JSON it writes"),
                      cl::cat(category));
 
-/// The standard library: --stdlib, else where dreamc finds it by default.
-std::string findStdlib(const char *argv0) {
-  if (!stdlibDir.empty())
-    return stdlibDir;
-  return defaultStdlibDir(argv0, reinterpret_cast<void *>(&findStdlib));
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -55,7 +49,7 @@ int main(int argc, char **argv) {
   mlir::lsp::Logger::setLogLevel(logLevel);
 
   SemaOptions options;
-  options.stdlibDir = findStdlib(argv[0]);
+  options.stdlibDir = dream::stdlibDir(stdlibOption, argv[0]);
   options.importDirs = importDirs;
   // An editor opens library files too: they are checked as far as they can
   // be without a network.

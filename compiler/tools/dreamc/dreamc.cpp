@@ -170,17 +170,10 @@ cl::opt<unsigned> jobs(
     cl::desc("Compile a trainer's kernels in <n> parts at once (default: one "
              "per core, at most 4)"),
     cl::value_desc("n"), cl::init(0), cl::cat(category));
-cl::opt<std::string> stdlibDir("stdlib",
-                               cl::desc("The standard library directory "
-                                        "(default: found next to dreamc)"),
-                               cl::value_desc("dir"), cl::cat(category));
-
-/// The standard library: --stdlib, else where dreamc finds it by default.
-std::string findStdlib(const char *argv0) {
-  if (!stdlibDir.empty())
-    return stdlibDir;
-  return defaultStdlibDir(argv0, reinterpret_cast<void *>(&findStdlib));
-}
+cl::opt<std::string> stdlibOption(
+    "stdlib",
+    cl::desc("The standard library directory (default: found next to dreamc)"),
+    cl::value_desc("dir"), cl::cat(category));
 
 /// The directory holding libdreamrt.so and libdreamrt_main.a:
 /// $DREAMC_RUNTIME_DIR, the installed copy next to the executable, or the
@@ -379,7 +372,7 @@ int main(int argc, char **argv) {
     }
 
   SemaOptions options;
-  options.stdlibDir = findStdlib(argv[0]);
+  options.stdlibDir = dream::stdlibDir(stdlibOption, argv[0]);
   options.importDirs = importDirs;
   options.network = networkName;
   options.preset = presetName;

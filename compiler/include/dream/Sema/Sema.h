@@ -167,11 +167,11 @@ std::unique_ptr<Program> analyze(llvm::StringRef path, SourceManager &sources,
                                  DiagnosticEngine &diag,
                                  const SemaOptions &options);
 
-/// The standard library directory when the command line names none:
+/// The standard library directory: `given` (--stdlib) if not empty, else
 /// $DREAMC_STDLIB, else the installed copy next to the running executable
-/// (`argv0`, with `anchor` an address inside it) at ../share/dreamc/stdlib,
-/// else the stdlib/ of the source tree this build came from.
-std::string defaultStdlibDir(const char *argv0, void *anchor);
+/// (`argv0`) at ../share/dreamc/stdlib, else the stdlib/ of the source tree
+/// this build came from.
+std::string stdlibDir(llvm::StringRef given, const char *argv0);
 
 /// Like analyze(), for tools that show what was checked even where checking
 /// stopped (dream-lsp): fills `program` as far as checking got and returns
