@@ -13,6 +13,7 @@
 
 #include "Imports.h"
 
+#include <algorithm>
 #include <set>
 #include <tuple>
 
@@ -115,6 +116,13 @@ private:
 /// when no adapter of the requested kind can bridge the shapes.
 bool planConnection(const Stage &stage, const TensorType &hidden,
                     ConnectionInfo &info, DiagnosticEngine &diag);
+
+/// The number of tensor inputs a block declares.
+inline size_t blockArity(const BlockDecl &decl) {
+  return std::count_if(decl.body.begin(), decl.body.end(), [](const Stmt &s) {
+    return s.kind == Stmt::Kind::Input;
+  });
+}
 
 } // namespace dream
 
