@@ -104,7 +104,8 @@ using Apply = void (*)(CommandLine &, const std::string &flag,
 
 struct Flag {
   const char *name;
-  const char *value; ///< Its placeholder in the help; null: a switch.
+  /// The value's name in the help (N, FILE); null: a switch.
+  const char *value;
   unsigned commands;
   const char *help;
   Apply apply;
