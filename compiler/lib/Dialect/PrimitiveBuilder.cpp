@@ -6,17 +6,6 @@
 
 using namespace dream;
 
-std::string dream::dialectOpName(llvm::StringRef primitive,
-                                 const TensorType &input) {
-  if (primitive == "norm")
-    return input.rank() == 3 ? "batchnorm" : "layernorm";
-  if (primitive == "sum")
-    return "add";
-  if (const OpSpec *spec = lookupOp(primitive); spec && spec->native)
-    return "native";
-  return primitive.str();
-}
-
 mlir::NamedAttrList dream::toAttributes(mlir::Builder &builder,
                                         const ArgMap &args) {
   mlir::NamedAttrList list;
@@ -63,34 +52,18 @@ ArgMap dream::withDefaults(llvm::StringRef primitive, ArgMap args) {
   return args;
 }
 
-/// Makes explicit what the language leaves symbolic: `pad: -1` means "same",
-/// a pooling stride of 0 means the window, a feed-forward width of 0 means
-/// four times the model width; embed records the vocabulary.
-static ArgMap explicitArguments(llvm::StringRef name, ArgMap args,
-                                const TensorType &input) {
-  if (name == "conv" && args.at("pad").intValue < 0)
-    args["pad"] = ConstValue::ofInt(args.at("k").intValue / 2);
-  if ((name == "maxpool" || name == "avgpool") &&
-      args.at("stride").intValue == 0)
-    args["stride"] = args.at("k");
-  if (name == "transformer" && args.at("ff").intValue == 0)
-    args["ff"] = ConstValue::ofInt(4 * input.shape.back());
-  if (name == "embed")
-    args["vocab"] = ConstValue::ofInt(input.embeddingVocabulary());
-  return args;
-}
-
-/// The attributes of a primitive's op: its explicit arguments, and for a
-/// native op the op it calls. Words the dialect holds as enums (pool's
+/// The attributes of a primitive's op: its arguments as the registry's
+/// attribute rule makes them explicit, and for a native op the op it calls. Words the dialect holds as enums (pool's
 /// `kind`, DreamEnums.td) become those; other words stay strings.
 static mlir::NamedAttrList opAttributes(mlir::Builder &builder,
-                                        llvm::StringRef primitive,
+                                        const OpSpec &spec,
                                         llvm::StringRef name, ArgMap args,
                                         const TensorType &input) {
   if (name == "native")
-    args["callee"] = ConstValue::ofWord(primitive.str());
-  mlir::NamedAttrList attributes =
-      toAttributes(builder, explicitArguments(name, std::move(args), input));
+    args["callee"] = ConstValue::ofWord(spec.signature.name);
+  if (spec.attributes)
+    args = spec.attributes(std::move(args), input);
+  mlir::NamedAttrList attributes = toAttributes(builder, args);
   // A word the enum lacks stays a string, which the verifier refuses.
   if (name == "pool")
     if (auto kind = symbolizePoolKind(
@@ -126,7 +99,7 @@ mlir::Value dream::buildPrimitive(mlir::OpBuilder &builder, mlir::Location loc,
                              .getResult());
     }
   }
-  state.addAttributes(opAttributes(builder, primitive, name, args, first));
+  state.addAttributes(opAttributes(builder, *spec, name, args, first));
   state.addTypes(toMLIRType(builder.getContext(), *result.type));
   return builder.create(state)->getResult(0);
 }

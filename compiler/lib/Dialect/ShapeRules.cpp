@@ -7,7 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/Dialect/DreamDialect.h"
-#include "dream/Ops/Builtins.h"
+#include "dream/Ops/Registry.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 

@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dream/NativeOpSignature.h"
-#include "dream/Ops/Builtins.h"
+#include "dream/Ops/Registry.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/DynamicLibrary.h"

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Ops/Registry.h"
 #include "dream/Plan/PlanEmitter.h"
 
 #include "llvm/Support/Error.h"
@@ -236,23 +237,21 @@ public:
   }
 
 private:
-  std::string attr(const Step &step, const char *name,
-                   const std::string &fallback) {
-    auto it = step.attrs.find(name);
-    return it == step.attrs.end() ? fallback : pyNumber(*it);
-  }
-
-  std::string param(const Step &step, size_t i) {
-    if (i >= step.params.size())
-      return "None";
-    return "t[" + pyString(step.params[i].name) + "]";
-  }
-
-  std::string params(const Step &step) {
-    std::string out = "[";
-    for (size_t i = 0; i < step.params.size(); ++i)
-      out += param(step, i) + ", ";
-    return out + "]";
+  /// What the registry's export rule of `step` reads.
+  dream::ExportContext context(const Step &step,
+                              std::vector<std::string> inputs) {
+    dream::ExportContext c;
+    c.inputs = std::move(inputs);
+    for (const ParamRef &p : step.params)
+      c.params.push_back("t[" + pyString(p.name) + "]");
+    for (const auto &[name, value] : step.attrs.items())
+      c.attrs[name] = value.is_array()
+                          ? pyTuple(value.get<std::vector<int64_t>>())
+                          : pyNumber(value);
+    c.shape = step.shape;
+    // Steps of frozen encoders run in evaluation mode, as in the trainer.
+    c.training = step.frozen ? "False" : "self.training";
+    return c;
   }
 
   std::string writeStep(const Step &step,
@@ -269,104 +268,13 @@ private:
       return write(reference, inner)[0];
     }
     std::string out = "v" + std::to_string(counter++);
-    // Steps of frozen encoders run in evaluation mode, as in the trainer.
-    std::string training = step.frozen ? "False" : "self.training";
-    std::string x = in.empty() ? "" : in[0];
-    std::string e;
-    if (op == "conv" || op == "deconv")
-      e = llvm::formatv("F.{0}({1}, {2}, {3}, stride={4}, padding={5})",
-                        op == "conv" ? "conv2d" : "conv_transpose2d", x,
-                        param(step, 0), param(step, 1),
-                        attr(step, "stride", "1"), attr(step, "pad", "0"));
-    else if (op == "conv1d")
-      e = llvm::formatv("F.conv1d({0}.transpose(1, 2), {1}, {2}, stride={3}, "
-                        "padding={4}).transpose(1, 2)",
-                        x, param(step, 0), param(step, 1),
-                        attr(step, "stride", "1"), attr(step, "pad", "0"));
-    else if (op == "dense")
-      e = llvm::formatv("F.linear({0}, {1}, {2})", x, param(step, 0),
-                        param(step, 1));
-    else if (op == "embed")
-      e = llvm::formatv("_embed({0}, {1})", x, param(step, 0));
-    else if (op == "posembed")
-      e = x + " + " + param(step, 0);
-    else if (op == "lstm")
-      e = llvm::formatv("_lstm({0}, {1}, {2}, {3}, {4}, {5})", x,
-                        params(step), attr(step, "hidden", "0"),
-                        attr(step, "layers", "1"),
-                        attr(step, "bidirectional", "False"), training);
-    else if (op == "transformer")
-      e = llvm::formatv("_transformer({0}, {1}, {2}, {3}, {4}, {5}, {6}, pad)",
-                        x, params(step), attr(step, "heads", "1"),
-                        attr(step, "dropout", "0.1"), training,
-                        attr(step, "norm_first", "False"),
-                        attr(step, "eps", "1e-05"));
-    else if (op == "cls")
-      e = llvm::formatv("_cls({0}, {1})", x, param(step, 0));
-    else if (op == "batchnorm")
-      e = llvm::formatv("F.batch_norm({0}, {3}, {4}, {1}, {2}, {5}, {6}, {7})",
-                        x, param(step, 0), param(step, 1), param(step, 2),
-                        param(step, 3), training, attr(step, "momentum", "0.1"),
-                        attr(step, "eps", "1e-05"));
-    else if (op == "layernorm")
-      e = llvm::formatv("F.layer_norm({0}, ({0}.shape[-1],), {1}, {2}, {3})",
-                        x, param(step, 0), param(step, 1),
-                        attr(step, "eps", "1e-05"));
-    else if (op == "softmax")
-      e = "torch.softmax(" + x + ", -1)";
-    else if (op == "relu" || op == "gelu" || op == "silu")
-      e = "F." + op + "(" + x + ")";
-    else if (op == "tanh" || op == "sigmoid")
-      e = "torch." + op + "(" + x + ")";
-    else if (op == "add") {
-      e = x;
-      for (size_t i = 1; i < in.size(); ++i)
-        e += " + " + in[i];
-    } else if (op == "dropout")
-      e = llvm::formatv("F.dropout({0}, {1}, {2})", x, attr(step, "p", "0.1"),
-                        training);
-    else if (op == "mask")
-      e = llvm::formatv("_mask({0}, {1}, {2}, {3})", x,
-                        attr(step, "ratio", "0.75"),
-                        attr(step, "masking", "\"train\""), training);
-    else if (op == "maxpool" || op == "avgpool")
-      e = llvm::formatv("F.{0}_pool2d({1}, {2}, {3}, {4})",
-                        op == "maxpool" ? "max" : "avg", x, attr(step, "k", "2"),
-                        attr(step, "stride", attr(step, "k", "2")),
-                        attr(step, "pad", "0"));
-    else if (op == "pool")
-      e = llvm::formatv("_pool({0}, {1})", x, attr(step, "kind", "\"avg\""));
-    else if (op == "last")
-      e = x + "[:, -1]";
-    else if (op == "flatten")
-      e = x + ".flatten(1)";
-    else if (op == "reshape")
-      e = llvm::formatv("{0}.reshape((-1,) + {1})", x,
-                        pyTuple(step.attrs.at("shape").get<std::vector<int64_t>>()));
-    else if (op == "upsample")
-      e = llvm::formatv("F.interpolate({0}, scale_factor={1}, mode=\"nearest\")",
-                        x, attr(step, "factor", "2"));
-    else if (op == "patchify")
-      e = llvm::formatv("_patchify({0}, {1})", x, attr(step, "patch", "1"));
-    else if (op == "unpatchify")
-      e = llvm::formatv("_unpatchify({0}, {1}, {2}, {3}, {4})", x,
-                        attr(step, "patch", "1"), attr(step, "ch", "1"),
-                        step.shape[1], step.shape[2]);
-    else if (op == "argmax")
-      e = x + ".argmax(-1)";
-    else if (op == "straight_through")
-      e = "_straight_through(" + x + ")";
-    else if (op == "concat") {
-      e = "torch.cat([";
-      for (const std::string &v : in)
-        e += v + ", ";
-      e += "], " + std::to_string(std::stoi(attr(step, "dim", "0")) + 1) + ")";
-    } else if (op == "stop_gradient")
-      e = x + ".detach()";
-    else if (op == "observe")
-      e = x;
-    else if (unknown.empty())
-      unknown = op;
+    const dream::OpSpec *spec = dream::lookupDialectOp(op);
+    if (!spec || !spec->pytorch) {
+      if (unknown.empty())
+        unknown = op;
+      return out;
+    }
+    std::string e = spec->pytorch(context(step, in));
     os << "        " << out << " = " << e << "\n";
     return out;
   }
@@ -397,7 +305,7 @@ llvm::Expected<std::string> dream::emitPyTorch(const Plan &plan) {
   os << kPrelude << "\n\n";
   os << "# (name, shape, init, fan_in, fan_out, trainable, buffer)\n"
      << "PARAMETERS = [\n";
-  for (const ParamSpec &p : plan.params) {
+  for (const schema::ParamSpec &p : plan.params) {
     int64_t fanOut = p.shape.size() == 2 ? p.shape[0] : 0;
     os << "    (" << pyString(p.name) << ", " << pyTuple(p.shape) << ", "
        << pyString(p.init) << ", " << p.fanIn << ", " << fanOut << ", "

@@ -7,48 +7,6 @@
 
 using namespace dream;
 
-int64_t dream::opFlops(llvm::StringRef op, const ArgMap &args,
-                       const TensorType &input, const TensorType &output) {
-  auto arg = [&](const char *name) -> int64_t {
-    auto it = args.find(name);
-    if (it == args.end())
-      return 0;
-    return it->second.kind == ConstValue::Kind::Bool ? it->second.boolValue
-                                                     : it->second.intValue;
-  };
-  const std::vector<int64_t> &in = input.shape;
-  int64_t outElements = output.elementCount();
-  if (in.empty())
-    return outElements;
-  if (op == "conv")
-    return 2 * in[0] * arg("k") * arg("k") * outElements;
-  if (op == "deconv")
-    return 2 * input.elementCount() * arg("k") * arg("k") * arg("out");
-  if (op == "conv1d")
-    return 2 * in[1] * arg("k") * outElements;
-  if (op == "dense")
-    return 2 * in.back() * outElements;
-  if (op == "lstm") {
-    int64_t hidden = arg("hidden"), length = in[0], width = in[1];
-    int64_t directions = arg("bidirectional") ? 2 : 1, flops = 0;
-    for (int64_t layer = 0; layer < arg("layers"); ++layer) {
-      flops += directions * length * 2 * 4 * hidden * (width + hidden);
-      width = hidden * directions;
-    }
-    return flops;
-  }
-  if (op == "transformer") {
-    int64_t length = in[0], width = in[1], ff = arg("ff");
-    return length * (2 * 4 * width * width + 2 * 2 * width * ff) +
-           2 * 2 * length * length * width;
-  }
-  if (op == "norm" || op == "batchnorm" || op == "layernorm" || op == "softmax")
-    return 5 * outElements;
-  if (op == "embed" || op == "param")
-    return 0;
-  return outElements;
-}
-
 namespace {
 
 /// The parameters an op owns, buffers left out.

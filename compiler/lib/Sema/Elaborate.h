@@ -3,7 +3,7 @@
 // Internal to Sema. The Elaborator walks the network's body, evaluating
 // compile-time arguments, instantiating each applied block with concrete
 // parameters and input types, typing every value through the shape rules of
-// dream/Ops/Builtins.h, and resolving sleep/dream connections
+// dream/Ops/Registry.h, and resolving sleep/dream connections
 // (Connections.cpp) and encoders. The first error stops it.
 //
 //===----------------------------------------------------------------------===//

@@ -17,7 +17,7 @@
 #include "dream/InitAll.h"
 #include "dream/MLIRGen/MLIRGen.h"
 #include "dream/Plan/PlanEmitter.h"
-#include "dream/Ops/Builtins.h"
+#include "dream/Ops/Registry.h"
 #include "dream/Sema/Sema.h"
 #include "dream/Transforms/Passes.h"
 

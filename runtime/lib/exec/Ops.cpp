@@ -1,14 +1,16 @@
-//===- Ops.cpp - The op table and its reference implementations -----------===//
+//===- Ops.cpp - The reference implementations of the plan's ops ---------===//
 //
-// One table entry per op of docs/plan.md: its operand counts, its
-// attributes and the ATen calls that implement it. Parameter shapes are
-// checked against the attributes and the input before ATen sees them, so
-// that a wrong plan is reported in the plan's terms rather than as an ATen
-// internal message.
+// The ATen calls that implement each op of docs/plan.md, and the table
+// that maps op names to them, generated from the compiler's op registry
+// (PlanOps.inc, by dream-opgen). Parameter shapes are checked against the
+// attributes and the input before ATen sees them, so that a wrong plan is
+// reported in the plan's terms rather than as an ATen internal message.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dream/Runtime/Ops.h"
+
+#include "OpTable.h"
 
 #include "dream/NativeOp.h"
 
@@ -21,25 +23,6 @@
 
 namespace dream::rt {
 namespace {
-
-enum class AttrKind { Int, Number, Bool, String, IntList };
-
-struct AttrSpec {
-  const char *name;
-  AttrKind kind;
-  bool required;
-  std::vector<std::string> values = {}; ///< Allowed strings, if limited.
-};
-
-using OpFunction = at::Tensor (*)(const OpArgs &);
-
-struct OpDef {
-  const char *name;
-  int minInputs, maxInputs; ///< maxInputs -1: any number.
-  int minParams, maxParams; ///< maxParams -1: any number.
-  std::vector<AttrSpec> attrs;
-  OpFunction run; ///< Null for `fused`, which the executor runs.
-};
 
 [[noreturn]] void fail(const std::string &problem) { throw PlanError(problem); }
 
@@ -83,6 +66,10 @@ void expectRank(const OpArgs &a, int64_t rank, const char *perSampleForm) {
 at::Tensor optionalParam(const OpArgs &a, size_t i) {
   return i < a.params.size() ? a.params[i] : at::Tensor();
 }
+
+/// The reference implementations, named as the ops they run (the
+/// generated table, PlanOps.inc, refers to them by those names).
+namespace reference {
 
 //===--- Convolutions and dense layers ------------------------------------===//
 
@@ -447,7 +434,7 @@ at::Tensor argmax(const OpArgs &a) { return a.inputs[0].argmax(-1); }
 
 /// One-hot of the argmax forward; backward, the gradient of the softmax
 /// (the straight-through estimator).
-at::Tensor straightThrough(const OpArgs &a) {
+at::Tensor straight_through(const OpArgs &a) {
   const at::Tensor &scores = a.inputs[0];
   at::Tensor soft = at::softmax(scores, -1);
   at::Tensor hard =
@@ -481,213 +468,19 @@ at::Tensor concat(const OpArgs &a) {
   return at::cat(a.inputs, intAttr(a.step, "dim") + 1);
 }
 
-at::Tensor stopGradient(const OpArgs &a) { return a.inputs[0].detach(); }
+at::Tensor stop_gradient(const OpArgs &a) { return a.inputs[0].detach(); }
 /// The executor records the value for `trainer dream` (Model::runStep).
 at::Tensor observe(const OpArgs &a) { return a.inputs[0]; }
 
-//===--- The table
-//---------------------------------------------------------===//
-
-const std::vector<OpDef> &opTable() {
-  using K = AttrKind;
-  AttrSpec out{"out", K::Int, true}, k{"k", K::Int, true};
-  AttrSpec stride{"stride", K::Int, false}, pad{"pad", K::Int, false};
-  static const std::vector<OpDef> table = {
-      {"conv", 1, 1, 1, 2, {out, k, stride, pad}, conv},
-      {"deconv", 1, 1, 1, 2, {out, k, stride, pad}, deconv},
-      {"conv1d", 1, 1, 1, 2, {out, k, stride, pad}, conv1d},
-      {"dense", 1, 1, 1, 2, {out, {"bias", K::Bool, false}}, dense},
-      {"embed",
-       1,
-       1,
-       1,
-       1,
-       {{"dim", K::Int, false}, {"vocab", K::Int, false}},
-       embed},
-      {"posembed", 1, 1, 1, 1, {}, posembed},
-      {"lstm",
-       1,
-       1,
-       4,
-       -1,
-       {{"hidden", K::Int, true},
-        {"layers", K::Int, false},
-        {"bidirectional", K::Bool, false}},
-       lstm},
-      {"transformer",
-       1,
-       1,
-       12,
-       12,
-       {{"heads", K::Int, true},
-        {"ff", K::Int, false},
-        {"dropout", K::Number, false},
-        {"norm_first", K::Bool, false},
-        {"eps", K::Number, false}},
-       transformer},
-      {"cls", 1, 1, 1, 1, {}, cls},
-      {"batchnorm",
-       1,
-       1,
-       4,
-       4,
-       {{"eps", K::Number, false}, {"momentum", K::Number, false}},
-       batchnorm},
-      {"layernorm", 1, 1, 2, 2, {{"eps", K::Number, false}}, layernorm},
-      {"softmax", 1, 1, 0, 0, {}, softmax},
-      {"relu", 1, 1, 0, 0, {}, relu},
-      {"gelu", 1, 1, 0, 0, {}, gelu},
-      {"silu", 1, 1, 0, 0, {}, silu},
-      {"tanh", 1, 1, 0, 0, {}, tanh},
-      {"sigmoid", 1, 1, 0, 0, {}, sigmoid},
-      {"add", 1, -1, 0, 0, {}, add},
-      {"dropout", 1, 1, 0, 0, {{"p", K::Number, true}}, dropout},
-      {"mask",
-       1,
-       1,
-       0,
-       0,
-       {{"ratio", K::Number, true},
-        {"masking", K::String, false, {"train", "always", "off"}}},
-       mask},
-      {"maxpool", 1, 1, 0, 0, {k, stride, pad}, maxpool},
-      {"avgpool", 1, 1, 0, 0, {k, stride, pad}, avgpool},
-      {"pool", 1, 1, 0, 0, {{"kind", K::String, false, {"avg", "max"}}}, pool},
-      {"last", 1, 1, 0, 0, {}, last},
-      {"flatten", 1, 1, 0, 0, {}, flatten},
-      {"reshape", 1, 1, 0, 0, {{"shape", K::IntList, true}}, reshape},
-      {"upsample", 1, 1, 0, 0, {{"factor", K::Int, true}}, upsample},
-      {"patchify", 1, 1, 0, 0, {{"patch", K::Int, true}}, patchify},
-      {"unpatchify",
-       1,
-       1,
-       0,
-       0,
-       {{"patch", K::Int, true}, {"ch", K::Int, true}},
-       unpatchify},
-      {"argmax", 1, 1, 0, 0, {}, argmax},
-      {"straight_through", 1, 1, 0, 0, {}, straightThrough},
-      {"concat", 1, -1, 0, 0, {{"dim", K::Int, true}}, concat},
-      {"native", 1, -1, 0, 0, {{"callee", K::String, true}}, native},
-      {"stop_gradient", 1, 1, 0, 0, {}, stopGradient},
-      {"observe", 1, 1, 0, 0, {{"name", K::String, true}}, observe},
-      // dreamc repeats the kernel's name among the attributes.
-      {"fused", 0, -1, 0, -1, {{"kernel", K::String, false}}, nullptr},
-  };
-  return table;
-}
-
-const OpDef *findOp(const std::string &name) {
-  static const std::unordered_map<std::string, const OpDef *> byName = [] {
-    std::unordered_map<std::string, const OpDef *> map;
-    for (const OpDef &def : opTable())
-      map[def.name] = &def;
-    return map;
-  }();
-  auto it = byName.find(name);
-  return it == byName.end() ? nullptr : it->second;
-}
-
-bool attrHasKind(const nlohmann::json &value, AttrKind kind) {
-  switch (kind) {
-  case AttrKind::Int:
-    return value.is_number_integer();
-  case AttrKind::Number:
-    return value.is_number();
-  case AttrKind::Bool:
-    return value.is_boolean();
-  case AttrKind::String:
-    return value.is_string();
-  case AttrKind::IntList:
-    if (!value.is_array())
-      return false;
-    for (const nlohmann::json &item : value)
-      if (!item.is_number_integer())
-        return false;
-    return true;
-  }
-  return false;
-}
-
-const char *kindName(AttrKind kind) {
-  switch (kind) {
-  case AttrKind::Int:
-    return "an integer";
-  case AttrKind::Number:
-    return "a number";
-  case AttrKind::Bool:
-    return "true or false";
-  case AttrKind::String:
-    return "a string";
-  case AttrKind::IntList:
-    return "a list of integers";
-  }
-  return "";
-}
-
-std::string countRange(int lo, int hi) {
-  if (lo == hi)
-    return std::to_string(lo);
-  return hi < 0 ? "at least " + std::to_string(lo)
-                : std::to_string(lo) + " to " + std::to_string(hi);
-}
-
-void checkCounts(const OpDef &def, const Step &step) {
-  int inputs = static_cast<int>(step.inputs.size());
-  int params = static_cast<int>(step.params.size());
-  if (inputs < def.minInputs || (def.maxInputs >= 0 && inputs > def.maxInputs))
-    fail(std::string(def.name) + " takes " +
-         countRange(def.minInputs, def.maxInputs) + " input(s), not " +
-         std::to_string(inputs));
-  if (params < def.minParams || (def.maxParams >= 0 && params > def.maxParams))
-    fail(std::string(def.name) + " takes " +
-         countRange(def.minParams, def.maxParams) + " parameter(s), not " +
-         std::to_string(params));
-}
-
-void checkAttrs(const OpDef &def, const Step &step) {
-  for (const AttrSpec &spec : def.attrs) {
-    auto it = step.attrs.find(spec.name);
-    if (it == step.attrs.end() || it->is_null()) {
-      if (spec.required)
-        fail(std::string(def.name) + " needs attribute '" + spec.name + "'");
-      continue;
-    }
-    if (!attrHasKind(*it, spec.kind))
-      fail("attribute '" + std::string(spec.name) + "' must be " +
-           kindName(spec.kind) + ", got " + it->dump());
-    if (!spec.values.empty() &&
-        std::find(spec.values.begin(), spec.values.end(),
-                  it->get<std::string>()) == spec.values.end())
-      fail("attribute '" + std::string(spec.name) + "' cannot be " +
-           it->dump());
-  }
-  for (const auto &[key, value] : step.attrs.items()) {
-    bool known = false;
-    for (const AttrSpec &spec : def.attrs)
-      known = known || key == spec.name;
-    if (!known)
-      fail(std::string(def.name) + " has no attribute '" + key + "'");
-  }
-}
-
-std::string knownOps() {
-  std::string names;
-  for (const OpDef &def : opTable())
-    names += (names.empty() ? "" : ", ") + std::string(def.name);
-  return names;
-}
+} // namespace reference
 
 } // namespace
 
-void checkOpSignature(const Step &step) {
-  const OpDef *def = findOp(step.op);
-  if (!def)
-    fail("unknown op '" + step.op + "'; known ops: " + knownOps());
-  checkCounts(*def, step);
-  checkAttrs(*def, step);
-  if (step.op == "fused" && step.kernel.empty())
-    fail("missing field 'kernel'");
+const std::vector<OpDef> &opTable() {
+  static const std::vector<OpDef> table = {
+#include "dream/Runtime/PlanOps.inc"
+  };
+  return table;
 }
 
 at::Tensor runReferenceOp(const OpArgs &args) {

@@ -82,7 +82,7 @@ def Dream_Masking : Dream_WordEnum<"Masking",
 ]>;
 def Dream_MaskingAttr : Dream_WordEnumAttr<Dream_Masking>;
 
-// The `kind` of the `pool` primitive (dream/Ops/Builtins.h).
+// The `kind` of the `pool` primitive (dream/Ops/Registry.h).
 def Dream_PoolKind : Dream_WordEnum<"PoolKind", "kind of global pooling",
     "pool_kind", [
   I32EnumAttrCase<"Avg", 0, "avg">,

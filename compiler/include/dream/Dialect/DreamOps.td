@@ -1,7 +1,7 @@
 //===- DreamOps.td - The ops of the dream dialect -----------*- tablegen -*-===//
 //
 // Tensors carry the batch as their leading, dynamic dimension. Op names and
-// attribute names match the language's primitives (dream/Ops/Builtins.h),
+// attribute names match the language's primitives (dream/Ops/Registry.h),
 // which is how the default shape inference finds the rule of each op.
 //
 //===----------------------------------------------------------------------===//

@@ -3,22 +3,19 @@
 // MLIRGen and the passes that synthesise ops (connection adapters) build
 // primitives the same way: from a primitive's name, its bound arguments and
 // its inputs, creating the parameters it owns next to it and asking the
-// shared shape rule for the result type.
+// registry (dream/Ops/Registry.h) for the result type, the dialect op and
+// its attributes.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef DREAM_DIALECT_PRIMITIVEBUILDER_H
 #define DREAM_DIALECT_PRIMITIVEBUILDER_H
 
-#include "dream/Ops/Builtins.h"
+#include "dream/Ops/Registry.h"
 
 #include "mlir/IR/Builders.h"
 
 namespace dream {
-
-/// The dialect op a primitive becomes: `norm` is batchnorm on images and
-/// layernorm otherwise, `sum` is add; other names are kept.
-std::string dialectOpName(llvm::StringRef primitive, const TensorType &input);
 
 /// Attributes for bound arguments: ints as i64, floats as f64, words and
 /// strings as strings, int lists as dense i64 arrays.

@@ -9,7 +9,7 @@ def ShapeInference : OpInterface<"ShapeInference"> {
   let description = [{
     Infers an op's result type from its operands and attributes. The default
     asks the shape rule of the language primitive with the op's name
-    (dream/Ops/Builtins.h), so a shape is defined once for Sema and the
+    (dream/Ops/Registry.h), so a shape is defined once for Sema and the
     dialect alike. The interface's verifier checks the declared result
     type against the inferred one.
   }];

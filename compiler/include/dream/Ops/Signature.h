@@ -5,7 +5,7 @@
 // same machinery binds the arguments of primitives, blocks, connections,
 // recipe items and encoder declarations: one mechanism for every argument
 // and recipe value. The dialect binds an op's attributes with it too, to
-// ask a primitive's shape rule (dream/Ops/Builtins.h).
+// ask a primitive's shape rule (dream/Ops/Registry.h).
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,7 +1,7 @@
 //===- Cost.h - What an op, a block or a network costs per sample --------===//
 //
 // Parameter counts and FLOPs, from the checked program alone. The execution
-// plan counts FLOPs per op of the lowered IR with opFlops; dream-lsp sums the
+// plan counts FLOPs per op of the lowered IR with the registry's opFlops; dream-lsp sums the
 // same rule over a block instance to show, on hover, what applying a block
 // costs before anything is generated.
 //
@@ -13,13 +13,6 @@
 #include "dream/Sema/Sema.h"
 
 namespace dream {
-
-/// FLOPs per sample of primitive `op` (a language or dialect op name, such
-/// as `conv`, `norm` or `batchnorm`) with bound arguments `args`, reading
-/// `input` and producing `output`: multiply-adds count two, elementwise ops
-/// one per output element. An estimate, documented as such in docs/plan.md.
-int64_t opFlops(llvm::StringRef op, const ArgMap &args, const TensorType &input,
-                const TensorType &output);
 
 /// Parameters (buffers such as running statistics left out) and FLOPs per
 /// sample.

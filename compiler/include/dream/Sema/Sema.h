@@ -19,7 +19,7 @@
 #define DREAM_SEMA_SEMA_H
 
 #include "dream/AST/AST.h"
-#include "dream/Ops/Builtins.h"
+#include "dream/Ops/Registry.h"
 
 #include <deque>
 
