@@ -4,9 +4,10 @@
 // through each stage that reads it: the shape rule on an example input,
 // the dialect op built by MLIRGen's builder and verified, fusion and kernel
 // generation as its lowering says, the plan writer, the plan attributes the
-// runtime checks, FLOPs and the PyTorch export. A failure names the op and
-// the stage. (The runtime's reference implementation is checked when
-// dreamrt compiles: the generated table, PlanOps.inc, names it.)
+// runtime checks, FLOPs, the PyTorch export and the tables of docs/. A
+// failure names the op and the stage. (The runtime's reference
+// implementation is checked when dreamrt compiles: the generated table,
+// PlanOps.inc, names it.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +20,9 @@
 #include "mlir/IR/Verifier.h"
 
 #include "gtest/gtest.h"
+
+#include <fstream>
+#include <sstream>
 
 using namespace dream;
 
@@ -185,6 +189,32 @@ TEST_P(Registry, EveryStageKnowsTheOp) {
   EXPECT_TRUE(bool(python)) << name << ": " << llvm::toString(python.takeError());
 }
 
+/// Whether a row of a Markdown table in `file` (under docs/) names `op` in
+/// its first cell.
+bool documented(const std::string &file, const std::string &op) {
+  std::ifstream in(DREAMC_SOURCE_DIR "/docs/" + file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("| ", 0) != 0)
+      continue;
+    std::string firstCell = line.substr(0, line.find('|', 1));
+    if (firstCell.find("`" + op + "`") != std::string::npos)
+      return true;
+  }
+  return false;
+}
+
+TEST_P(Registry, IsDocumented) {
+  const OpSpec &spec = *GetParam();
+  EXPECT_TRUE(documented("language.md", spec.signature.name))
+      << spec.signature.name
+      << ": no row in docs/language.md's table of primitives";
+  if (!spec.dialectOp) {
+    EXPECT_TRUE(documented("plan.md", spec.signature.name))
+        << spec.signature.name << ": no row in docs/plan.md's table of ops";
+  }
+}
+
 std::vector<const OpSpec *> registeredOps() {
   std::vector<const OpSpec *> ops;
   for (const OpSpec &spec : allOps())
@@ -212,6 +242,8 @@ TEST(RegistryPlanOps, EachHasItsDialectOp) {
     if (name != "native" && name != "fused") {
       EXPECT_TRUE(spec.pytorch) << name << ": no PyTorch export";
     }
+    EXPECT_TRUE(documented("plan.md", name))
+        << name << ": no row in docs/plan.md's table of ops";
   }
 }
 
