@@ -92,6 +92,24 @@ OpSpec norm() {
       .build();
 }
 
+OpSpec rmsnorm() {
+  return Entry("rmsnorm", OpClass::Normalization,
+               "RMS normalisation over the last dimension: x / rms(x) * weight")
+      .takes({withDefault("eps", C::ofFloat(1e-6), ValueRange::positive())})
+      .shape(sameShape)
+      .owns(
+          [](const ArgMap &, const TensorType &in) {
+            return std::vector<ParamInfo>{
+                {"weight", {in.shape.back()}, "ones", 0, false}};
+          },
+          1, 1)
+      .exportAs([](const ExportContext &c) -> std::string {
+        return llvm::formatv("F.rms_norm({0}, ({0}.shape[-1],), {1}, {2})",
+                             c.x(), c.param(0), c.attr("eps", "1e-06"));
+      })
+      .build();
+}
+
 OpSpec softmax() {
   return Entry("softmax", OpClass::Normalization,
                "softmax over the last dimension")
@@ -150,6 +168,7 @@ OpSpec sum() {
 std::vector<OpSpec> ops::elementwiseOps() {
   return {batchnorm(),
           layernorm(),
+          rmsnorm(),
           norm(),
           softmax(),
           unary("relu", "max(x, 0)", "F.relu"),
@@ -157,6 +176,7 @@ std::vector<OpSpec> ops::elementwiseOps() {
           unary("silu", "x * sigmoid(x)", "F.silu"),
           unary("tanh", "hyperbolic tangent", "torch.tanh"),
           unary("sigmoid", "logistic function", "torch.sigmoid"),
+          unary("softplus", "log(1 + exp(x)), a smooth relu", "F.softplus"),
           dropout(),
           mask(),
           sum()};

@@ -208,6 +208,20 @@ public:
             nb.create<mlir::arith::MulFOp>(l, a[0], constant(nb, l, 0.5));
         return nb.create<mlir::arith::MulFOp>(l, half, onePlus).getResult();
       });
+    if (mlir::isa<SoftplusOp>(op))
+      return same([](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
+        // max(x, 0) + log1p(exp(-|x|)): log(1 + exp(x)) without its
+        // overflow for large x, where both give x (PyTorch's threshold).
+        Value x = a[0];
+        Value positive =
+            nb.create<mlir::arith::MaximumFOp>(l, x, constant(nb, l, 0));
+        Value magnitude = nb.create<mlir::arith::MaximumFOp>(
+            l, x, nb.create<mlir::arith::NegFOp>(l, x));
+        Value decay = nb.create<mlir::math::ExpOp>(
+            l, nb.create<mlir::arith::NegFOp>(l, magnitude));
+        Value tail = nb.create<mlir::math::Log1pOp>(l, decay);
+        return nb.create<mlir::arith::AddFOp>(l, positive, tail).getResult();
+      });
     if (mlir::isa<AddOp>(op))
       return same([](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
         Value sum = a[0];
@@ -231,6 +245,8 @@ public:
       return layernorm(ln, operands, type);
     if (mlir::isa<SoftmaxOp>(op))
       return softmax(operands[0], type);
+    if (auto rms = mlir::dyn_cast<RmsNormOp>(op))
+      return rmsnorm(rms, operands, type);
     return op->emitOpError("has no kernel lowering");
   }
 
@@ -340,6 +356,32 @@ private:
                      rows, {rank - 1}, ln.getEps().convertToDouble());
   }
 
+  /// y = x * rsqrt(mean(x^2) + eps) * weight over the last dimension.
+  Value rmsnorm(RmsNormOp op, llvm::ArrayRef<Value> operands,
+                mlir::RankedTensorType type) {
+    unsigned rank = type.getRank();
+    auto [rows, rowType] = rowsOf(type);
+    Value x = operands[0];
+    Value squares = g.reduce(
+        {x}, {g.identity(rank)}, rank, rows, rowType, false,
+        [](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
+          return nb.create<mlir::arith::MulFOp>(l, a[0], a[0]).getResult();
+        });
+    Value n = g.count(x, {rank - 1});
+    double eps = op.getEps().convertToDouble();
+    return g.elementwise(
+        {x, squares, operands[1]},
+        {g.identity(rank), g.map(rank, rows), g.map(rank, {rank - 1})}, type,
+        [n, eps](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
+          Value mean = nb.create<mlir::arith::DivFOp>(l, a[1], n);
+          Value shifted =
+              nb.create<mlir::arith::AddFOp>(l, mean, constant(nb, l, eps));
+          Value inv = nb.create<mlir::math::RsqrtOp>(l, shifted);
+          Value scaled = nb.create<mlir::arith::MulFOp>(l, a[0], inv);
+          return nb.create<mlir::arith::MulFOp>(l, scaled, a[2]).getResult();
+        });
+  }
+
   Value softmax(Value x, mlir::RankedTensorType type) {
     unsigned rank = type.getRank();
     auto [rows, rowType] = rowsOf(type);
@@ -439,6 +481,10 @@ differentiateBody(mlir::Block &body, mlir::OpBuilder &nb, mlir::Location l,
         add(max.getRhs(), nb.create<mlir::arith::SelectOp>(l, takesLhs, zero, d));
     } else if (auto exp = mlir::dyn_cast<mlir::math::ExpOp>(op)) {
       add(exp.getOperand(), mul(d, p(exp.getResult())));
+    } else if (auto log1p = mlir::dyn_cast<mlir::math::Log1pOp>(op)) {
+      Value onePlus = nb.create<mlir::arith::AddFOp>(
+          l, p(log1p.getOperand()), constant(nb, l, 1.0));
+      add(log1p.getOperand(), nb.create<mlir::arith::DivFOp>(l, d, onePlus));
     } else if (auto tanh = mlir::dyn_cast<mlir::math::TanhOp>(op)) {
       Value t = p(tanh.getResult());
       Value oneMinus = nb.create<mlir::arith::SubFOp>(l, constant(nb, l, 1.0),

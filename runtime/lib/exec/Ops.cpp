@@ -311,6 +311,13 @@ at::Tensor layernorm(const OpArgs &a) {
                         numberAttr(a.step, "eps", 1e-5));
 }
 
+at::Tensor rmsnorm(const OpArgs &a) {
+  int64_t width = a.inputs[0].size(-1);
+  expectParam(a, 0, {width}, because({{"D", width}}));
+  return at::rms_norm(a.inputs[0], {width}, a.params[0],
+                      numberAttr(a.step, "eps", 1e-6));
+}
+
 at::Tensor dropout(const OpArgs &a) {
   return a.training
              ? dropoutWith(a.inputs[0], numberAttr(a.step, "p"), a.generator)
@@ -345,6 +352,7 @@ at::Tensor gelu(const OpArgs &a) { return at::gelu(a.inputs[0]); }
 at::Tensor silu(const OpArgs &a) { return at::silu(a.inputs[0]); }
 at::Tensor tanh(const OpArgs &a) { return at::tanh(a.inputs[0]); }
 at::Tensor sigmoid(const OpArgs &a) { return at::sigmoid(a.inputs[0]); }
+at::Tensor softplus(const OpArgs &a) { return at::softplus(a.inputs[0]); }
 
 at::Tensor add(const OpArgs &a) {
   at::Tensor sum = a.inputs[0];

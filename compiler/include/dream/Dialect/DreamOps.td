@@ -318,6 +318,16 @@ def Dream_LayerNormOp : Dream_RuleOp<"layernorm", [Pure, Dream_Normalization]> {
   }];
 }
 
+def Dream_RmsNormOp : Dream_RuleOp<"rmsnorm", [Pure, Dream_Normalization]> {
+  let summary = "RMS normalisation over the last dimension";
+  let arguments = (ins Dream_FloatTensor:$input, Dream_FloatTensor:$weight,
+                   DefaultValuedAttr<F64Attr, "1e-6">:$eps);
+  let results = (outs Dream_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Dream_SoftmaxOp : Dream_RuleOp<"softmax",
     [Pure, Dream_Normalization, SameOperandsAndResultType]> {
   let summary = "softmax over the last dimension";
@@ -344,6 +354,7 @@ def Dream_GeluOp : Dream_UnaryPointwiseOp<"gelu",
 def Dream_SiluOp : Dream_UnaryPointwiseOp<"silu", "x * sigmoid(x)">;
 def Dream_TanhOp : Dream_UnaryPointwiseOp<"tanh", "hyperbolic tangent">;
 def Dream_SigmoidOp : Dream_UnaryPointwiseOp<"sigmoid", "logistic function">;
+def Dream_SoftplusOp : Dream_UnaryPointwiseOp<"softplus", "log(1 + exp(x))">;
 
 def Dream_AddOp : Dream_Op<"add",
     [Pure, Dream_Pointwise, SameOperandsAndResultType, Commutative]> {
