@@ -8,7 +8,6 @@
 
 #include "JsonNode.h"
 
-#include <algorithm>
 
 namespace dream::schema {
 namespace {
@@ -88,12 +87,7 @@ PretrainSpec readPretrain(const Node &node) {
     kinds.push_back(kind.callee.name);
   requireOneOf(node.at("kind"), pretrain.kind, kinds, "pretrain kind");
   // What a plan leaves out takes the kind's defaults, as in the language.
-  const Callee &kind =
-      std::find_if(pretrainKinds().begin(), pretrainKinds().end(),
-                   [&](const PretrainKind &k) {
-                     return pretrain.kind == k.callee.name;
-                   })
-          ->callee;
+  const Callee &kind = findPretrainKind(pretrain.kind)->callee;
   if (const Arg *epochs = kind.find("epochs"); epochs && epochs->byDefault)
     pretrain.epochs = static_cast<int64_t>(*epochs->byDefault);
   if (const Arg *ratio = kind.find("ratio"); ratio && ratio->byDefault)

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dream/Schema/Plan.h"
 #include "dream/Schema/Recipe.h"
 
 namespace dream::schema {
@@ -88,13 +89,40 @@ const std::vector<Callee> &augmentations() {
 
 const std::vector<PretrainKind> &pretrainKinds() {
   using Input = PretrainKind::Input;
+  using Objective = PretrainKind::Objective;
   static const std::vector<PretrainKind> table = {
-      {{"masked", {ratio(0.75), epochs(10)}}, Input::Image, true},
-      {{"reconstruct", {epochs(10)}}, Input::Image, true},
-      {{"masked_tokens", {ratio(0.15), epochs(3)}}, Input::Tokens, false},
-      {{"decode", {epochs(3)}}, Input::Any, true},
+      {{"masked", {ratio(0.75), epochs(10)}},
+       Input::Image,
+       true,
+       Objective::MaskedReconstruct,
+       false},
+      {{"reconstruct", {epochs(10)}},
+       Input::Image,
+       true,
+       Objective::Reconstruct,
+       false},
+      {{"masked_tokens", {ratio(0.15), epochs(3)}},
+       Input::Tokens,
+       false,
+       Objective::MaskedTokens,
+       false},
+      {{"decode", {epochs(3)}}, Input::Any, true, Objective::Decode, true},
   };
   return table;
+}
+
+const PretrainKind *findPretrainKind(const std::string &name) {
+  for (const PretrainKind &kind : pretrainKinds())
+    if (kind.callee.name == name)
+      return &kind;
+  return nullptr;
+}
+
+const PretrainKind &PretrainSpec::properties() const {
+  const PretrainKind *found = findPretrainKind(kind);
+  if (!found)
+    throw PlanError("unknown pretrain kind '" + kind + "'");
+  return *found;
 }
 
 const std::vector<Preset> &presets() {

@@ -17,6 +17,7 @@ struct PretrainKind {
   Signature signature;
   Input input;
   bool needsDecoder;
+  bool decoderOnly;
 };
 
 /// The plan schema's pre-training kinds (dream/Schema/Recipe.h).
@@ -25,7 +26,7 @@ const std::vector<PretrainKind> &pretrainKinds() {
     std::vector<PretrainKind> kinds;
     for (const schema::PretrainKind &kind : schema::pretrainKinds())
       kinds.push_back({signatureOf(kind.callee), kind.input,
-                       kind.needsDecoder});
+                       kind.needsDecoder, kind.decoderOnly});
     return kinds;
   }();
   return kinds;
@@ -170,10 +171,11 @@ const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
     if (kind->needsDecoder && !decl.decoder)
       return fail(decl.pretrain->loc, quote(kind->signature.name) +
                                           " pre-training needs an autoencoder");
-    if (kind->signature.name == "decode" && !decl.weights)
+    if (kind->decoderOnly && !decl.weights)
       return fail(decl.pretrain->loc,
-                  "`pretrain decode` trains a decoder on top of pre-trained "
-                  "encoder weights; add `weights \"...\"`");
+                  "`pretrain " + kind->signature.name +
+                      "` trains a decoder on top of pre-trained encoder "
+                      "weights; add `weights \"...\"`");
     instance.pretrainKind = kind->signature.name;
     instance.pretrainArgs = *bound;
   }

@@ -31,7 +31,7 @@ std::string pretrainCheckpointPath(const TrainerOptions &o,
 }
 
 std::string pretrainedPrefix(const EncoderSpec &enc) {
-  bool decoderOnly = enc.pretrain && enc.pretrain->kind == "decode";
+  bool decoderOnly = enc.pretrain && enc.pretrain->properties().decoderOnly;
   return enc.paramPrefix() + (decoderOnly ? "decoder." : "");
 }
 
@@ -61,7 +61,7 @@ void loadEncoderWeights(Model &model, const TrainerOptions &o) {
   for (const EncoderSpec &enc : model.plan().encoders) {
     bool declared = loadDeclaredWeights(model, enc);
     bool needsPretraining =
-        enc.pretrain && (!declared || enc.pretrain->kind == "decode");
+        enc.pretrain && (!declared || enc.pretrain->properties().decoderOnly);
     std::string stored = o.checkpointDir.empty()
                              ? ""
                              : encoderWeightsPath(o.checkpointDir, enc);

@@ -189,7 +189,8 @@ LossFunction reconstructionLoss(const Model &model, const EncoderSpec &enc) {
   return [&model, &enc](const at::Tensor &images, const at::Tensor &,
                         const RunMode &mode) {
     at::Tensor input = images;
-    if (enc.pretrain->kind == "masked")
+    if (enc.pretrain->properties().objective ==
+        PretrainKind::Objective::MaskedReconstruct)
       input = maskPatches(images, enc.pretrain->ratio,
                           mode.training
                               ? mode.generator
@@ -207,12 +208,13 @@ LossFunction reconstructionLoss(const Model &model, const EncoderSpec &enc) {
 LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc,
                              const Data &data) {
   const std::string &kind = enc.pretrain->kind;
+  PretrainKind::Objective objective = enc.pretrain->properties().objective;
   std::string what = "encoder '" + enc.name + "'";
-  if (kind == "masked_tokens")
+  if (objective == PretrainKind::Objective::MaskedTokens)
     return maskedTokenPretraining(model, enc, data);
   if (!enc.decode)
     throw PlanError(what + ": " + kind + " pre-training needs a decoder");
-  if (kind == "decode" && enc.input.tokens) {
+  if (objective == PretrainKind::Objective::Decode && enc.input.tokens) {
     vocabularyScores(enc);
     return tokenReconstructionLoss(model, enc,
                                    pretrainingVocabulary(model, enc, data).padId());

@@ -26,6 +26,7 @@ using schema::InputSpec;
 using schema::KernelSpec;
 using schema::OptimizerSpec;
 using schema::ParamRef;
+using schema::PretrainKind;
 using schema::ParamSpec;
 using schema::Plan;
 using schema::PlanError;

@@ -81,11 +81,24 @@ const std::vector<Callee> &augmentations();
 /// Self-supervised pre-training of an encoder (docs/plan.md, "Encoders").
 struct PretrainKind {
   enum class Input { Image, Tokens, Any };
+  /// What pre-training minimises.
+  enum class Objective {
+    Reconstruct,       ///< the autoencoder's output against its input
+    MaskedReconstruct, ///< the same, from inputs with patches masked
+    MaskedTokens,      ///< BERT's prediction of masked tokens
+    Decode,            ///< the decoder's output against what was encoded
+  };
   Callee callee; ///< masked, reconstruct, masked_tokens, decode.
   Input input;   ///< What the encoder must read.
   bool needsDecoder;
+  Objective objective;
+  /// Trains the decoder alone, on declared (pre-trained) encoder weights,
+  /// which it therefore needs.
+  bool decoderOnly;
 };
 const std::vector<PretrainKind> &pretrainKinds();
+/// The pre-training kind called `name`, or nullptr.
+const PretrainKind *findPretrainKind(const std::string &name);
 
 /// What a preset stands for (docs/language.md, "Presets"): an Adam
 /// optimizer, a batch size and a schedule; the other settings take the
@@ -158,6 +171,10 @@ struct PretrainSpec {
   std::string kind; ///< One of pretrainKinds().
   int64_t epochs = 1;
   double ratio = 0.75;
+
+  /// The kind's entry in pretrainKinds(); throws PlanError for a kind that
+  /// is not one (the reader refuses those).
+  const PretrainKind &properties() const;
 };
 
 /// The data set a recipe that names none trains on.
