@@ -285,7 +285,13 @@ private:
         });
   }
 
-  /// Mean and (biased) variance of `x` over all dims but `kept`.
+  /// Mean and (biased) variance of `x` over all dims but `kept`. Each term
+  /// is divided by the count before it is summed: the sums accumulate in
+  /// float64 (dream-widen-sum-accumulators) and are rounded to float32 once,
+  /// so the statistics are within half a float32 rounding of exact, where
+  /// rounding the sum and then dividing would add a second rounding. Deep
+  /// batch-normalised networks amplify that one rounding measurably
+  /// (docs/codegen.md, "Reductions").
   std::pair<Value, Value> moments(Value x, unsigned rank,
                                   llvm::ArrayRef<unsigned> kept,
                                   mlir::RankedTensorType statType) {
@@ -295,26 +301,19 @@ private:
         reduced.push_back(d);
     Value n = g.count(x, reduced);
     auto statMap = g.map(rank, kept);
-    Value sum = g.reduce({x}, {g.identity(rank)}, rank, kept, statType, false,
-                         [](mlir::OpBuilder &, mlir::Location,
-                            mlir::ValueRange a) { return a[0]; });
-    auto divide = [&](Value total) {
-      unsigned statRank = statType.getRank();
-      llvm::SmallVector<mlir::AffineMap> maps = {g.identity(statRank)};
-      return g.elementwise(
-          {total}, maps, statType,
-          [n](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
-            return nb.create<mlir::arith::DivFOp>(l, a[0], n).getResult();
-          });
-    };
-    Value mean = divide(sum);
-    Value squares = g.reduce(
-        {x, mean}, {g.identity(rank), statMap}, rank, kept, statType, false,
-        [](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
-          Value d = nb.create<mlir::arith::SubFOp>(l, a[0], a[1]);
-          return nb.create<mlir::arith::MulFOp>(l, d, d).getResult();
+    Value mean = g.reduce(
+        {x}, {g.identity(rank)}, rank, kept, statType, false,
+        [n](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
+          return nb.create<mlir::arith::DivFOp>(l, a[0], n).getResult();
         });
-    return {mean, divide(squares)};
+    Value var = g.reduce(
+        {x, mean}, {g.identity(rank), statMap}, rank, kept, statType, false,
+        [n](mlir::OpBuilder &nb, mlir::Location l, mlir::ValueRange a) {
+          Value d = nb.create<mlir::arith::SubFOp>(l, a[0], a[1]);
+          Value square = nb.create<mlir::arith::MulFOp>(l, d, d);
+          return nb.create<mlir::arith::DivFOp>(l, square, n).getResult();
+        });
+    return {mean, var};
   }
 
   Value batchnorm(BatchNormOp bn, llvm::ArrayRef<Value> operands,

@@ -10,6 +10,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -74,12 +76,116 @@ double toleranceOf(const std::string &kind) {
   return kind == "running statistics" ? 1e-4 : 1e-5;
 }
 
-/// Compares the two paths on one objective and prints, per kind of
-/// quantity, the worst relative difference ||compiled - reference||_2 /
-/// ||reference||_2 of a tensor. A tensor whose reference is near zero while
-/// others of its kind are not (a bias before a batch norm: zero in theory,
-/// rounding noise in practice) is measured against 1e-3 of the largest
-/// norm of its kind instead.
+/// The same pass through the reference steps in float64: what both
+/// float32 paths are measured against.
+Outcome exactPass(Model &model, const LossFunction &loss, const Dataset &batch,
+                  bool honourFrozen, uint64_t seed, const TensorMap &start) {
+  Dataset exact = batch;
+  if (at::isFloatingType(batch.inputs.scalar_type()))
+    exact.inputs = batch.inputs.to(at::kDouble);
+  model.setPrecision(at::kDouble);
+  Outcome outcome =
+      checkPass(model, nullptr, loss, exact, honourFrozen, seed, start);
+  model.setPrecision(at::kFloat);
+  return outcome;
+}
+
+/// `start` with every float value moved by one float32 rounding (relative
+/// 2^-24, random sign): a second float32 computation of the same network.
+/// How far its result lands from float64 shows how much the network
+/// amplifies a rounding, which in a deep network can be a millionfold.
+TensorMap perturbed(const TensorMap &start, uint64_t seed) {
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  TensorMap moved;
+  for (const auto &[name, tensor] : start) {
+    at::Tensor sign =
+        at::randint(0, 2, tensor.sizes(), generator, at::kFloat) * 2 - 1;
+    moved[name] = tensor * (1 + std::ldexp(1.0, -24) * sign.to(tensor.device()));
+  }
+  return moved;
+}
+
+/// ||value - exact||_2 / ||exact||_2, with the norm floored at `floor`: a
+/// tensor near zero in exact arithmetic (a bias before a batch norm) is
+/// measured against its kind's scale instead of its own rounding noise.
+double relativeError(const at::Tensor &value, const at::Tensor &exact,
+                     double floor) {
+  double norm = std::max(exact.norm().item<double>(), floor);
+  return (value.to(at::kDouble) - exact).norm().item<double>() /
+         std::max(norm, 1e-30);
+}
+
+double median(std::vector<double> &values) {
+  std::nth_element(values.begin(), values.begin() + values.size() / 2,
+                   values.end());
+  return values[values.size() / 2];
+}
+
+/// Each quantity's relative error from float64, the norm floored at 1e-3
+/// of the largest norm of its kind.
+using Errors = std::map<std::string, double>;
+
+Errors errorsOf(const Outcome &outcome, const Outcome &exact) {
+  std::map<std::string, double> largest;
+  for (const auto &[name, value] : exact) {
+    double &norm = largest[kindOf(name)];
+    norm = std::max(norm, value.norm().item<double>());
+  }
+  Errors errors;
+  for (const auto &[name, value] : exact) {
+    auto it = outcome.find(name);
+    if (it != outcome.end() && it->second.sizes() == value.sizes())
+      errors[name] =
+          relativeError(it->second, value, 1e-3 * largest[kindOf(name)]);
+  }
+  return errors;
+}
+
+/// The worst error of each kind of quantity.
+std::map<std::string, double> worstByKind(const Errors &errors) {
+  std::map<std::string, double> worst;
+  for (const auto &[name, error] : errors)
+    worst[kindOf(name)] = std::max(worst[kindOf(name)], error);
+  return worst;
+}
+
+/// How far float32 reference computations land from float64: the worst
+/// error of each kind over the plain reference steps and reference steps
+/// on perturbed parameters. Where that exceeds a kind's tolerance, the
+/// network amplifies rounding beyond what the tolerance assumes, and one
+/// perturbed computation says little about the spread (at depth 64, batch
+/// 4, ATen's training loss lands 4e-5 to 4e-2 from float64 depending on
+/// the seed), so four more are taken.
+std::map<std::string, double>
+float32Noise(Model &model, const LossFunction &loss, const Dataset &batch,
+             bool honourFrozen, uint64_t seed, const TensorMap &start,
+             const Outcome &exact, const Errors &reference,
+             std::ostream &os) {
+  std::map<std::string, double> noise = worstByKind(reference);
+  auto addPerturbed = [&](uint64_t perturbation) {
+    Outcome moved = checkPass(model, nullptr, loss, batch, honourFrozen, seed,
+                              perturbed(start, perturbation));
+    for (const auto &[kind, error] : worstByKind(errorsOf(moved, exact)))
+      noise[kind] = std::max(noise[kind], error);
+  };
+  addPerturbed(seed);
+  bool amplified = false;
+  for (const auto &[kind, error] : noise)
+    amplified = amplified || error > toleranceOf(kind);
+  if (amplified) {
+    for (uint64_t i = 1; i <= 4; ++i)
+      addPerturbed(seed + i);
+    os << "    rounding is amplified past the tolerances: the float32 noise "
+          "below is the worst of 6 reference computations\n";
+  }
+  return noise;
+}
+
+/// Compares the two paths on one objective, each against float64, and
+/// prints per kind of quantity the worst errors. The compiled path passes
+/// if it is no further from float64 than the kind's tolerance, or than
+/// twice the float32 noise of the reference computations: it must be as
+/// accurate as ATen, not equal to it, and a wrong kernel is off by far more.
 bool checkObjective(Model &model, const std::string &what,
                     const LossFunction &loss, const Dataset &batch,
                     bool honourFrozen, const TrainerOptions &o,
@@ -91,39 +197,49 @@ bool checkObjective(Model &model, const std::string &what,
       checkPass(model, o.kernels, loss, batch, honourFrozen, seed, start);
   Outcome reference =
       checkPass(model, nullptr, loss, batch, honourFrozen, seed, start);
+  Outcome exact = exactPass(model, loss, batch, honourFrozen, seed, start);
+  Errors compiledErrors = errorsOf(compiled, exact);
+  Errors referenceErrors = errorsOf(reference, exact);
+  std::printf("  %s: loss %.7f compiled, %.7f reference, %.7f float64\n",
+              what.c_str(), compiled["training loss"].item<double>(),
+              reference["training loss"].item<double>(),
+              exact["training loss"].item<double>());
+  std::cout.flush();
+  std::map<std::string, double> noise =
+      float32Noise(model, loss, batch, honourFrozen, seed, start, exact,
+                   referenceErrors, std::cout);
   model.importTensors(start, "", "the check's initial state");
-  std::map<std::string, double> largest;
-  for (const auto &[name, expected] : reference) {
-    double &norm = largest[kindOf(name)];
-    norm = std::max(norm, expected.norm().item<double>());
-  }
+
   bool ok = true;
-  std::map<std::string, std::pair<double, std::string>> worst;
-  for (const auto &[name, expected] : reference) {
-    auto it = compiled.find(name);
-    if (it == compiled.end() || it->second.sizes() != expected.sizes()) {
+  for (const auto &[name, value] : exact)
+    if (!compiledErrors.count(name)) {
       std::cout << "  " << what << ": the compiled path computes no " << name
                 << "\n";
       ok = false;
-      continue;
     }
-    double norm = std::max(expected.norm().item<double>(),
-                           1e-3 * largest[kindOf(name)]);
-    double error = (it->second - expected).norm().item<double>() /
-                   std::max(norm, 1e-30);
-    auto &slot = worst[kindOf(name)];
-    if (error >= slot.first)
-      slot = {error, name};
-    ok = ok && error <= toleranceOf(kindOf(name));
+  std::map<std::string, std::vector<std::string>> names;
+  for (const auto &[name, error] : compiledErrors)
+    names[kindOf(name)].push_back(name);
+  for (const auto &[kind, members] : names) {
+    std::string worst = members.front();
+    std::vector<double> compiledKind, referenceKind;
+    for (const std::string &name : members) {
+      if (compiledErrors.at(name) > compiledErrors.at(worst))
+        worst = name;
+      compiledKind.push_back(compiledErrors.at(name));
+      referenceKind.push_back(referenceErrors.at(name));
+    }
+    double allowed = std::max(toleranceOf(kind), 2 * noise[kind]);
+    std::printf("    %-20s worst error from float64 %.1e compiled (%s), %.1e "
+                "float32 noise, %.0e allowed\n",
+                kind.c_str(), compiledErrors.at(worst), worst.c_str(),
+                noise[kind], allowed);
+    if (members.size() > 1)
+      std::printf("    %-20s median error from float64 %.1e compiled, %.1e "
+                  "reference\n",
+                  kind.c_str(), median(compiledKind), median(referenceKind));
+    ok = ok && compiledErrors.at(worst) <= allowed;
   }
-  std::printf("  %s: loss %.7f compiled, %.7f reference\n", what.c_str(),
-              compiled["training loss"].item<double>(),
-              reference["training loss"].item<double>());
-  for (const auto &[kind, entry] : worst)
-    std::printf("    %-20s worst relative difference %.1e of %.0e allowed "
-                "(%s)\n",
-                kind.c_str(), entry.first, toleranceOf(kind),
-                entry.second.c_str());
   return ok;
 }
 

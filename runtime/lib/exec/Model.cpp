@@ -135,6 +135,13 @@ void Model::setTrainable(const std::function<bool(const ParamSpec &)> &select) {
   }
 }
 
+void Model::setPrecision(at::ScalarType type) {
+  for (at::Tensor &t : tensors) {
+    bool trainable = t.requires_grad();
+    t = t.detach().to(type).requires_grad_(trainable);
+  }
+}
+
 std::vector<std::pair<std::string, at::Tensor>> Model::trainableParams() const {
   std::vector<std::pair<std::string, at::Tensor>> params;
   for (size_t i = 0; i < tensors.size(); ++i)

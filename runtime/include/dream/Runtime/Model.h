@@ -59,6 +59,10 @@ public:
   /// Gradients for exactly the parameters (never buffers) `select` accepts;
   /// the others lose any gradient buffer they had.
   void setTrainable(const std::function<bool(const ParamSpec &)> &select);
+  /// Converts every parameter and buffer to `type` (float32, as created,
+  /// or float64, the precision `check` measures rounding against), keeping
+  /// which ones are trainable. Only reference steps run in float64.
+  void setPrecision(at::ScalarType type);
 
   /// The parameters that currently require gradients, in plan order.
   std::vector<std::pair<std::string, at::Tensor>> trainableParams() const;
