@@ -255,12 +255,23 @@ public:
   llvm::SmallVector<Value> statistics;
 
 private:
+  /// exp(x - max(x, 0)) / (1 + exp(-|x|)): 1 / (1 + exp(-x)) written so that
+  /// no exp overflows, which would make the derived backward inf / inf for
+  /// large negative x. |x| is max(x, -x); at x = 0 both maxima give their
+  /// right operand the gradient, the same (x < 0) side, so the derivative
+  /// there is 1/4.
   static Value sigmoid(mlir::OpBuilder &nb, mlir::Location l, Value x) {
-    Value negated = nb.create<mlir::arith::NegFOp>(l, x);
-    Value exp = nb.create<mlir::math::ExpOp>(l, negated);
+    Value positive =
+        nb.create<mlir::arith::MaximumFOp>(l, x, constant(nb, l, 0.0));
+    Value negative = nb.create<mlir::arith::SubFOp>(l, x, positive);
+    Value magnitude = nb.create<mlir::arith::MaximumFOp>(
+        l, x, nb.create<mlir::arith::NegFOp>(l, x));
+    Value decay = nb.create<mlir::math::ExpOp>(
+        l, nb.create<mlir::arith::NegFOp>(l, magnitude));
     Value denominator =
-        nb.create<mlir::arith::AddFOp>(l, exp, constant(nb, l, 1.0));
-    return nb.create<mlir::arith::DivFOp>(l, constant(nb, l, 1.0), denominator);
+        nb.create<mlir::arith::AddFOp>(l, decay, constant(nb, l, 1.0));
+    Value numerator = nb.create<mlir::math::ExpOp>(l, negative);
+    return nb.create<mlir::arith::DivFOp>(l, numerator, denominator);
   }
 
   /// y = (x - mean) * rsqrt(var + eps) * weight + bias with statistics
@@ -470,9 +481,12 @@ differentiateBody(mlir::Block &body, mlir::OpBuilder &nb, mlir::Location l,
     } else if (auto negf = mlir::dyn_cast<mlir::arith::NegFOp>(op)) {
       add(negf.getOperand(), neg(d));
     } else if (auto max = mlir::dyn_cast<mlir::arith::MaximumFOp>(op)) {
+      // At a tie the right operand takes the gradient: relu is max(x, 0),
+      // whose derivative at 0 is ATen's, 0. Exact zeros reach ReLUs often
+      // (masked positions, one-hot rows), not only by rounding.
       Value a = p(max.getLhs()), b = p(max.getRhs());
       Value takesLhs = nb.create<mlir::arith::CmpFOp>(
-          l, mlir::arith::CmpFPredicate::OGE, a, b);
+          l, mlir::arith::CmpFPredicate::OGT, a, b);
       Value zero = constant(nb, l, 0.0);
       if (notAcc(max.getLhs()))
         add(max.getLhs(), nb.create<mlir::arith::SelectOp>(l, takesLhs, d, zero));

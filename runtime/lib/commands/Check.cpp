@@ -111,8 +111,10 @@ TensorMap perturbed(const TensorMap &start, uint64_t seed) {
 double relativeError(const at::Tensor &value, const at::Tensor &exact,
                      double floor) {
   double norm = std::max(exact.norm().item<double>(), floor);
-  return (value.to(at::kDouble) - exact).norm().item<double>() /
-         std::max(norm, 1e-30);
+  double error = (value.to(at::kDouble) - exact).norm().item<double>() /
+                 std::max(norm, 1e-30);
+  // A NaN compares with nothing; as infinity it is the worst of its kind.
+  return std::isnan(error) ? INFINITY : error;
 }
 
 double median(std::vector<double> &values) {
