@@ -12,6 +12,11 @@ compiled kernels and through their reference steps. A finding is:
                  printing a verdict
   disagreement   `check` says the compiled kernels DIFFER
 
+A failure whose signature (the stage, how it ended and its first message,
+numbers left out) is listed in --known is counted as known, not as a
+finding: a bug already reported, whose shrunk network is in a regression
+test (test/Smith/known-failures.txt).
+
 A network dreamc refuses with a located error (a later stage's limit, such
 as the memory budget) is counted as refused, not as a finding; so is one
 without fused kernels, which `check` has nothing to compare in (it says
@@ -19,7 +24,7 @@ so, exit status 2). Each failing
 network is kept in --keep, shrunk (a greedy reducer over its declarations,
 statements, stages and arguments) to a smaller one that fails the same way.
 
-usage: scripts/smith.py --seeds A:B [--keep DIR] [--jobs N]
+usage: scripts/smith.py --seeds A:B [--keep DIR] [--jobs N] [--known FILE]
 
 Prints one line per finding and a summary; exits 1 on any finding.
 """
@@ -31,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,7 +49,7 @@ ENV = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="passive")
 
 class Outcome:
     """What happened to one network: `kind` is ok, refused, unchecked,
-    crash, disagreement or generator; `signature` tells two failures apart while
+    known, crash, disagreement or generator; `signature` tells two failures apart while
     shrinking; `detail` is what the tools printed."""
 
     def __init__(self, kind, signature="", detail=""):
@@ -240,25 +246,43 @@ def campaign_seed(seed, tools, args):
         status, _, err = run([tools["dream-smith"], "--seed", str(seed),
                               "-o", work], args.timeout)
         network = os.path.join(work, "smith-%d.dream" % seed)
-        if status != 0:
+        if status == 1 and "generator bug" in err:
             outcome = Outcome("generator", "generator", err.strip())
+        elif status != 0:
+            outcome = crash("dream-smith", status, err)
         else:
             outcome = judge(network, work, tools, args.timeout)
+        if outcome.failed() and outcome.signature in args.known_signatures:
+            outcome.kind = "known"
         if outcome.failed():
             keep(seed, network, outcome, tools, args)
         return seed, outcome
 
 
+SHRUNK = set()
+SHRUNK_LOCK = threading.Lock()
+
+
+def first_of_its_kind(signature):
+    """Whether no other network of the campaign failed this way yet: only
+    the first is shrunk, as the others would most likely shrink to it."""
+    with SHRUNK_LOCK:
+        new = signature not in SHRUNK
+        SHRUNK.add(signature)
+        return new
+
+
 def keep(seed, network, outcome, tools, args):
     """Copies the failing network and its log to --keep, with a shrunk copy
-    of a crash or disagreement."""
+    of the first crash or disagreement of each signature."""
     os.makedirs(args.keep, exist_ok=True)
     stem = os.path.join(args.keep, "smith-%d" % seed)
     if os.path.exists(network):
         shutil.copy(network, stem + ".dream")
     with open(stem + ".log", "w") as log:
         log.write(outcome.detail + "\n")
-    if outcome.kind == "generator" or args.shrink_budget == 0:
+    if outcome.kind == "generator" or args.shrink_budget == 0 or \
+            not first_of_its_kind(outcome.signature):
         return
     with tempfile.TemporaryDirectory(prefix="smith-shrink-") as work:
         def fails(text):
@@ -279,6 +303,15 @@ def parse_seeds(text):
         sys.exit("smith.py: --seeds takes A:B with A < B (seeds A to B-1), "
                  "not '%s'" % text)
     return range(int(first), int(last))
+
+
+def read_known(path):
+    """The signatures of a --known file: its lines but comments and blanks."""
+    if not path:
+        return set()
+    with open(path) as f:
+        return {line.strip() for line in f
+                if line.strip() and not line.startswith("#")}
 
 
 def tools_in(build):
@@ -303,12 +336,15 @@ def main():
                         help="the build folder (default build)")
     parser.add_argument("--timeout", type=int, default=300,
                         help="seconds a tool may run (default 300)")
+    parser.add_argument("--known",
+                        help="a file of known failures' signatures, one a line")
     parser.add_argument("--shrink-budget", type=int, default=400,
                         help="networks tried while shrinking one (0: none)")
     args = parser.parse_args()
     seeds = parse_seeds(args.seeds)
     tools = tools_in(args.build)
     args.keep = os.path.abspath(args.keep)
+    args.known_signatures = read_known(args.known)
 
     start = time.time()
     counts = {}
@@ -317,15 +353,16 @@ def main():
                 lambda s: campaign_seed(s, tools, args), seeds):
             counts[outcome.kind] = counts.get(outcome.kind, 0) + 1
             if outcome.failed():
-                print("seed %d: %s: %s (kept in %s/smith-%d.*)" % (
-                    seed, outcome.kind, first_line(outcome.detail),
-                    args.keep, seed), flush=True)
+                print("seed %d: %s: %s (kept in %s/smith-%d.*)\n  signature: %s"
+                      % (seed, outcome.kind, first_line(outcome.detail),
+                         args.keep, seed, outcome.signature), flush=True)
     print("smith: %d networks, %d crashes, %d disagreements, %d generator bugs, "
-          "%d refused with a located error, %d without kernels to check, "
-          "%.1f s" % (
+          "%d known failures, %d refused with a located error, %d without "
+          "kernels to check, %.1f s" % (
               len(seeds), counts.get("crash", 0), counts.get("disagreement", 0),
-              counts.get("generator", 0), counts.get("refused", 0),
-              counts.get("unchecked", 0), time.time() - start))
+              counts.get("generator", 0), counts.get("known", 0),
+              counts.get("refused", 0), counts.get("unchecked", 0),
+              time.time() - start))
     return 1 if any(counts.get(k) for k in ("crash", "disagreement", "generator")) \
         else 0
 

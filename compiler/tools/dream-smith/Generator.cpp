@@ -281,9 +281,11 @@ private:
   bool connectionStep(Body &body, std::string &h, TensorType &type);
   bool connectionBlockStep(Body &body, std::string &h, TensorType &type);
   bool encodeStep(Body &body, std::string &h, TensorType &type);
+  bool splitJoinStep(Body &body, std::string &h, TensorType &type);
   void collectStep(Body &body);
 
   TensorType inputType();
+  std::string recipe(int64_t classes);
 
   Random rng;
   Limits limits;
@@ -742,7 +744,7 @@ std::string Generator::pretraining(const EncoderInfo &info,
     kinds.push_back("reconstruct");
   }
   std::string items;
-  int way = static_cast<int>(rng.between(0, 2));
+  int way = static_cast<int>(rng.between(0, 3));
   if (way == 0 && !kinds.empty()) {
     items += "    pretrain " + rng.pick(kinds) + "\n";
     if (rng.chance(0.3))
@@ -753,6 +755,14 @@ std::string Generator::pretraining(const EncoderInfo &info,
     items += "    weights  \"random\"\n";
     if (rng.chance(0.3))
       items += "    frozen\n";
+    return items;
+  }
+  if (way == 2) {
+    // Given weights (`check` does not read them), and a decoder trained
+    // on top of them.
+    items += "    weights  \"" + info.name + ".safetensors\"\n";
+    if (info.autoencoder && rng.chance(0.6))
+      items += "    pretrain decode(epochs: 1)\n";
     return items;
   }
   return "    trainable\n";
@@ -987,6 +997,38 @@ bool Generator::encodeStep(Body &body, std::string &h, TensorType &type) {
   return false;
 }
 
+/// A block that returns a tuple of two branches, piped into a block of two
+/// inputs that joins them with `+` or a registry op that takes a tuple.
+bool Generator::splitJoinStep(Body &body, std::string &h, TensorType &type) {
+  if (!isFloat(type))
+    return false;
+  Body split;
+  Chain left = chain(type, static_cast<int>(rng.between(0, 2)), true, split);
+  Chain right = chain(type, static_cast<int>(rng.between(1, 2)), true, split);
+  std::string splitCall =
+      declareBlock("split" + std::to_string(names++), {}, 0, type, split,
+                   "(h" + left.text + ", h" + right.text + ")");
+  Body join;
+  std::string joined = "a + b";
+  TensorType result = type;
+  if (rng.chance(0.6)) {
+    auto op = pickOp(tupleOps, {type, type}, join,
+                     [](const TensorType &) { return true; });
+    if (!op)
+      return false;
+    joined = "(a, b) -> " + op->text;
+    result = op->result;
+  }
+  std::string name = "join" + std::to_string(names++);
+  declarations.push_back("block " + name + " {\n    input a\n    input b\n" +
+                         "    return " + joined + "\n}\n");
+  std::string next = body.fresh("h");
+  body.let(next, h + " -> " + splitCall + " -> " + name);
+  h = next;
+  type = result;
+  return true;
+}
+
 /// `d = collect(B) -> sum` (or another tuple op) for a block that emitted:
 /// a value the head also reads.
 void Generator::collectStep(Body &body) {
@@ -1021,6 +1063,21 @@ TensorType Generator::inputType() {
   return TensorType::floats(dims);
 }
 
+/// A `train` recipe: a preset, a seed, the network's classes given again;
+/// `check` runs from the recipe's seed.
+std::string Generator::recipe(int64_t classes) {
+  std::string text = "\ntrain Smith";
+  if (rng.chance(0.5))
+    text += "(classes: " + std::to_string(classes) + ")";
+  text += " {\n    epochs 1\n";
+  if (rng.chance(0.5))
+    text += "    seed   " + std::to_string(rng.between(0, 1000)) + "\n";
+  if (rng.chance(0.5))
+    text += "    preset " + rng.pick(std::vector<std::string>{
+                                "default", "paper", "code"}) + "\n";
+  return text + "}\n";
+}
+
 std::string Generator::network() {
   int64_t classes = rng.chance(0.15) ? 1 : rng.between(2, 12);
   TensorType input = inputType(), type = input;
@@ -1038,7 +1095,7 @@ std::string Generator::network() {
       &Generator::blockStep,           &Generator::residualStep,
       &Generator::branchStep,          &Generator::connectionStep,
       &Generator::connectionBlockStep, &Generator::connectionBlockStep,
-      &Generator::encodeStep};
+      &Generator::encodeStep,          &Generator::splitJoinStep};
   std::string h = "x";
   int steps = static_cast<int>(rng.between(1, limits.maxSteps));
   for (int i = 0; i < steps; ++i)
@@ -1058,6 +1115,8 @@ std::string Generator::network() {
   for (const std::string &line : body.lines)
     text += "    " + line + "\n";
   text += "    return " + result + "\n}\n";
+  if (rng.chance(0.3))
+    text += recipe(classes);
   return text;
 }
 
