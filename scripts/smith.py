@@ -25,6 +25,7 @@ network is kept in --keep, shrunk (a greedy reducer over its declarations,
 statements, stages and arguments) to a smaller one that fails the same way.
 
 usage: scripts/smith.py --seeds A:B [--keep DIR] [--jobs N] [--known FILE]
+       scripts/smith.py --shrink FILE.dream   (writes FILE.shrunk.dream)
 
 Prints one line per finding and a summary; exits 1 on any finding.
 """
@@ -94,6 +95,21 @@ def crash(stage, status, err):
                    "%s ended with %s: %s" % (stage, how, err.strip()))
 
 
+WORST = re.compile(r"^\s+(.+?)\s+worst relative difference (\S+) of (\S+) "
+                   r"allowed \((.*)\)$", re.M)
+
+
+def disagreement_signature(out):
+    """Which quantities `check` found apart, and of which op: `gradients
+    layernorm_N.bias` (the op and tensor, without the blocks around it).
+    A difference that is not a number is on no such line."""
+    apart = set()
+    for kind, error, allowed, name in WORST.findall(out):
+        if not float(error) <= float(allowed):
+            apart.add("%s %s" % (kind, normalise(".".join(name.split(".")[-2:]))))
+    return "disagreement: " + (", ".join(sorted(apart)) or "none listed")
+
+
 def judge(network, work, tools, timeout):
     """Compiles `network` into a trainer in `work` and checks it."""
     trainer = os.path.join(work, "trainer")
@@ -108,7 +124,7 @@ def judge(network, work, tools, timeout):
     status, out, err = run([trainer, "check", "--threads", "1", "--batch", "4"],
                            timeout)
     if "DIFFER" in out:
-        return Outcome("disagreement", "disagreement", out.strip())
+        return Outcome("disagreement", disagreement_signature(out), out.strip())
     if status == 0 and "agree with the reference steps" in out:
         return Outcome("ok")
     if status == 2 and "so it needs a trainer compiled by dreamc" in err:
@@ -297,6 +313,29 @@ def keep(seed, network, outcome, tools, args):
         f.write(shrunk)
 
 
+def shrink_file(path, tools, args):
+    """Judges one network and, if it fails, writes a shrunk copy beside it."""
+    with tempfile.TemporaryDirectory(prefix="smith-") as work:
+        outcome = judge(path, work, tools, args.timeout)
+        print("%s: %s" % (path, outcome.signature or outcome.kind))
+        if not outcome.failed():
+            return 0
+
+        def fails(text):
+            candidate = os.path.join(work, os.path.basename(path))
+            with open(candidate, "w") as f:
+                f.write(text)
+            return judge(candidate, work, tools, args.timeout).signature == \
+                outcome.signature
+        with open(path) as f:
+            shrunk = shrink(f.read(), fails, args.shrink_budget)
+    target = re.sub(r"\.dream$", "", path) + ".shrunk.dream"
+    with open(target, "w") as f:
+        f.write(shrunk)
+    print("shrunk to %d lines: %s" % (len(shrunk.splitlines()), target))
+    return 1
+
+
 def parse_seeds(text):
     first, _, last = text.partition(":")
     if not first.isdigit() or not last.isdigit() or int(last) <= int(first):
@@ -326,8 +365,9 @@ def tools_in(build):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", required=True,
-                        help="A:B, the seeds A to B-1")
+    parser.add_argument("--seeds", help="A:B, the seeds A to B-1")
+    parser.add_argument("--shrink", metavar="FILE",
+                        help="shrink this failing network instead")
     parser.add_argument("--keep", default=os.path.join(ROOT, "build", "smith"),
                         help="where failing networks go (default build/smith)")
     parser.add_argument("--jobs", type=int, default=1,
@@ -341,8 +381,12 @@ def main():
     parser.add_argument("--shrink-budget", type=int, default=400,
                         help="networks tried while shrinking one (0: none)")
     args = parser.parse_args()
-    seeds = parse_seeds(args.seeds)
     tools = tools_in(args.build)
+    if args.shrink:
+        return shrink_file(args.shrink, tools, args)
+    if not args.seeds:
+        parser.error("give --seeds A:B, or --shrink FILE")
+    seeds = parse_seeds(args.seeds)
     args.keep = os.path.abspath(args.keep)
     args.known_signatures = read_known(args.known)
 
