@@ -400,6 +400,13 @@ def main():
                 print("seed %d: %s: %s (kept in %s/smith-%d.*)\n  signature: %s"
                       % (seed, outcome.kind, first_line(outcome.detail),
                          args.keep, seed, outcome.signature), flush=True)
+            elif outcome.kind == "known":
+                print("seed %d: known: %s" % (seed, outcome.signature), flush=True)
+            elif outcome.kind == "refused":
+                # Not a finding, but what Sema let through and a later
+                # stage refused is worth a look.
+                print("seed %d: refused: %s" % (seed, first_line(outcome.detail)),
+                      flush=True)
     print("smith: %d networks, %d crashes, %d disagreements, %d generator bugs, "
           "%d known failures, %d refused with a located error, %d without "
           "kernels to check, %.1f s" % (
