@@ -12,17 +12,23 @@ compiled kernels and through their reference steps. A finding is:
                  printing a verdict
   disagreement   `check` says the compiled kernels DIFFER
 
-A failure whose signature (the stage, how it ended and its first message,
-numbers left out) is listed in --known is counted as known, not as a
-finding: a bug already reported, whose shrunk network is in a regression
-test (test/Smith/known-failures.txt).
+A failure of a bug already reported (whose shrunk network is in a
+regression test) is counted as known, not as a finding. --known FILE
+(test/Smith/known-failures.txt) names such bugs by the failure's signature
+(the stage, how it ended and its first message, numbers left out), or by a
+rewrite, `rewrite OLD NEW`: a failure that goes away when every op OLD of
+the network becomes NEW is that bug (the network is judged again).
 
-A network dreamc refuses with a located error (a later stage's limit, such
-as the memory budget) is counted as refused, not as a finding; so is one
-without fused kernels, which `check` has nothing to compare in (it says
-so, exit status 2). Each failing
-network is kept in --keep, shrunk (a greedy reducer over its declarations,
-statements, stages and arguments) to a smaller one that fails the same way.
+Counted apart and printed, not findings: a network dreamc refuses with a
+located error (a later stage's limit, such as the memory budget; worth a
+look, since Sema let it through); one without fused kernels, which `check`
+has nothing to compare in (it says so, exit status 2); one whose losses
+are not finite or pass 1e6 (unstable: random networks may blow up, and
+then the two paths cannot be compared; a NaN may still be a bug).
+
+Each failing network is kept in --keep; the first of each signature is
+shrunk (a greedy reducer over its declarations, statements, stages and
+arguments) to a smaller network that fails the same way.
 
 usage: scripts/smith.py --seeds A:B [--keep DIR] [--jobs N] [--known FILE]
        scripts/smith.py --shrink FILE.dream   (writes FILE.shrunk.dream)
@@ -50,8 +56,9 @@ ENV = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="passive")
 
 class Outcome:
     """What happened to one network: `kind` is ok, refused, unchecked,
-    known, crash, disagreement or generator; `signature` tells two failures apart while
-    shrinking; `detail` is what the tools printed."""
+    unstable, known, crash, disagreement or generator; `signature` tells
+    two failures apart while shrinking; `detail` is what the tools
+    printed."""
 
     def __init__(self, kind, signature="", detail=""):
         self.kind, self.signature, self.detail = kind, signature, detail
@@ -106,8 +113,26 @@ def disagreement_signature(out):
     apart = set()
     for kind, error, allowed, name in WORST.findall(out):
         if not float(error) <= float(allowed):
+            name = re.sub(r"^(gradient of |after the step, )", "", name)
             apart.add("%s %s" % (kind, normalise(".".join(name.split(".")[-2:]))))
     return "disagreement: " + (", ".join(sorted(apart)) or "none listed")
+
+
+LOSSES = re.compile(r"loss (\S+) compiled, (\S+) reference")
+
+
+def finite_losses(out):
+    """Whether every loss `check` printed is a number of a sane size: a
+    random network may blow up (a loss of 4e17, a NaN), and then its two
+    paths cannot be compared."""
+    for pair in LOSSES.findall(out):
+        for loss in pair:
+            try:
+                if not abs(float(loss)) < 1e6:
+                    return False
+            except ValueError:
+                return False
+    return True
 
 
 def judge(network, work, tools, timeout):
@@ -123,6 +148,8 @@ def judge(network, work, tools, timeout):
         return crash("dreamc", status, err)
     status, out, err = run([trainer, "check", "--threads", "1", "--batch", "4"],
                            timeout)
+    if "DIFFER" in out and not finite_losses(out):
+        return Outcome("unstable", "unstable", out.strip())
     if "DIFFER" in out:
         return Outcome("disagreement", disagreement_signature(out), out.strip())
     if status == 0 and "agree with the reference steps" in out:
@@ -268,8 +295,10 @@ def campaign_seed(seed, tools, args):
             outcome = crash("dream-smith", status, err)
         else:
             outcome = judge(network, work, tools, args.timeout)
-        if outcome.failed() and outcome.signature in args.known_signatures:
-            outcome.kind = "known"
+        known = outcome.failed() and known_as(network, outcome, work, tools,
+                                              args)
+        if known:
+            outcome.kind, outcome.signature = "known", known
         if outcome.failed():
             keep(seed, network, outcome, tools, args)
         return seed, outcome
@@ -345,12 +374,40 @@ def parse_seeds(text):
 
 
 def read_known(path):
-    """The signatures of a --known file: its lines but comments and blanks."""
+    """The signatures and the rewrites (OLD, NEW) of a --known file."""
+    signatures, rewrites = set(), []
     if not path:
-        return set()
+        return signatures, rewrites
     with open(path) as f:
-        return {line.strip() for line in f
-                if line.strip() and not line.startswith("#")}
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            words = line.split()
+            if words[0] == "rewrite" and len(words) == 3:
+                rewrites.append((words[1], words[2]))
+            else:
+                signatures.add(line)
+    return signatures, rewrites
+
+
+def known_as(network, outcome, work, tools, args):
+    """How the failure of `network` is known, or None: its signature is
+    listed, or it goes away under a listed rewrite."""
+    if outcome.signature in args.known_signatures:
+        return outcome.signature
+    with open(network) as f:
+        text = f.read()
+    for old, new in args.known_rewrites:
+        pattern = r"\b%s\b" % re.escape(old)
+        if not re.search(pattern, text):
+            continue
+        rewritten = os.path.join(work, "rewritten.dream")
+        with open(rewritten, "w") as f:
+            f.write(re.sub(pattern, new, text))
+        if not judge(rewritten, work, tools, args.timeout).failed():
+            return "%s, gone with %s for %s" % (outcome.signature, new, old)
+    return None
 
 
 def tools_in(build):
@@ -388,7 +445,7 @@ def main():
         parser.error("give --seeds A:B, or --shrink FILE")
     seeds = parse_seeds(args.seeds)
     args.keep = os.path.abspath(args.keep)
-    args.known_signatures = read_known(args.known)
+    args.known_signatures, args.known_rewrites = read_known(args.known)
 
     start = time.time()
     counts = {}
@@ -402,6 +459,9 @@ def main():
                          args.keep, seed, outcome.signature), flush=True)
             elif outcome.kind == "known":
                 print("seed %d: known: %s" % (seed, outcome.signature), flush=True)
+            elif outcome.kind == "unstable":
+                print("seed %d: unstable: %s" % (
+                    seed, LOSSES.search(outcome.detail).group(0)), flush=True)
             elif outcome.kind == "refused":
                 # Not a finding, but what Sema let through and a later
                 # stage refused is worth a look.
@@ -409,11 +469,11 @@ def main():
                       flush=True)
     print("smith: %d networks, %d crashes, %d disagreements, %d generator bugs, "
           "%d known failures, %d refused with a located error, %d without "
-          "kernels to check, %.1f s" % (
+          "kernels to check, %d unstable, %.1f s" % (
               len(seeds), counts.get("crash", 0), counts.get("disagreement", 0),
               counts.get("generator", 0), counts.get("known", 0),
               counts.get("refused", 0), counts.get("unchecked", 0),
-              time.time() - start))
+              counts.get("unstable", 0), time.time() - start))
     return 1 if any(counts.get(k) for k in ("crash", "disagreement", "generator")) \
         else 0
 

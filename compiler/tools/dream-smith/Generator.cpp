@@ -214,6 +214,9 @@ struct Body {
   }
 };
 
+/// Which result types of an op a caller takes.
+using Accept = std::function<bool(const TensorType &)>;
+
 class Generator {
 public:
   Generator(uint64_t seed, const Limits &limits)
@@ -236,12 +239,10 @@ private:
                              const Body &body);
   std::optional<OpCall> tryOp(const OpSpec &spec,
                               llvm::ArrayRef<TensorType> inputs,
-                              const Body &body);
+                              const Body &body, const Accept &accept);
   std::optional<OpCall> pickOp(const std::vector<const OpSpec *> &ops,
                                llvm::ArrayRef<TensorType> inputs,
-                               const Body &body,
-                               const std::function<bool(const TensorType &)>
-                                   &accept);
+                               const Body &body, const Accept &accept);
   std::optional<OpCall> fixedOp(const char *name, const TensorType &input,
                                 const ArgMap &given, const std::string &text);
   bool fits(const TensorType &type) const;
@@ -401,10 +402,10 @@ bool Generator::fits(const TensorType &type) const {
 
 /// The op `spec` applied to `inputs` with drawn arguments, written
 /// positionally for a leading run and by name after it; nullopt if no draw
-/// gives a type the shape rule accepts within the limits.
+/// gives a type that the shape rule, the limits and `accept` all take.
 std::optional<OpCall> Generator::tryOp(const OpSpec &spec,
                                        llvm::ArrayRef<TensorType> inputs,
-                                       const Body &body) {
+                                       const Body &body, const Accept &accept) {
   const auto &params = spec.signature.params;
   for (int attempt = 0; attempt < 6; ++attempt) {
     ArgMap args;
@@ -427,7 +428,7 @@ std::optional<OpCall> Generator::tryOp(const OpSpec &spec,
     if (!bound)
       return std::nullopt;
     ShapeResult result = spec.infer(args, inputs);
-    if (!result.type || !fits(*result.type))
+    if (!result.type || !fits(*result.type) || !accept(*result.type))
       continue;
     std::string text, separator;
     bool positional = rng.chance(0.7);
@@ -452,13 +453,13 @@ std::optional<OpCall> Generator::tryOp(const OpSpec &spec,
 std::optional<OpCall>
 Generator::pickOp(const std::vector<const OpSpec *> &ops,
                   llvm::ArrayRef<TensorType> inputs, const Body &body,
-                  const std::function<bool(const TensorType &)> &accept) {
+                  const Accept &accept) {
   std::vector<const OpSpec *> order = ops;
   rng.shuffle(order);
   for (const OpSpec *spec : order) {
     if (inputs.size() < spec->minInputs)
       continue;
-    if (auto call = tryOp(*spec, inputs, body); call && accept(call->result))
+    if (auto call = tryOp(*spec, inputs, body, accept))
       return call;
   }
   return std::nullopt;
@@ -905,28 +906,24 @@ bool Generator::branchStep(Body &body, std::string &h, TensorType &type) {
   Chain first = chain(type, static_cast<int>(rng.between(1, 2)), false, body);
   if (first.text.empty() || !isFloat(first.type))
     return false;
-  std::string a = body.fresh("a");
-  body.let(a, h + first.text);
   Chain second = chain(first.type, static_cast<int>(rng.between(0, 2)),
                        /*preserve=*/true, body);
-  std::string b = body.fresh("b");
-  body.let(b, a + second.text);
-  std::string next = body.fresh("h");
-  if (rng.chance(0.3)) {
-    body.let(next, a + " + " + b);
-  } else {
-    TensorType t = first.type;
-    auto join = pickOp(tupleOps, {t, t}, body,
+  std::string a = body.fresh("a"), b = body.fresh("b");
+  std::string joined = a + " + " + b;
+  TensorType result = first.type;
+  if (rng.chance(0.7)) {
+    auto join = pickOp(tupleOps, {first.type, first.type}, body,
                        [](const TensorType &) { return true; });
     if (!join)
       return false;
-    body.let(next, "(" + a + ", " + b + ") -> " + join->text);
-    type = join->result;
-    h = next;
-    return true;
+    joined = "(" + a + ", " + b + ") -> " + join->text;
+    result = join->result;
   }
-  h = next;
-  type = first.type;
+  body.let(a, h + first.text);
+  body.let(b, a + second.text);
+  h = body.fresh("h");
+  body.let(h, joined);
+  type = result;
   return true;
 }
 
@@ -1099,7 +1096,10 @@ std::string Generator::network() {
   std::string h = "x";
   int steps = static_cast<int>(rng.between(1, limits.maxSteps));
   for (int i = 0; i < steps; ++i)
-    (this->*rng.pick(all))(body, h, type);
+    // A step that does not fit the current value gives way to another.
+    for (int tries = 0; tries < 3; ++tries)
+      if ((this->*rng.pick(all))(body, h, type))
+        break;
   collectStep(body);
   std::string result = "(" + h + head(type, body) + ")";
   for (const auto &[name, sideType] : sides)
