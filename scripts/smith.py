@@ -8,8 +8,8 @@ compiled kernels and through their reference steps. A finding is:
   generator bug  dream-smith wrote a network that Sema rejects
   crash          dreamc ends other than with exit 0, or exit 1 with a located
                  `file:line:col: error:`: a signal, an assertion, a timeout,
-                 an unlocated error; or the trainer's `check` does so without
-                 printing a verdict
+                 an unlocated error, a verifier's dump of an op; or the
+                 trainer's `check` ends without printing a verdict
   disagreement   `check` says the compiled kernels DIFFER
 
 A failure of a bug already reported (whose shrunk network is in a
@@ -140,7 +140,9 @@ def judge(network, work, tools, timeout):
     trainer = os.path.join(work, "trainer")
     status, _, err = run([tools["dreamc"], "-j", "1", network, "-o", trainer],
                          timeout)
-    if status == 1 and LOCATED.search(err):
+    # An op's dump ("see current operation") is the dialect's verifier
+    # speaking: an internal error, even where it is located.
+    if status == 1 and LOCATED.search(err) and "see current operation" not in err:
         message = LOCATED.search(err)
         line = err[message.start():].splitlines()[0]
         return Outcome("refused", "refused: " + normalise(line), err.strip())
