@@ -418,7 +418,8 @@ def tools_in(build):
     for name, path in tools.items():
         if not os.access(path, os.X_OK):
             sys.exit("smith.py: no %s in %s/compiler: build it with "
-                     "scripts/build.sh dreamc dream-smith" % (name, build))
+                     "scripts/build.sh (dreamc, dream-smith and the runtime)"
+                     % (name, build))
     return tools
 
 
