@@ -70,8 +70,9 @@ class Outcome:
 def run(command, timeout):
     """(exit status, stdout, stderr); status None after a timeout."""
     try:
-        done = subprocess.run(["nice"] + command, capture_output=True, text=True,
-                              errors="replace", timeout=timeout, env=ENV)
+        done = subprocess.run(["nice"] + command, capture_output=True,
+                              text=True, errors="replace", timeout=timeout,
+                              env=ENV)
         return done.returncode, done.stdout, done.stderr
     except subprocess.TimeoutExpired:
         return None, "", "timed out after %d s" % timeout
@@ -114,7 +115,8 @@ def disagreement_signature(out):
     for kind, error, allowed, name in WORST.findall(out):
         if not float(error) <= float(allowed):
             name = re.sub(r"^(gradient of |after the step, )", "", name)
-            apart.add("%s %s" % (kind, normalise(".".join(name.split(".")[-2:]))))
+            tensor = ".".join(name.split(".")[-2:])
+            apart.add("%s %s" % (kind, normalise(tensor)))
     return "disagreement: " + (", ".join(sorted(apart)) or "none listed")
 
 
@@ -142,7 +144,8 @@ def judge(network, work, tools, timeout):
                          timeout)
     # An op's dump ("see current operation") is the dialect's verifier
     # speaking: an internal error, even where it is located.
-    if status == 1 and LOCATED.search(err) and "see current operation" not in err:
+    internal = "see current operation" in err
+    if status == 1 and LOCATED.search(err) and not internal:
         message = LOCATED.search(err)
         line = err[message.start():].splitlines()[0]
         return Outcome("refused", "refused: " + normalise(line), err.strip())
@@ -161,14 +164,19 @@ def judge(network, work, tools, timeout):
     return crash("trainer check", status, err or out)
 
 
-#===--- Shrinking -----------------------------------------------------------===#
+#===--- Shrinking ------------------------------------------------------===#
+
+DECLARATION = re.compile(r"(import|block|encoder|autoencoder|train)\b")
+# ` -> stage` that ends a run of stages: followed by another, a bracket
+# closing around the pipe, or the end of the line.
+STAGE = re.compile(r" -> (repeat\(\d+\) )?[\w.]+(\([^()]*\))?(?= -> |\)|$)")
+
 
 def declarations(lines):
     """(first, last) line indices of each top-level declaration and import."""
     spans, start = [], None
     for i, line in enumerate(lines):
-        if start is None and re.match(r"(import|block|encoder|autoencoder|train)\b",
-                                      line):
+        if start is None and re.match(DECLARATION, line):
             if line.startswith("import"):
                 spans.append((i, i))
                 continue
@@ -225,8 +233,7 @@ def stage_edits(lines):
     """Every way of removing one ` -> stage` that ends a run of stages."""
     edits = []
     for at, line in enumerate(lines):
-        for match in re.finditer(r" -> (repeat\(\d+\) )?[\w.]+(\([^()]*\))?(?= -> |\)|$)",
-                                 line):
+        for match in STAGE.finditer(line):
             edits.append((at, match.start(), match.end(), ""))
     return edits
 
@@ -283,7 +290,7 @@ def shrink(text, fails, budget):
     return "\n".join(lines) + "\n"
 
 
-#===--- The campaign --------------------------------------------------------===#
+#===--- The campaign ---------------------------------------------------===#
 
 def campaign_seed(seed, tools, args):
     """Generates, judges and (if it fails) keeps and shrinks one network."""
@@ -346,6 +353,8 @@ def keep(seed, network, outcome, tools, args):
 
 def shrink_file(path, tools, args):
     """Judges one network and, if it fails, writes a shrunk copy beside it."""
+    if not os.path.isfile(path):
+        sys.exit("smith.py: cannot read '%s'" % path)
     with tempfile.TemporaryDirectory(prefix="smith-") as work:
         outcome = judge(path, work, tools, args.timeout)
         print("%s: %s" % (path, outcome.signature or outcome.kind))
@@ -461,24 +470,26 @@ def main():
                       % (seed, outcome.kind, first_line(outcome.detail),
                          args.keep, seed, outcome.signature), flush=True)
             elif outcome.kind == "known":
-                print("seed %d: known: %s" % (seed, outcome.signature), flush=True)
+                print("seed %d: known: %s" % (seed, outcome.signature),
+                      flush=True)
             elif outcome.kind == "unstable":
                 print("seed %d: unstable: %s" % (
                     seed, LOSSES.search(outcome.detail).group(0)), flush=True)
             elif outcome.kind == "refused":
                 # Not a finding, but what Sema let through and a later
                 # stage refused is worth a look.
-                print("seed %d: refused: %s" % (seed, first_line(outcome.detail)),
-                      flush=True)
-    print("smith: %d networks, %d crashes, %d disagreements, %d generator bugs, "
+                print("seed %d: refused: %s"
+                      % (seed, first_line(outcome.detail)), flush=True)
+    print("smith: %d networks, %d crashes, %d disagreements, "
+          "%d generator bugs, "
           "%d known failures, %d refused with a located error, %d without "
           "kernels to check, %d unstable, %.1f s" % (
               len(seeds), counts.get("crash", 0), counts.get("disagreement", 0),
               counts.get("generator", 0), counts.get("known", 0),
               counts.get("refused", 0), counts.get("unchecked", 0),
               counts.get("unstable", 0), time.time() - start))
-    return 1 if any(counts.get(k) for k in ("crash", "disagreement", "generator")) \
-        else 0
+    findings = ("crash", "disagreement", "generator")
+    return 1 if any(counts.get(kind) for kind in findings) else 0
 
 
 if __name__ == "__main__":

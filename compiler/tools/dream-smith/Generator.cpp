@@ -89,8 +89,8 @@ bool isFloat(const TensorType &type) { return !type.isTokens(); }
 /// stands for the word, docs/language.md, "Options").
 std::string wordSpelling(const std::string &word) {
   static const std::vector<std::string> reserved = keywords();
-  bool keyword = std::find(reserved.begin(), reserved.end(), word) !=
-                 reserved.end();
+  bool keyword =
+      std::find(reserved.begin(), reserved.end(), word) != reserved.end();
   return keyword ? "\"" + word + "\"" : word;
 }
 
@@ -219,8 +219,7 @@ using Accept = std::function<bool(const TensorType &)>;
 
 class Generator {
 public:
-  Generator(uint64_t seed, const Limits &limits)
-      : rng(seed), limits(limits) {
+  Generator(uint64_t seed, const Limits &limits) : rng(seed), limits(limits) {
     for (const OpSpec &spec : allOps())
       (spec.arity == kVariadic ? tupleOps : unaryOps).push_back(&spec);
   }
@@ -246,8 +245,7 @@ private:
   std::optional<OpCall> fixedOp(const char *name, const TensorType &input,
                                 const ArgMap &given, const std::string &text);
   bool fits(const TensorType &type) const;
-  Chain chain(const TensorType &input, int length, bool preserve,
-              Body &body);
+  Chain chain(const TensorType &input, int length, bool preserve, Body &body);
   std::optional<TensorType> replay(const Chain &chain, TensorType type) const;
   std::string head(const TensorType &input, Body &body);
 
@@ -257,9 +255,8 @@ private:
                      size_t withDefaults);
   std::string declareBlock(const std::string &name,
                            const std::vector<Param> &params,
-                           size_t withDefaults,
-                           std::optional<TensorType> input, const Body &body,
-                           const std::string &result,
+                           size_t withDefaults, std::optional<TensorType> input,
+                           const Body &body, const std::string &result,
                            const std::string &extraParams = "");
   int64_t repeatCount(const TensorType &type);
 
@@ -436,8 +433,8 @@ std::optional<OpCall> Generator::tryOp(const OpSpec &spec,
       positional = positional && !written[i].empty();
       if (written[i].empty())
         continue;
-      text += separator + (positional ? "" : params[i].name + ": ") +
-              written[i];
+      text +=
+          separator + (positional ? "" : params[i].name + ": ") + written[i];
       separator = ", ";
     }
     std::string call = spec.signature.name;
@@ -450,10 +447,10 @@ std::optional<OpCall> Generator::tryOp(const OpSpec &spec,
 
 /// The first of `ops`, in random order, that applies to `inputs` with a
 /// result `accept` takes.
-std::optional<OpCall>
-Generator::pickOp(const std::vector<const OpSpec *> &ops,
-                  llvm::ArrayRef<TensorType> inputs, const Body &body,
-                  const Accept &accept) {
+std::optional<OpCall> Generator::pickOp(const std::vector<const OpSpec *> &ops,
+                                        llvm::ArrayRef<TensorType> inputs,
+                                        const Body &body,
+                                        const Accept &accept) {
   std::vector<const OpSpec *> order = ops;
   rng.shuffle(order);
   for (const OpSpec *spec : order) {
@@ -499,10 +496,9 @@ Chain Generator::chain(const TensorType &input, int length, bool preserve,
       continue;
     }
     TensorType current = result.type;
-    auto call = pickOp(unaryOps, {current}, body,
-                       [&](const TensorType &type) {
-                         return !preserve || type == current;
-                       });
+    auto call = pickOp(unaryOps, {current}, body, [&](const TensorType &type) {
+      return !preserve || type == current;
+    });
     if (!call)
       break;
     result.text += " -> " + call->text;
@@ -536,8 +532,8 @@ std::string Generator::head(const TensorType &input, Body &body) {
     auto embed = pickOp({lookupOp("embed")}, {type}, body,
                         [](const TensorType &) { return true; });
     if (!embed)
-      embed = fixedOp("embed", type, {{"dim", ConstValue::ofInt(4)}},
-                      "embed(4)");
+      embed =
+          fixedOp("embed", type, {{"dim", ConstValue::ofInt(4)}}, "embed(4)");
     text += " -> " + embed->text;
     type = embed->result;
   }
@@ -593,8 +589,7 @@ std::string Generator::declareBlock(const std::string &name,
                                     const std::vector<Param> &params,
                                     size_t withDefaults,
                                     std::optional<TensorType> input,
-                                    const Body &body,
-                                    const std::string &result,
+                                    const Body &body, const std::string &result,
                                     const std::string &extraParams) {
   std::string text = "block " + name;
   std::string list = extraParams;
@@ -685,35 +680,34 @@ std::optional<EncoderInfo> Generator::makeEncoder(const TensorType &hidden,
     // std.vision's pair: two stride-2 convolutions and two deconvolutions.
     int64_t width = rng.size(8), latent = rng.size(8);
     importsVision = true;
-    info.latent = TensorType::floats({latent, info.input.shape[1] / 4,
-                                      info.input.shape[2] / 4});
+    info.latent = TensorType::floats(
+        {latent, info.input.shape[1] / 4, info.input.shape[2] / 4});
     info.output = info.input;
     item += "conv_encoder(width: " + std::to_string(width) +
             ", latent: " + std::to_string(latent) + ")\n    decoder  " +
             "conv_decoder(width: " + std::to_string(width) +
             ", out: " + std::to_string(info.input.shape[0]) + ")";
   } else {
-    item += declareBlock(info.name + "_encoder", {}, 0, info.input,
-                         encoderBody, "h" + encode.text);
+    item += declareBlock(info.name + "_encoder", {}, 0, info.input, encoderBody,
+                         "h" + encode.text);
   }
   if (autoencoder && !stdlib) {
-    info.output = info.input.isTokens()
-                      ? TensorType::floats({info.input.shape[0],
-                                            info.input.vocab})
-                      : info.input;
+    info.output =
+        info.input.isTokens()
+            ? TensorType::floats({info.input.shape[0], info.input.vocab})
+            : info.input;
     int64_t n = info.output.elementCount();
     if (n * info.latent.elementCount() > limits.maxAdapterParams)
       return std::nullopt;
     Body decoderBody;
     Chain keep = chain(info.latent, static_cast<int>(rng.between(0, 2)),
                        /*preserve=*/true, decoderBody);
-    std::string result = "h" + keep.text + " -> flatten -> dense(" +
-                         std::to_string(n) + ")";
+    std::string result =
+        "h" + keep.text + " -> flatten -> dense(" + std::to_string(n) + ")";
     if (info.output.rank() > 1)
       result += " -> reshape([" + joined(info.output.shape) + "])";
-    item += "\n    decoder  " +
-            declareBlock(info.name + "_decoder", {}, 0, info.latent,
-                         decoderBody, result);
+    item += "\n    decoder  " + declareBlock(info.name + "_decoder", {}, 0,
+                                             info.latent, decoderBody, result);
   }
   std::string text = std::string(autoencoder ? "autoencoder " : "encoder ") +
                      info.name + " {\n    input    " +
@@ -776,8 +770,7 @@ std::optional<std::string>
 Generator::connectionOptions(const EncoderInfo &encoder,
                              const TensorType &hidden, bool dream,
                              bool decoded) {
-  const TensorType &back =
-      dream || decoded ? encoder.output : encoder.latent;
+  const TensorType &back = dream || decoded ? encoder.output : encoder.latent;
   std::vector<std::string> adapters = {"deconv", "upsample", "auto"};
   rng.shuffle(adapters);
   for (const std::string &adapter : adapters) {
@@ -795,11 +788,13 @@ Generator::connectionOptions(const EncoderInfo &encoder,
         continue;
       if (option.name == "returns") {
         if (decoded || rng.chance(0.2))
-          text += std::string(", returns: ") + (decoded ? "decoded" : "latents");
+          text +=
+              std::string(", returns: ") + (decoded ? "decoded" : "latents");
         continue;
       }
       if (rng.chance(0.3))
-        text += ", " + option.name + ": " + wordSpelling(rng.pick(option.choices));
+        text +=
+            ", " + option.name + ": " + wordSpelling(rng.pick(option.choices));
     }
     return text;
   }
@@ -820,7 +815,8 @@ Generator::connection(const TensorType &hidden, bool dream) {
   rng.shuffle(candidates);
   if (rng.chance(0.4) || candidates.empty())
     for (int attempt = 0; attempt < 3; ++attempt)
-      if (auto made = makeEncoder(hidden, dream || decoded || rng.chance(0.5))) {
+      if (auto made =
+              makeEncoder(hidden, dream || decoded || rng.chance(0.5))) {
         candidates.insert(candidates.begin(), *made);
         break;
       }
@@ -828,8 +824,8 @@ Generator::connection(const TensorType &hidden, bool dream) {
     auto options = connectionOptions(encoder, hidden, dream, decoded);
     if (!options)
       continue;
-    std::string first = rng.chance(0.2) ? "encoder: " + encoder.name
-                                        : encoder.name;
+    std::string first =
+        rng.chance(0.2) ? "encoder: " + encoder.name : encoder.name;
     return std::make_pair(std::string(dream ? "dream(" : "sleep(") + first +
                               *options + ")",
                           encoder);
@@ -870,8 +866,8 @@ bool Generator::blockStep(Body &body, std::string &h, TensorType &type) {
   std::string call =
       declareBlock(name, params, withDefaults, input, inner, "h" + c.text);
   std::string next = body.fresh("h");
-  body.let(next,
-           h + " -> " + (repeats ? repeatText(repeatCount(c.type)) : "") + call);
+  body.let(next, h + " -> " + (repeats ? repeatText(repeatCount(c.type)) : "") +
+                     call);
   h = next;
   type = c.type;
   return true;
@@ -891,8 +887,8 @@ bool Generator::residualStep(Body &body, std::string &h, TensorType &type) {
   inner.let("a", "h" + c.text);
   Chain after = chain(type, static_cast<int>(rng.between(0, 1)), true, inner);
   std::string name = "r" + std::to_string(names++);
-  std::string call = declareBlock(name, params, 0, type, inner,
-                                  "(h + a)" + after.text);
+  std::string call =
+      declareBlock(name, params, 0, type, inner, "(h + a)" + after.text);
   preserving.push_back({call, type});
   std::string next = body.fresh("h");
   body.let(next, h + " -> " + repeatText(repeatCount(type)) + call);
@@ -964,10 +960,10 @@ bool Generator::connectionBlockStep(Body &body, std::string &h,
   if (emits)
     inner.lines.push_back("emit c");
   Chain after = chain(type, static_cast<int>(rng.between(0, 1)), true, inner);
-  std::string name = (dream ? "dream_block" : "sleep_block") +
-                     std::to_string(names++);
-  std::string call = declareBlock(name, {}, 0, type, inner,
-                                  "(local + c)" + after.text, extra);
+  std::string name =
+      (dream ? "dream_block" : "sleep_block") + std::to_string(names++);
+  std::string call =
+      declareBlock(name, {}, 0, type, inner, "(local + c)" + after.text, extra);
   if (viaParam)
     call = name + "(" + (rng.chance(0.5) ? "phi: " : "") + encoder + ")";
   int64_t count = repeatCount(type);
@@ -1032,8 +1028,8 @@ void Generator::collectStep(Body &body) {
   for (const Emitter &emitter : emitters) {
     std::vector<TensorType> tuple(static_cast<size_t>(emitter.count),
                                   emitter.type);
-    auto join = pickOp(tupleOps, tuple, body,
-                       [](const TensorType &) { return true; });
+    auto join =
+        pickOp(tupleOps, tuple, body, [](const TensorType &) { return true; });
     if (!join)
       continue;
     std::string name = body.fresh("d");
@@ -1070,8 +1066,9 @@ std::string Generator::recipe(int64_t classes) {
   if (rng.chance(0.5))
     text += "    seed   " + std::to_string(rng.between(0, 1000)) + "\n";
   if (rng.chance(0.5))
-    text += "    preset " + rng.pick(std::vector<std::string>{
-                                "default", "paper", "code"}) + "\n";
+    text += "    preset " +
+            rng.pick(std::vector<std::string>{"default", "paper", "code"}) +
+            "\n";
   return text + "}\n";
 }
 
@@ -1110,8 +1107,8 @@ std::string Generator::network() {
     text += "import std.vision\n";
   for (const std::string &declaration : declarations)
     text += "\n" + declaration;
-  text += "\nnetwork Smith(" + params + ") {\n    input x : " +
-          typeSpelling(input) + "\n";
+  text += "\nnetwork Smith(" + params +
+          ") {\n    input x : " + typeSpelling(input) + "\n";
   for (const std::string &line : body.lines)
     text += "    " + line + "\n";
   text += "    return " + result + "\n}\n";

@@ -49,10 +49,10 @@ cl::opt<int64_t> maxElements(
     cl::desc("The most elements a value may have per sample (default 4096)"),
     cl::init(4096), cl::cat(category));
 
-cl::opt<bool> coverage(
-    "coverage",
-    cl::desc("Print how many networks hold each op and construct"),
-    cl::cat(category));
+cl::opt<bool>
+    coverage("coverage",
+             cl::desc("Print how many networks hold each op and construct"),
+             cl::cat(category));
 
 /// Feature name -> the number of networks that hold it.
 using Coverage = std::map<std::string, unsigned>;
@@ -89,9 +89,9 @@ void stageFeatures(const Stage &stage, const StageInfo &info,
 std::set<std::string> features(const Program &program) {
   std::set<std::string> found;
   const TensorType &input = program.network->inputs.front();
-  found.insert(input.isTokens() ? "input tokens"
-                                : "input of rank " +
-                                      std::to_string(input.rank()));
+  found.insert(input.isTokens()
+                   ? "input tokens"
+                   : "input of rank " + std::to_string(input.rank()));
   for (const BlockInstance &instance : program.instances) {
     bool nested = &instance != program.network;
     for (const auto &[stage, info] : instance.stages) {
@@ -167,8 +167,8 @@ int writeAndCheck(uint64_t n, const smith::Limits &limits,
       ++counts[feature];
     return 0;
   }
-  llvm::errs() << "dream-smith: generator bug: seed " << n
-               << ": Sema rejects " << path << ":\n"
+  llvm::errs() << "dream-smith: generator bug: seed " << n << ": Sema rejects "
+               << path << ":\n"
                << diagnostics;
   return 1;
 }
