@@ -214,6 +214,13 @@ bool checkObjective(Model &model, const std::string &what,
 
   bool ok = true;
   for (const auto &[name, value] : exact)
+    if (!value.isfinite().all().item<bool>()) {
+      std::cout << "  " << what << ": the reference steps compute a "
+                << name << " that is not finite even in float64, so the "
+                << "paths cannot be compared\n";
+      ok = false;
+    }
+  for (const auto &[name, value] : exact)
     if (!compiledErrors.count(name)) {
       std::cout << "  " << what << ": the compiled path computes no " << name
                 << "\n";
