@@ -83,7 +83,7 @@ public:
 
 private:
   OpSpec spec;
-  bool lowering = false, plan_ = false;
+  bool loweringGiven = false, planGiven = false;
 };
 
 /// The families, in registry order.

@@ -179,7 +179,7 @@ Entry &Entry::attributes(AttributeRule rule) {
 }
 Entry &Entry::plan(std::vector<PlanAttr> attrs) {
   spec.planAttrs = std::move(attrs);
-  plan_ = true;
+  planGiven = true;
   return *this;
 }
 Entry &Entry::exportAs(ExportRule rule) {
@@ -188,7 +188,7 @@ Entry &Entry::exportAs(ExportRule rule) {
 }
 Entry &Entry::lowersTo(Lowering lowering) {
   spec.lowering = lowering;
-  this->lowering = true;
+  loweringGiven = true;
   return *this;
 }
 Entry &Entry::alias(std::function<std::string(const TensorType &)> dialectOp) {
@@ -203,9 +203,9 @@ Entry &Entry::dialectOnly() {
 OpSpec Entry::build() {
   bool kernelClass = spec.opClass == OpClass::Pointwise ||
                      spec.opClass == OpClass::Normalization;
-  if (!lowering)
+  if (!loweringGiven)
     spec.lowering = kernelClass ? Lowering::GeneratedKernel : Lowering::LibTorch;
-  if (!plan_)
+  if (!planGiven)
     for (const ParamSpec &param : spec.signature.params)
       spec.planAttrs.push_back(
           {param.name, param.kind, !param.defaultValue, param.choices});
