@@ -1,8 +1,10 @@
 //===- Check.cpp - The check command --------------------------------------===//
 //
-// One training step and one evaluation through the compiled kernels and
-// through their reference steps, compared with a tolerance per kind of
-// value (docs/runtime.md, Fused kernels).
+// One training step and one evaluation through the compiled kernels,
+// through their reference steps and through the reference steps in
+// float64; the compiled path must be as close to float64 as the kind's
+// tolerance or the float32 noise of the reference allows (docs/runtime.md,
+// "Agreement").
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,7 +66,8 @@ std::string kindOf(const std::string &name) {
   return name;
 }
 
-/// The largest relative difference `check` accepts for a kind of quantity.
+/// The error from float64 `check` accepts for a kind of quantity whatever
+/// the float32 noise.
 /// Gradients get the widest: at a ReLU kink (an activation within float32
 /// rounding of zero) one path can take the other branch, which moves a few
 /// dozen gradient entries; measured over six seeds, that reached 1.7e-3 in
