@@ -36,23 +36,21 @@ std::optional<ConstValue> Elaborator::evalConst(const ConstExpr &expr,
                                                 const ArgMap &params) {
   ConstValue value;
   value.loc = expr.loc;
+  auto located = [&](ConstValue literal) {
+    literal.loc = expr.loc;
+    return literal;
+  };
   switch (expr.kind) {
   case ConstExpr::Kind::Int:
-    value.kind = ConstValue::Kind::Int;
-    value.intValue = expr.intValue;
-    return value;
+    return located(ConstValue::ofInt(expr.intValue));
   case ConstExpr::Kind::Float:
-    value.kind = ConstValue::Kind::Float;
-    value.floatValue = expr.floatValue;
-    return value;
+    return located(ConstValue::ofFloat(expr.floatValue));
   case ConstExpr::Kind::String:
     value.kind = ConstValue::Kind::String;
     value.text = expr.text;
     return value;
   case ConstExpr::Kind::Bool:
-    value.kind = ConstValue::Kind::Bool;
-    value.boolValue = expr.boolValue;
-    return value;
+    return located(ConstValue::ofBool(expr.boolValue));
   case ConstExpr::Kind::Name:
     if (auto it = params.find(expr.text); it != params.end()) {
       // Used here, but written where the parameter got its value.
