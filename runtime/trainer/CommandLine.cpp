@@ -161,6 +161,10 @@ const Flag flags[] = {
    "with data_wait_s, the seconds spent waiting for batches) and, every\n"
    "--log-every steps, a \"step\" record",
    [](CommandLine &l, const std::string &, const std::string &v) { l.options.metricsPath = v; }},
+  {"--predictions", "FILE", Eval,
+   "write each test example's index, true class and predicted class\n"
+   "as CSV (index,label,predicted), for paired tests between networks",
+   [](CommandLine &l, const std::string &, const std::string &v) { l.options.predictionsPath = v; }},
   {"--log-every", "N", Pretrain | Train,
    "steps between \"step\" records of --metrics: step, epoch, lr, loss\n"
    "(mean since the last record), grad_norm, samples_per_s, wall_s\n"

@@ -169,6 +169,19 @@ void printConfusion(const Evaluation &result, int64_t classes) {
   }
 }
 
+/// `eval --predictions`: one line per test example, written atomically.
+void writePredictions(const std::string &path, const at::Tensor &labels,
+                      const at::Tensor &predictions) {
+  at::Tensor truth = labels.to(at::kLong).contiguous();
+  const int64_t *label = truth.const_data_ptr<int64_t>();
+  const int64_t *predicted = predictions.const_data_ptr<int64_t>();
+  std::string csv = "index,label,predicted\n";
+  for (int64_t i = 0; i < predictions.size(0); ++i)
+    csv += std::to_string(i) + "," + std::to_string(label[i]) + "," +
+           std::to_string(predicted[i]) + "\n";
+  writeFileAtomically(path, {{csv.data(), csv.size()}});
+}
+
 } // namespace
 
 int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
@@ -262,6 +275,9 @@ int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
 
 int evaluateCommand(const Plan &plan, const TrainerOptions &o,
                     at::Device device) {
+  if (!o.predictionsPath.empty() && plan.classes <= 0)
+    throw UsageError("--predictions: network '" + plan.network +
+                     "' predicts no classes; leave the option out");
   TrainSettings s = trainSettings(plan.recipe, o);
   std::map<std::string, std::string> metadata;
   Model model = trainedModel(plan, o, device, metadata);
@@ -275,6 +291,8 @@ int evaluateCommand(const Plan &plan, const TrainerOptions &o,
       static_cast<long long>(result.samples),
       static_cast<double>(result.samples) / std::max(result.seconds, 1e-9));
   printConfusion(result, plan.classes);
+  if (!o.predictionsPath.empty())
+    writePredictions(o.predictionsPath, data.test.labels, result.predictions);
   MetricsWriter metrics = openMetrics(o);
   metrics.write({{"epoch", std::stoll(metadata.at("epoch"))},
                  {"split", "test"},

@@ -168,6 +168,7 @@ Evaluation evaluate(const LossFunction &loss, const Dataset &data,
   double lossSum = 0.0;
   int64_t correct = 0, samples = 0;
   at::Tensor confusion = at::zeros({classes * classes}, at::kLong);
+  std::vector<at::Tensor> predictions;
   for (int64_t begin = 0; begin < data.size(); begin += batch) {
     int64_t end = std::min(begin + batch, data.size());
     at::Tensor labels = data.labels.slice(0, begin, end).to(device);
@@ -179,12 +180,17 @@ Evaluation evaluate(const LossFunction &loss, const Dataset &data,
       correct += out.predictions.eq(labels).sum().item<int64_t>();
       confusion += at::bincount((labels * classes + out.predictions).cpu(), {},
                                 classes * classes);
+      predictions.push_back(out.predictions.cpu());
     }
   }
   const int64_t *counts = confusion.const_data_ptr<int64_t>();
-  return fromSums(lossSum, correct, samples,
-                  std::vector<int64_t>(counts, counts + classes * classes),
-                  classes, secondsSince(start));
+  Evaluation result =
+      fromSums(lossSum, correct, samples,
+               std::vector<int64_t>(counts, counts + classes * classes),
+               classes, secondsSince(start));
+  if (!predictions.empty())
+    result.predictions = at::cat(predictions).to(at::kLong);
+  return result;
 }
 
 

@@ -60,6 +60,9 @@ struct TrainerOptions {
   std::string checkpointDir;
   bool resume = false;
   std::string metricsPath;
+  /// `eval --predictions`: a CSV of each test example's true and predicted
+  /// class.
+  std::string predictionsPath;
   /// --log-every: a "step" record in the metrics every N training steps.
   int64_t logEvery = 50;
   std::string out; ///< `dream`: the PNG to write; empty: DIR/dreams.png.

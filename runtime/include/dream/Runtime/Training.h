@@ -95,6 +95,10 @@ struct Evaluation {
   double seconds = 0.0;
   /// classes x classes counts, rows the true class; empty without classes.
   std::vector<int64_t> confusion;
+  /// Each example's predicted class in the data's order (int64, on the
+  /// CPU), for paired tests between two networks; undefined without
+  /// classes, and in a data-parallel evaluation.
+  at::Tensor predictions;
 };
 
 /// Evaluates `loss` over `data` in batches, without gradients.
