@@ -1,21 +1,23 @@
 #!/usr/bin/env python3
-"""The paper's comparisons (issue 7), run with dreamc's own trainers.
+"""The paper's comparisons (issues 7 and 26), run with dreamc's own trainers.
 
     source scripts/env.sh
-    python experiments/sweep.py start     # the whole sweep, in the background
+    python experiments/sweep.py start     # protocol 2's sweep, in the background
     python experiments/sweep.py status    # what is done, running, left
     python experiments/sweep.py report    # docs/RESULTS.md from experiments/raw/
 
 Every run compiles a network of models/ with dreamc, pre-trains its
 encoders where the network has some to pre-train, trains it and writes one
 JSON file to experiments/raw/ (network, data, seed, recipe, per-epoch
-metrics, wall times, git commit). A run whose file exists is done: `run` and
+metrics, wall times, each test example's label and prediction, git
+commit). A run whose file exists is done: `run` and
 `start` skip it, so a stopped sweep resumes where it stopped (a run cut off
-half-way starts again). The protocol (sizes, epochs, widths) is PROTOCOL
-below; docs/RESULTS.md states it.
+half-way starts again). The protocols (sizes, epochs, widths) are PROTOCOLS
+below; docs/RESULTS.md states them.
 """
 import argparse
 import atexit
+import csv
 import hashlib
 import json
 import os
@@ -34,36 +36,74 @@ WORK = Path(os.environ.get("DREAMC_SWEEP_WORK", ROOT / "experiments" / "work"))
 PID_FILE = WORK / "sweep.pid"
 LOG_FILE = WORK / "sweep.log"
 
-# What one run of each modality does. Chosen so that the whole sweep takes
-# about three hours on this project's two-core machines (docs/RESULTS.md).
-# The paper trains 30 epochs at a constant rate; stopped after one or two,
-# a constant rate of 0.005 leaves the last step's test accuracy to chance,
-# so every run decays its rate to zero (cosine) over its few epochs.
-PROTOCOL = {
-    "vision": {
-        "data": "fashion_mnist",
-        "limit": None,          # all 60,000 training and 10,000 test images
-        "epochs": 1,
-        "pretrain_epochs": 1,   # the autoencoder, on the same training images
-        "schedule": "cosine",   # instead of the recipes' constant rate, see below
-        "defines": {"width": 16},
-        "threads": 2,
+# What one run of each modality does, by protocol. A run's file records its
+# protocol; the report reads each protocol's runs apart.
+#
+# Protocol 1 (issue 7): sized so that the whole sweep took about three
+# hours on this project's two-core machines. The paper trains 30 epochs at a
+# constant rate; stopped after one or two, a constant rate of 0.005 leaves
+# the last step's test accuracy to chance, so every run decays its rate to
+# zero (cosine) over its few epochs.
+#
+# Protocol 2 (issue 26): budgets near convergence and the recipes of the
+# model files (`preset default`: warm-up, then a cosine decay). The vision
+# epochs are not chosen here: a pilot trains the chain at several budgets
+# (BUDGETS) and the main runs take the smallest within one point of the
+# largest (budget_epochs). Text reads 6,008 glosses, as many training
+# glosses as the whole test split holds (--limit caps both).
+PROTOCOLS = {
+    1: {
+        "vision": {
+            "data": "fashion_mnist",
+            "limit": None,          # all 60,000 training and 10,000 test images
+            "epochs": 1,
+            "pretrain_epochs": 1,   # the autoencoder, on the same training images
+            "schedule": "cosine",   # instead of the recipes' constant rate
+            "defines": {"width": 16},
+            "threads": 2,
+        },
+        "text": {
+            "data": "wordnet_glosses",
+            "limit": 1000,          # the first 1,000 training and test glosses
+            "epochs": 2,
+            "pretrain_epochs": 1,   # the DreamNets' decoder
+            "schedule": "cosine",
+            "defines": {},          # the models' own: hidden 128
+            "threads": 2,
+        },
     },
-    "text": {
-        "data": "wordnet_glosses",
-        "limit": 1000,          # the first 1,000 training and test glosses
-        "epochs": 2,
-        "pretrain_epochs": 1,   # the DreamNets' decoder
-        "schedule": "cosine",
-        "defines": {},          # the models' own: hidden 128
-        "threads": 2,
+    2: {
+        "vision": {
+            "data": "fashion_mnist",
+            "limit": None,
+            "epochs": None,         # budget_epochs(): from the pilot
+            "pretrain_epochs": 2,
+            "schedule": None,       # the file's recipe
+            "defines": {"width": 32},
+            "threads": 2,
+        },
+        "text": {
+            "data": "wordnet_glosses",
+            "limit": 6008,          # 6,008 training glosses, the whole test split
+            "epochs": 2,
+            "pretrain_epochs": 1,
+            "schedule": None,
+            "defines": {},
+            "threads": 2,
+        },
     },
 }
+
+# Protocol 2's pilot: the chain's test accuracy after each of these budgets
+# (epochs of a whole run, the schedule fitted to each).
+BUDGETS = (3, 6, 12)
 
 # The paper's connection choices, and the authors' code's, as edits of the
 # connection files of models/ (applied to a copy; each must match).
 VARIANTS = {
     "unfrozen": [("*_connection.dream", "\n    frozen\n", "\n    trainable\n")],
+    "augment": [("resnet_stages.dream", "\n    schedule  cosine\n",
+                 "\n    schedule  cosine\n    augment   randaugment\n")],
     "upsample": [("*_connection.dream", "adapter: deconv", "adapter: upsample")],
     "shared": [("*_connection.dream", "share: per_block", "share: shared")],
 }
@@ -79,6 +119,7 @@ NAMES = {
     "sleepnet3_identity": "SleepNet-3, identity for the encoder",
     "sleepnet3_beside_skip": "SleepNet-3, connection beside the skip",
     "dreamnet3_random": "DreamNet-3, frozen random autoencoder",
+    "minilm_frozen": "MiniLM frozen, on the input",
 }
 
 # The controls of the main comparison (models/vision/*_random.dream,
@@ -126,67 +167,136 @@ def matched_width(net, defines):
     return min((low - 1, low), key=lambda w: abs(count(w) - target) if w >= 1 else target)
 
 
-def run_id(modality, net, seed, variant=None, extra=None):
-    parts = [modality, net] + ([variant] if variant else []) + ([extra] if extra else [])
+def run_id(modality, net, seed, variant=None, extra=None, version=1):
+    parts = ([f"v{version}"] if version > 1 else []) + [modality, net] + \
+        ([variant] if variant else []) + ([extra] if extra else [])
     return "-".join(parts) + f"-s{seed}"
 
 
-def plan():
-    """Every run of the sweep, most important first: the three-seed main
-    comparison, the best vision networks, then the number of blocks, the
-    baselines, the ablations."""
-    runs = []
+class Plan:
+    """The runs of one protocol, most important first."""
 
-    def add(modality, net, seed=1, variant=None, defines=None, group="", extra=None,
+    def __init__(self, version):
+        self.version, self.runs = version, []
+
+    def add(self, modality, net, seed=1, variant=None, defines=None, group="", extra=None,
             protocol=None):
-        runs.append({
-            "id": run_id(modality, net, seed, variant, extra),
+        proto = PROTOCOLS[self.version][modality]
+        self.runs.append({
+            "id": run_id(modality, net, seed, variant, extra, self.version),
             "modality": modality, "net": net, "seed": seed, "variant": variant,
-            "defines": {**PROTOCOL[modality]["defines"], **(defines or {})},
-            "protocol": {**PROTOCOL[modality], **(protocol or {})},
+            "defines": {**proto["defines"], **(defines or {})},
+            "protocol": {**proto, **(protocol or {}), "version": self.version},
             "group": group,
         })
 
+
+def plan(version=2):
+    return {1: plan_v1, 2: plan_v2}[version]()
+
+
+def plan_v1():
+    """Protocol 1: the three-seed main comparison, the best vision networks,
+    then the number of blocks, the baselines, the ablations."""
+    p = Plan(1)
     main = {"vision": ["resnet", "sleepnet3", "dreamnet3"],
             "text": ["lstm3", "sleepnet3", "dreamnet3"]}
     for seed in (1, 2, 3):
         for modality, nets in main.items():
             for net in nets:
-                add(modality, net, seed, group="main")
+                p.add(modality, net, seed, group="main")
     # The best accuracy: a network that shrinks as it widens, trained longer.
-    add("vision", "resnet_stages", defines={"width": 32}, group="best",
-        protocol={"epochs": 6})
+    p.add("vision", "resnet_stages", defines={"width": 32}, group="best",
+          protocol={"epochs": 6})
     for modality in ("vision", "text"):
         for kind in ("sleepnet", "dreamnet"):
             for m in (1, 2, 4):
-                add(modality, f"{kind}{m}", group="blocks")
+                p.add(modality, f"{kind}{m}", group="blocks")
     # Controls: is it the pre-training or the capacity? Three seeds each.
     for seed in (1, 2, 3):
-        for net, controls in CONTROLS.items():
-            for control in controls:
-                add("vision", control, seed, group="controls")
-            width = matched_width(net, PROTOCOL["vision"]["defines"])
-            add("vision", "resnet", seed, defines={"width": width}, group="controls",
-                extra=f"matched-{net}")
+        add_controls(p, seed)
     for net in ("lstm2", "lstm4", "wordcnn"):
-        add("text", net, group="baselines")
-    add("text", "minilm", group="baselines")
+        p.add("text", net, group="baselines")
+    p.add("text", "minilm", group="baselines")
     for net in ("sleepnet3", "dreamnet3"):
-        add("vision", net, variant="unfrozen", group="frozen")
-    add("text", "sleepnet3", variant="unfrozen", group="frozen")
+        p.add("vision", net, variant="unfrozen", group="frozen")
+    p.add("text", "sleepnet3", variant="unfrozen", group="frozen")
     # A differentiable bridge multiplies by the whole vocabulary in the
     # backward pass: a smaller protocol for all three bridges.
     for bridge in ("argmax", "soft", "straight_through"):
-        add("text", "sleepnet1", defines={"bridge": bridge}, group="bridge", extra=bridge,
-            protocol={"limit": 500, "epochs": 1})
+        p.add("text", "sleepnet1", defines={"bridge": bridge}, group="bridge", extra=bridge,
+              protocol={"limit": 500, "epochs": 1})
     # The adapter choice changes a network only where the connection must
     # change the spatial size: the vision DreamNets keep 28x28, and with
     # `upsample` their plan is byte for byte the one with `deconv`.
-    add("vision", "sleepnet3", variant="upsample", group="connections")
+    p.add("vision", "sleepnet3", variant="upsample", group="connections")
     for net in ("sleepnet3", "dreamnet3"):
-        add("vision", net, variant="shared", group="connections")
-    add("text", "sleepnet3", variant="shared", group="connections")
-    return runs
+        p.add("vision", net, variant="shared", group="connections")
+    p.add("text", "sleepnet3", variant="shared", group="connections")
+    return p.runs
+
+
+def add_controls(p, seed):
+    """The controls of CONTROLS and the parameter-matched chains, one seed."""
+    defines = PROTOCOLS[p.version]["vision"]["defines"]
+    for net, controls in CONTROLS.items():
+        for control in controls:
+            p.add("vision", control, seed, group="controls")
+        p.add("vision", "resnet", seed, defines={"width": matched_width(net, defines)},
+              group="controls", extra=f"matched-{net}")
+
+
+def budget_epochs():
+    """Protocol 2's vision epochs: the smallest pilot budget whose test
+    accuracy is within one point of the largest budget's; None until every
+    pilot run is done."""
+    accuracy = {}
+    for epochs in BUDGETS:
+        f = RAW / f"{run_id('vision', 'resnet', 1, extra=f'budget{epochs}', version=2)}.json"
+        if not f.exists():
+            return None
+        accuracy[epochs] = json.loads(f.read_text())["test_accuracy"]
+    plateau = accuracy[max(BUDGETS)]
+    return min(e for e in BUDGETS if accuracy[e] >= plateau - 0.01)
+
+
+def plan_v2():
+    """Protocol 2 (issue 26), most important first: the pilot that fixes the
+    vision budget, the main comparison on five seeds, the controls on three,
+    text on five, the bridges and the frozen-MiniLM baseline on three, the
+    best vision network, then the ablations on three. A vision run planned
+    before the pilot ends has no epochs yet: it waits (`waiting`)."""
+    p = Plan(2)
+    for epochs in BUDGETS:
+        p.add("vision", "resnet", group="budget", extra=f"budget{epochs}",
+              protocol={"epochs": epochs})
+    epochs = budget_epochs()
+    vision = {"epochs": epochs}
+    for seed in range(1, 6):
+        for net in ("resnet", "sleepnet3", "dreamnet3"):
+            p.add("vision", net, seed, group="main", protocol=vision)
+    for seed in range(1, 4):
+        start = len(p.runs)
+        add_controls(p, seed)
+        for run in p.runs[start:]:
+            run["protocol"]["epochs"] = epochs
+    for seed in range(1, 6):
+        for net in ("lstm3", "sleepnet3", "dreamnet3"):
+            p.add("text", net, seed, group="main")
+    # The paper's bridge (argmax, the main runs') against the straight-through
+    # one, and MiniLM frozen on the input tokens: what the connections must beat.
+    for seed in range(1, 4):
+        p.add("text", "sleepnet3", seed, defines={"bridge": "straight_through"},
+              group="bridge", extra="straight_through")
+        p.add("text", "minilm_frozen", seed, group="baselines")
+    # The best accuracy: the network that shrinks as it widens, with
+    # RandAugment and a longer decaying schedule.
+    p.add("vision", "resnet_stages", variant="augment", defines={"width": 32}, group="best",
+          protocol={"epochs": 20})
+    for seed in range(1, 4):
+        for net in ("sleepnet3", "dreamnet3"):
+            p.add("vision", net, seed, variant="unfrozen", group="frozen", protocol=vision)
+    return p.runs
 
 
 # --- running ---------------------------------------------------------------
@@ -245,6 +355,8 @@ def model_dir(run):
 def network_file(run):
     if run["net"] == "minilm":
         return ROOT / "experiments" / "networks" / "minilm_finetune.dream"
+    if run["net"] == "minilm_frozen":
+        return ROOT / "experiments" / "networks" / "minilm_frozen.dream"
     return model_dir(run) / f"{run['net']}.dream"
 
 
@@ -279,15 +391,29 @@ def read_metrics(path):
     return sorted(rows.values(), key=lambda r: (r["epoch"], r["split"] != "train"))
 
 
+def read_predictions(path):
+    """The test labels and predictions of `eval --predictions`, each as a
+    string of one character per example (classes are 0 to 9 here); paired
+    tests compare two runs' predictions example by example."""
+    labels, predicted = [], []
+    for row in csv.DictReader(open(path, newline="")):
+        labels.append(row["label"])
+        predicted.append(row["predicted"])
+    if any(len(v) > 1 for v in labels + predicted):
+        raise RuntimeError(f"{path}: a class past 9; store the predictions as a list")
+    return {"test_labels": "".join(labels), "test_predictions": "".join(predicted)}
+
+
 def one_run(run, dreamc, commit):
     proto = run["protocol"]
     rdir = WORK / "runs" / run["id"]
     shutil.rmtree(rdir, ignore_errors=True)
     rdir.mkdir(parents=True)
     trainer = rdir / "trainer"
-    common = ["--threads", proto["threads"], "--seed", run["seed"], "--data", proto["data"]]
+    data = ["--threads", proto["threads"], "--data", proto["data"]]
     if proto["limit"]:
-        common += ["--limit", proto["limit"]]
+        data += ["--limit", proto["limit"]]
+    common = [*data, "--seed", run["seed"]]
     defines = [a for k, v in run["defines"].items() for a in ("-D", f"{k}={v}")]
     wall = {}
     with open(rdir / "log.txt", "w") as logf:
@@ -297,9 +423,13 @@ def one_run(run, dreamc, commit):
             wall["pretrain_s"], _ = execute(
                 [trainer, "pretrain", "--checkpoint", "ck", "--epochs", proto["pretrain_epochs"],
                  "--metrics", "pretrain.jsonl", *common], rdir, logf)
+        schedule = ["--schedule", proto["schedule"]] if proto["schedule"] else []
         wall["train_s"], out = execute(
-            [trainer, "train", "--checkpoint", "ck", "--epochs", proto["epochs"],
-             "--schedule", proto["schedule"], "--metrics", "train.jsonl", *common], rdir, logf)
+            [trainer, "train", "--checkpoint", "ck", "--epochs", proto["epochs"], *schedule,
+             "--metrics", "train.jsonl", *common], rdir, logf)
+        # Each test example's prediction, for paired tests between networks.
+        execute([trainer, "eval", "--checkpoint", "ck", "--predictions", "predictions.csv",
+                 *data], rdir, logf)
     epochs = read_metrics(rdir / "train.jsonl")
     tests = [e for e in epochs if e["split"] == "test"]
     if not tests:
@@ -315,6 +445,7 @@ def one_run(run, dreamc, commit):
         "protocol": {k: v for k, v in proto.items() if k != "defines"}, "recipe": recipe,
         "pretrain": read_metrics(rdir / "pretrain.jsonl"),
         "epochs": epochs, "test_accuracy": tests[-1]["accuracy"], "test_loss": tests[-1]["loss"],
+        **read_predictions(rdir / "predictions.csv"),
         "wall_s": {**wall, "total_s": sum(wall.values())},
         "git_commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "processor": cpu_model(), "system": platform.platform()},
@@ -337,8 +468,13 @@ def write_json(path, obj):
     os.replace(tmp, path)
 
 
-def pending(only):
-    runs = [r for r in plan() if not (RAW / f"{r['id']}.json").exists()]
+def waiting(run):
+    """A run whose budget a pilot has not fixed yet."""
+    return run["protocol"]["epochs"] is None
+
+
+def pending(version, only):
+    runs = [r for r in plan(version) if not (RAW / f"{r['id']}.json").exists()]
     return [r for r in runs if not only or re.search(only, r["id"])]
 
 
@@ -351,22 +487,29 @@ def cmd_run(args):
     dreamc = toolchain()
     commit = git("rev-parse", "HEAD") + ("-dirty" if git("status", "--porcelain", "--", "compiler",
                                                         "runtime", "stdlib", "models") else "")
-    todo = pending(args.only)
-    log(f"{len(todo)} runs to do, dreamc {dreamc}")
+    # Below the machine's other work: the sweep runs for hours beside it.
+    os.nice(10)
     if os.environ.get("DREAMC_SWEEP_BACKGROUND"):  # `start` wrote our pid
         atexit.register(lambda: PID_FILE.unlink(missing_ok=True))
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # `stop`
-    failed = 0
-    for i, run in enumerate(todo, 1):
-        log(f"[{i}/{len(todo)}] {run['id']}")
+    failed = set()
+    # Planned again after every run: a pilot's result fixes the budget of
+    # the runs that wait for it.
+    while todo := [r for r in pending(args.protocol, args.only)
+                   if not waiting(r) and r["id"] not in failed]:
+        run = todo[0]
+        log(f"{run['id']} ({len(todo) - 1} more ready after it), dreamc {dreamc}")
         try:
             result = one_run(run, dreamc, commit)
         except (RuntimeError, OSError) as e:
-            failed += 1
+            failed.add(run["id"])
             log(f"  failed: {e} (log: {WORK / 'runs' / run['id'] / 'log.txt'})")
             continue
         write_json(RAW / f"{run['id']}.json", result)
         log(f"  test accuracy {100 * result['test_accuracy']:.2f}%, {result['wall_s']['total_s']:.0f} s")
+    left = pending(args.protocol, args.only)
+    if left:
+        log(f"{len(left)} runs not done ({len(failed)} failed, the others wait for them)")
     return 1 if failed else 0
 
 
@@ -385,7 +528,8 @@ def cmd_start(args):
     if running_pid():
         sys.exit(f"sweep: already running (pid {running_pid()}); `status` shows its progress")
     WORK.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, __file__, "run"] + (["--only", args.only] if args.only else [])
+    cmd = [sys.executable, __file__, "run", "--protocol", str(args.protocol)] + \
+        (["--only", args.only] if args.only else [])
     with open(LOG_FILE, "a") as logf:
         proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True,
@@ -403,7 +547,7 @@ def cmd_stop(args):
 
 
 def cmd_status(args):
-    runs = plan()
+    runs = plan(args.protocol)
     done = [r for r in runs if (RAW / f"{r['id']}.json").exists()]
     pid = running_pid()
     print(f"{len(done)} of {len(runs)} runs done; " + (f"running (pid {pid})" if pid else "not running"))
@@ -413,7 +557,7 @@ def cmd_status(args):
             d = json.loads(f.read_text())
             print(f"  done  {r['id']:40s} {100 * d['test_accuracy']:6.2f}%  {d['wall_s']['total_s']:6.0f} s")
         else:
-            print(f"  todo  {r['id']}")
+            print(f"  {'wait' if waiting(r) else 'todo'}  {r['id']}")
 
 
 def main():
@@ -426,6 +570,8 @@ def main():
                             ("status", cmd_status, "list the runs, done or not")):
         p = sub.add_parser(name, help=help_)
         p.set_defaults(fn=fn)
+        p.add_argument("--protocol", type=int, choices=sorted(PROTOCOLS), default=2,
+                       help="which protocol's runs (default 2; docs/RESULTS.md states both)")
         if name in ("run", "start"):
             p.add_argument("--only", metavar="REGEX", help="only the runs whose id matches")
     p = sub.add_parser("report", help="write docs/RESULTS.md and its plots from experiments/raw/")
