@@ -47,8 +47,7 @@ def compare(a, b):
         return f"- {a.name} against {b.name}: not enough seeds yet ({len(a.acc)} and {len(b.acc)})."
     diff = statistics.mean(a.acc) - statistics.mean(b.acc)
     lo, hi = difference_interval95(a.acc, b.acc)
-    verdict = (("shown: " + ("ahead" if diff > 0 else "behind")) if test[1] < 0.05
-               else "not shown")
+    verdict = "shown" if test[1] < 0.05 else "not shown"
     paired = []
     for seed in sorted(set(a.by_seed) & set(b.by_seed)):
         ra, rb = a.by_seed[seed], b.by_seed[seed]
