@@ -31,9 +31,10 @@ at::Tensor maskPatches(const at::Tensor &images, double ratio,
   return images * keep.to(images.device());
 }
 
-/// Mean squared error of encode+decode against the whole clean image; for
-/// `masked`, the input has masked patches (evaluation masks with a fixed
-
+/// Cross-entropy of the decoder's scores over the vocabulary against the
+/// tokens the encoder read, padding left out: `decode` pre-training, which
+/// teaches a text autoencoder's decoder to reconstruct its input from the
+/// (frozen, pre-trained) encoder's latents.
 LossFunction tokenReconstructionLoss(const Model &model,
                                      const EncoderSpec &enc, int64_t padId) {
   return [&model, &enc, padId](const at::Tensor &ids, const at::Tensor &,
@@ -200,10 +201,6 @@ LossFunction reconstructionLoss(const Model &model, const EncoderSpec &enc) {
     return BatchOutput{at::mse_loss(reconstruction, images), {}};
   };
 }
-
-/// Cross-entropy of the decoder's scores over the vocabulary against the
-/// tokens the encoder read, padding left out: `decode` pre-training, which
-/// teaches a text autoencoder's decoder to reconstruct its input from the
 
 LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc,
                              const Data &data) {
