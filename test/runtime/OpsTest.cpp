@@ -344,6 +344,65 @@ TEST(OpsTest, MaskZeroesARatioOfPositions) {
   EXPECT_TRUE(zeroPatches.eq(2).all().item<bool>());
 }
 
+/// How many pieces of each sample are zeroed, from the masked pieces
+/// [B, n, ...] and the original ones (no zero of their own); fails unless
+/// every piece is zeroed whole or left as it was.
+at::Tensor zeroedPieces(const at::Tensor &masked, const at::Tensor &original) {
+  at::Tensor zero = masked.eq(0).flatten(2);
+  EXPECT_TRUE(zero.all(2).eq(zero.any(2)).all().item<bool>())
+      << "a piece is zeroed in part";
+  EXPECT_TRUE(at::where(zero, original.flatten(2), masked.flatten(2))
+                  .equal(original.flatten(2)))
+      << "a piece kept is changed";
+  return zero.all(2).sum(1);
+}
+
+/// The 4x4 patches of [B, C, H, W], clipped at the border: [B, patches,
+/// C, 4, 4], a clipped patch filled up with copies of its own border.
+at::Tensor clippedPatches(const at::Tensor &x) {
+  int64_t h = x.size(2), w = x.size(3);
+  int64_t rows = (h + 3) / 4, columns = (w + 3) / 4;
+  at::Tensor padded =
+      at::replication_pad2d(x, {0, columns * 4 - w, 0, rows * 4 - h});
+  return padded.view({x.size(0), x.size(1), rows, 4, columns, 4})
+      .permute({0, 2, 4, 1, 3, 5})
+      .reshape({x.size(0), rows * columns, x.size(1), 4, 4});
+}
+
+// `masked` pre-training masks inputs of every shape the language accepts
+// for it: per element, per position, per 4x4 patch clipped at the border
+// (MAE's rule: each sample keeps int(pieces * (1 - ratio)) of its pieces).
+TEST(OpsTest, MaskPiecesZeroesARatioOfEachSamplesPieces) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(3);
+  auto expectZeroed = [](const at::Tensor &counts, int64_t n) {
+    EXPECT_TRUE(counts.eq(n).all().item<bool>()) << counts;
+  };
+  at::Tensor vector = fixedInput({3, 10}) + 3.0; // No zeros of its own.
+  at::Tensor masked = maskPieces(vector, 0.5, generator);
+  expectZeroed(zeroedPieces(masked.unsqueeze(2), vector.unsqueeze(2)), 5);
+
+  at::Tensor sequence = fixedInput({3, 4, 2}) + 3.0;
+  masked = maskPieces(sequence, 0.5, generator);
+  expectZeroed(zeroedPieces(masked, sequence), 2);
+
+  // One pixel high: 2 patches, the second 2 pixels wide.
+  at::Tensor image = fixedInput({3, 2, 1, 6}) + 3.0;
+  masked = maskPieces(image, 0.5, generator);
+  expectZeroed(zeroedPieces(clippedPatches(masked), clippedPatches(image)), 1);
+
+  image = fixedInput({3, 3, 5, 9}) + 3.0; // 2 x 3 patches, 1 kept.
+  masked = maskPieces(image, 0.75, generator);
+  expectZeroed(zeroedPieces(clippedPatches(masked), clippedPatches(image)), 5);
+
+  // A tensor of rank 4: patches of its last two dimensions, across both
+  // leading ones.
+  at::Tensor tensor = fixedInput({2, 2, 3, 5, 6}) + 3.0;
+  masked = maskPieces(tensor, 0.5, generator).view({2, 6, 5, 6});
+  expectZeroed(zeroedPieces(clippedPatches(masked),
+                            clippedPatches(tensor.view({2, 6, 5, 6}))),
+               2);
+}
+
 // fused_0's reference is a graph with named parameters (as dreamc writes
 // it), fused_1's a list of steps over numbered operands (as plan.md says).
 TEST(OpsTest, FusedStepsRunTheirReferenceSteps) {

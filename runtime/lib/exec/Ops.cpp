@@ -509,6 +509,39 @@ at::Tensor randomKeepMask(int64_t batch, int64_t positions, double ratio,
   return keep.scatter_(1, order.narrow(1, 0, positions - kept), 0.0);
 }
 
+/// The [B, ...] keep mask of maskPieces, broadcastable against inputs of
+/// shape `shape`.
+at::Tensor pieceKeepMask(at::IntArrayRef shape, double ratio,
+                         at::Generator generator) {
+  int64_t batch = shape[0], rank = static_cast<int64_t>(shape.size());
+  if (rank == 2)
+    return randomKeepMask(batch, shape[1], ratio, generator);
+  if (rank == 3)
+    return randomKeepMask(batch, shape[1], ratio, generator)
+        .view({batch, shape[1], 1});
+  const int64_t p = 4;
+  int64_t h = shape[rank - 2], w = shape[rank - 1];
+  int64_t rows = (h + p - 1) / p, columns = (w + p - 1) / p;
+  at::Tensor pixels =
+      randomKeepMask(batch, rows * columns, ratio, generator)
+          .view({batch, rows, columns})
+          .repeat_interleave(p, 1)
+          .repeat_interleave(p, 2)
+          .narrow(1, 0, h)
+          .narrow(2, 0, w);
+  std::vector<int64_t> view(shape.size(), 1);
+  view[0] = batch;
+  view[rank - 2] = h;
+  view[rank - 1] = w;
+  return pixels.reshape(view);
+}
+
+at::Tensor maskPieces(const at::Tensor &inputs, double ratio,
+                      at::Generator generator) {
+  return inputs *
+         pieceKeepMask(inputs.sizes(), ratio, generator).to(inputs.device());
+}
+
 at::Tensor dropoutWith(const at::Tensor &x, double p, at::Generator generator) {
   if (p <= 0)
     return x;
