@@ -253,9 +253,9 @@ TEST(OpsTest, TransformerDropoutDrawsFromTheRunsGenerator) {
   EXPECT_FALSE(transformerOutput(7).equal(transformerOutput(8)));
 }
 
-// BERT's attention mask: the token input's padding (id 0) is no key, so
-// what sits at a padded position cannot change the other positions.
-TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
+/// The 12 parameters of a transformer of width 8 and ff 16, fixed and
+/// nonzero (the output projection's bias, params[3], included).
+std::vector<at::Tensor> transformerParams() {
   const int64_t width = 8, ff = 16;
   std::vector<std::vector<int64_t>> shapes = {
       {3 * width, width}, {3 * width}, {width, width}, {width},
@@ -263,11 +263,24 @@ TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
       {width},            {width},     {width},        {width}};
   std::vector<at::Tensor> params;
   for (size_t i = 0; i < shapes.size(); ++i)
-    params.push_back(fixedInput(shapes[i]).mul(0.3).add(i % 2 ? 0.0 : 0.1));
+    params.push_back(fixedInput(shapes[i]).mul(0.3).add(i % 2 ? 0.05 : 0.1));
+  return params;
+}
+
+Step transformerStep(int64_t length) {
   Step step;
   step.op = "transformer";
-  step.attrs = {{"heads", 2}, {"ff", ff}};
-  step.shape = {4, width};
+  step.attrs = {{"heads", 2}, {"ff", 16}};
+  step.shape = {length, 8};
+  return step;
+}
+
+// BERT's attention mask: the token input's padding (id 0) is no key, so
+// what sits at a padded position cannot change the other positions.
+TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
+  const int64_t width = 8;
+  std::vector<at::Tensor> params = transformerParams();
+  Step step = transformerStep(4);
   at::Tensor padding = at::tensor({0, 0, 1, 1}).to(at::kBool).view({1, 4});
   auto run = [&](const at::Tensor &x, const at::Tensor &pad) {
     return runReferenceOp({step, {x}, params, false,
@@ -285,6 +298,35 @@ TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
   at::Tensor longer = fixedInput({1, 5, width});
   step.shape = {5, width};
   expectClose(run(longer, padding), run(longer, {}));
+}
+
+// A sequence that is all padding has no key: it attends to nothing (zero
+// weights, as scaled_dot_product_attention), so attention gives the output
+// projection's bias and the layer is finite, forward and backward, where a
+// softmax over no key would be NaN. The other sequences keep their mask.
+TEST(OpsTest, AnAllPaddingSequenceAttendsToNothing) {
+  std::vector<at::Tensor> params = transformerParams();
+  Step step = transformerStep(3);
+  auto run = [&](const at::Tensor &x, const at::Tensor &pad) {
+    return runReferenceOp({step, {x}, params, false,
+                           at::make_generator<at::CPUGeneratorImpl>(1), pad});
+  };
+  at::Tensor x = fixedInput({2, 3, 8}).requires_grad_();
+  at::Tensor padding =
+      at::tensor({1, 1, 1, 0, 1, 1}).to(at::kBool).view({2, 3});
+  at::Tensor out = run(x, padding);
+  out.sum().backward();
+  EXPECT_TRUE(at::isfinite(x.grad()).all().item<bool>());
+
+  // Post-norm: norm2(h + feed(h)) with h = norm1(x + attention bias).
+  auto norm = [&](const at::Tensor &t, size_t i) {
+    return at::layer_norm(t, {8}, params[i], params[i + 1], 1e-5);
+  };
+  at::Tensor h = norm(x[0] + params[3], 8);
+  at::Tensor feed = at::linear(
+      at::gelu(at::linear(h, params[4], params[5])), params[6], params[7]);
+  expectClose(out[0], norm(h + feed, 10));
+  expectClose(out[1], run(x.slice(0, 1, 2), padding.slice(0, 1, 2))[0]);
 }
 
 /// Patch n, element (c, i, j) of a [C, H, W] image cut into p x p patches.
