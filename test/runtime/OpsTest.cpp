@@ -253,9 +253,9 @@ TEST(OpsTest, TransformerDropoutDrawsFromTheRunsGenerator) {
   EXPECT_FALSE(transformerOutput(7).equal(transformerOutput(8)));
 }
 
-// BERT's attention mask: the token input's padding (id 0) is no key, so
-// what sits at a padded position cannot change the other positions.
-TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
+/// The 12 parameters of a transformer of width 8 and ff 16, fixed and
+/// nonzero (the output projection's bias, params[3], included).
+std::vector<at::Tensor> transformerParams() {
   const int64_t width = 8, ff = 16;
   std::vector<std::vector<int64_t>> shapes = {
       {3 * width, width}, {3 * width}, {width, width}, {width},
@@ -263,11 +263,24 @@ TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
       {width},            {width},     {width},        {width}};
   std::vector<at::Tensor> params;
   for (size_t i = 0; i < shapes.size(); ++i)
-    params.push_back(fixedInput(shapes[i]).mul(0.3).add(i % 2 ? 0.0 : 0.1));
+    params.push_back(fixedInput(shapes[i]).mul(0.3).add(i % 2 ? 0.05 : 0.1));
+  return params;
+}
+
+Step transformerStep(int64_t length) {
   Step step;
   step.op = "transformer";
-  step.attrs = {{"heads", 2}, {"ff", ff}};
-  step.shape = {4, width};
+  step.attrs = {{"heads", 2}, {"ff", 16}};
+  step.shape = {length, 8};
+  return step;
+}
+
+// BERT's attention mask: the token input's padding (id 0) is no key, so
+// what sits at a padded position cannot change the other positions.
+TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
+  const int64_t width = 8;
+  std::vector<at::Tensor> params = transformerParams();
+  Step step = transformerStep(4);
   at::Tensor padding = at::tensor({0, 0, 1, 1}).to(at::kBool).view({1, 4});
   auto run = [&](const at::Tensor &x, const at::Tensor &pad) {
     return runReferenceOp({step, {x}, params, false,
@@ -285,6 +298,35 @@ TEST(OpsTest, AttentionIgnoresTheTokenInputsPadding) {
   at::Tensor longer = fixedInput({1, 5, width});
   step.shape = {5, width};
   expectClose(run(longer, padding), run(longer, {}));
+}
+
+// A sequence that is all padding has no key: it attends to nothing (zero
+// weights, as scaled_dot_product_attention), so attention gives the output
+// projection's bias and the layer is finite, forward and backward, where a
+// softmax over no key would be NaN. The other sequences keep their mask.
+TEST(OpsTest, AnAllPaddingSequenceAttendsToNothing) {
+  std::vector<at::Tensor> params = transformerParams();
+  Step step = transformerStep(3);
+  auto run = [&](const at::Tensor &x, const at::Tensor &pad) {
+    return runReferenceOp({step, {x}, params, false,
+                           at::make_generator<at::CPUGeneratorImpl>(1), pad});
+  };
+  at::Tensor x = fixedInput({2, 3, 8}).requires_grad_();
+  at::Tensor padding =
+      at::tensor({1, 1, 1, 0, 1, 1}).to(at::kBool).view({2, 3});
+  at::Tensor out = run(x, padding);
+  out.sum().backward();
+  EXPECT_TRUE(at::isfinite(x.grad()).all().item<bool>());
+
+  // Post-norm: norm2(h + feed(h)) with h = norm1(x + attention bias).
+  auto norm = [&](const at::Tensor &t, size_t i) {
+    return at::layer_norm(t, {8}, params[i], params[i + 1], 1e-5);
+  };
+  at::Tensor h = norm(x[0] + params[3], 8);
+  at::Tensor feed = at::linear(
+      at::gelu(at::linear(h, params[4], params[5])), params[6], params[7]);
+  expectClose(out[0], norm(h + feed, 10));
+  expectClose(out[1], run(x.slice(0, 1, 2), padding.slice(0, 1, 2))[0]);
 }
 
 /// Patch n, element (c, i, j) of a [C, H, W] image cut into p x p patches.
@@ -342,6 +384,65 @@ TEST(OpsTest, MaskZeroesARatioOfPositions) {
   at::Tensor masked = model.run(model.plan().graph, {x}, training())[18];
   at::Tensor zeroPatches = (masked.abs().sum(-1) == 0).sum(1);
   EXPECT_TRUE(zeroPatches.eq(2).all().item<bool>());
+}
+
+/// How many pieces of each sample are zeroed, from the masked pieces
+/// [B, n, ...] and the original ones (no zero of their own); fails unless
+/// every piece is zeroed whole or left as it was.
+at::Tensor zeroedPieces(const at::Tensor &masked, const at::Tensor &original) {
+  at::Tensor zero = masked.eq(0).flatten(2);
+  EXPECT_TRUE(zero.all(2).eq(zero.any(2)).all().item<bool>())
+      << "a piece is zeroed in part";
+  EXPECT_TRUE(at::where(zero, original.flatten(2), masked.flatten(2))
+                  .equal(original.flatten(2)))
+      << "a piece kept is changed";
+  return zero.all(2).sum(1);
+}
+
+/// The 4x4 patches of [B, C, H, W], clipped at the border: [B, patches,
+/// C, 4, 4], a clipped patch filled up with copies of its own border.
+at::Tensor clippedPatches(const at::Tensor &x) {
+  int64_t h = x.size(2), w = x.size(3);
+  int64_t rows = (h + 3) / 4, columns = (w + 3) / 4;
+  at::Tensor padded =
+      at::replication_pad2d(x, {0, columns * 4 - w, 0, rows * 4 - h});
+  return padded.view({x.size(0), x.size(1), rows, 4, columns, 4})
+      .permute({0, 2, 4, 1, 3, 5})
+      .reshape({x.size(0), rows * columns, x.size(1), 4, 4});
+}
+
+// `masked` pre-training masks inputs of every shape the language accepts
+// for it: per element, per position, per 4x4 patch clipped at the border
+// (MAE's rule: each sample keeps int(pieces * (1 - ratio)) of its pieces).
+TEST(OpsTest, MaskPiecesZeroesARatioOfEachSamplesPieces) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(3);
+  auto expectZeroed = [](const at::Tensor &counts, int64_t n) {
+    EXPECT_TRUE(counts.eq(n).all().item<bool>()) << counts;
+  };
+  at::Tensor vector = fixedInput({3, 10}) + 3.0; // No zeros of its own.
+  at::Tensor masked = maskPieces(vector, 0.5, generator);
+  expectZeroed(zeroedPieces(masked.unsqueeze(2), vector.unsqueeze(2)), 5);
+
+  at::Tensor sequence = fixedInput({3, 4, 2}) + 3.0;
+  masked = maskPieces(sequence, 0.5, generator);
+  expectZeroed(zeroedPieces(masked, sequence), 2);
+
+  // One pixel high: 2 patches, the second 2 pixels wide.
+  at::Tensor image = fixedInput({3, 2, 1, 6}) + 3.0;
+  masked = maskPieces(image, 0.5, generator);
+  expectZeroed(zeroedPieces(clippedPatches(masked), clippedPatches(image)), 1);
+
+  image = fixedInput({3, 3, 5, 9}) + 3.0; // 2 x 3 patches, 1 kept.
+  masked = maskPieces(image, 0.75, generator);
+  expectZeroed(zeroedPieces(clippedPatches(masked), clippedPatches(image)), 5);
+
+  // A tensor of rank 4: patches of its last two dimensions, across both
+  // leading ones.
+  at::Tensor tensor = fixedInput({2, 2, 3, 5, 6}) + 3.0;
+  masked = maskPieces(tensor, 0.5, generator).view({2, 6, 5, 6});
+  expectZeroed(zeroedPieces(clippedPatches(masked),
+                            clippedPatches(tensor.view({2, 6, 5, 6}))),
+               2);
 }
 
 // fused_0's reference is a graph with named parameters (as dreamc writes

@@ -94,6 +94,17 @@ def _padding(x):
     return x.eq(0) if not x.is_floating_point() else None
 
 
+def _masked_softmax(scores, pad):
+    # Softmax without the keys `pad` marks. An all-padding sequence has no
+    # key: its weights are zero (it attends to nothing), as in
+    # scaled_dot_product_attention; its scores stay unmasked so that neither
+    # the softmax nor its gradient meets a row of -inf.
+    no_key = pad.all(1)[:, None, None, None]
+    ignored = pad[:, None, None, :] & ~no_key
+    return torch.softmax(scores.masked_fill(ignored, float("-inf")),
+                         -1).masked_fill(no_key, 0.0)
+
+
 def _transformer(x, p, heads, dropout, training, norm_first, eps, pad):
     # nn.TransformerEncoderLayer(batch_first=True, activation="gelu") with
     # norm_first and eps; `pad` is the key padding mask when the sequence is
@@ -107,9 +118,9 @@ def _transformer(x, p, heads, dropout, training, norm_first, eps, pad):
         qkv = F.linear(t, p[0], p[1]).view(b, length, 3, heads, width // heads)
         q, k, v = qkv.permute(2, 0, 3, 1, 4)
         scores = q @ k.transpose(-2, -1) / math.sqrt(width // heads)
-        if pad is not None:
-            scores = scores.masked_fill(pad[:, None, None, :], float("-inf"))
-        weights = F.dropout(torch.softmax(scores, -1), dropout, training)
+        weights = (torch.softmax(scores, -1) if pad is None
+                   else _masked_softmax(scores, pad))
+        weights = F.dropout(weights, dropout, training)
         context = (weights @ v).transpose(1, 2).reshape(b, length, width)
         return F.dropout(F.linear(context, p[2], p[3]), dropout, training)
 

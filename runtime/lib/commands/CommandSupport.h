@@ -93,9 +93,10 @@ void requireCheckpointDir(const TrainerOptions &o, const std::string &why);
 
 /// Cross-entropy of the logits, label-smoothed in training.
 LossFunction classificationLoss(const Model &model, double smoothing);
-/// Mean squared error of encode+decode against the whole clean image; for
-/// `masked`, the input has masked patches (evaluation masks with a fixed
-/// seed, so its loss measures the same task every epoch).
+/// Mean squared error of encode+decode against the whole clean input; for
+/// `masked`, the encoder reads it with pieces masked (maskPieces;
+/// evaluation masks with a fixed seed, so its loss measures the same task
+/// every epoch).
 LossFunction reconstructionLoss(const Model &model, const EncoderSpec &enc);
 /// The objective of an encoder's pre-training; PlanError for an encoder
 /// that does not fit its kind (the plan loader refuses unknown kinds).

@@ -17,23 +17,10 @@ namespace dream::rt::commands {
 
 namespace {
 
-/// Zeroes a random `ratio` of the 4x4 patches of [B, C, H, W] images (zero
-/// is the mean pixel after normalisation).
-at::Tensor maskPatches(const at::Tensor &images, double ratio,
-                       at::Generator generator) {
-  const int64_t p = 4;
-  int64_t b = images.size(0), c = images.size(1);
-  int64_t h = images.size(2), w = images.size(3);
-  at::Tensor keep = randomKeepMask(b, (h / p) * (w / p), ratio, generator)
-                        .view({b, 1, h / p, 1, w / p, 1})
-                        .expand({b, c, h / p, p, w / p, p})
-                        .reshape({b, c, h, w});
-  return images * keep.to(images.device());
-}
-
-/// Mean squared error of encode+decode against the whole clean image; for
-/// `masked`, the input has masked patches (evaluation masks with a fixed
-
+/// Cross-entropy of the decoder's scores over the vocabulary against the
+/// tokens the encoder read, padding left out: `decode` pre-training, which
+/// teaches a text autoencoder's decoder to reconstruct its input from the
+/// (frozen, pre-trained) encoder's latents.
 LossFunction tokenReconstructionLoss(const Model &model,
                                      const EncoderSpec &enc, int64_t padId) {
   return [&model, &enc, padId](const at::Tensor &ids, const at::Tensor &,
@@ -186,24 +173,20 @@ LossFunction classificationLoss(const Model &model, double smoothing) {
 }
 
 LossFunction reconstructionLoss(const Model &model, const EncoderSpec &enc) {
-  return [&model, &enc](const at::Tensor &images, const at::Tensor &,
+  return [&model, &enc](const at::Tensor &inputs, const at::Tensor &,
                         const RunMode &mode) {
-    at::Tensor input = images;
+    at::Tensor read = inputs;
     if (enc.pretrain->properties().objective ==
         PretrainKind::Objective::MaskedReconstruct)
-      input = maskPatches(images, enc.pretrain->ratio,
-                          mode.training
-                              ? mode.generator
-                              : at::make_generator<at::CPUGeneratorImpl>(0));
-    at::Tensor latent = model.run(enc.encode, {input}, mode)[0];
+      read = maskPieces(inputs, enc.pretrain->ratio,
+                        mode.training
+                            ? mode.generator
+                            : at::make_generator<at::CPUGeneratorImpl>(0));
+    at::Tensor latent = model.run(enc.encode, {read}, mode)[0];
     at::Tensor reconstruction = model.run(*enc.decode, {latent}, mode)[0];
-    return BatchOutput{at::mse_loss(reconstruction, images), {}};
+    return BatchOutput{at::mse_loss(reconstruction, inputs), {}};
   };
 }
-
-/// Cross-entropy of the decoder's scores over the vocabulary against the
-/// tokens the encoder read, padding left out: `decode` pre-training, which
-/// teaches a text autoencoder's decoder to reconstruct its input from the
 
 LossFunction pretrainingLoss(const Model &model, const EncoderSpec &enc,
                              const Data &data) {

@@ -195,6 +195,22 @@ at::Tensor lstm(const OpArgs &a) {
   return output;
 }
 
+/// Softmax over the keys of `scores` [B, heads, L, L], without the keys
+/// that `padding` [B, L] marks. A sequence that is all padding has no key:
+/// its weights are all zero (it attends to nothing), as in PyTorch's
+/// scaled_dot_product_attention. Its scores are left unmasked first, so
+/// that neither the softmax nor its gradient meets a row of -inf.
+at::Tensor maskedSoftmax(const at::Tensor &scores, const at::Tensor &padding) {
+  int64_t batch = padding.size(0), length = padding.size(1);
+  at::Tensor noKey = padding.all(1).view({batch, 1, 1, 1});
+  at::Tensor ignored = padding.view({batch, 1, 1, length})
+                           .logical_and(noKey.logical_not());
+  return at::softmax(scores.masked_fill(
+                         ignored, -std::numeric_limits<float>::infinity()),
+                     -1)
+      .masked_fill(noKey, 0.0);
+}
+
 /// Multi-head self-attention as in nn.MultiheadAttention, with the token
 /// input's padding as key_padding_mask when the sequence is as long
 /// (BERT's attention mask; a [CLS]-prepended or image sequence has none).
@@ -208,13 +224,12 @@ at::Tensor selfAttention(const OpArgs &a, const at::Tensor &x, int64_t heads,
                        .permute({2, 0, 3, 1, 4});
   at::Tensor scores = at::matmul(qkv[0], qkv[1].transpose(-2, -1)) /
                       std::sqrt(static_cast<double>(headWidth));
-  if (a.padding.defined() && a.padding.size(0) == batch &&
-      a.padding.size(1) == length)
-    scores = scores.masked_fill(
-        a.padding.to(scores.device()).view({batch, 1, 1, length}),
-        -std::numeric_limits<float>::infinity());
-  at::Tensor weights =
-      dropoutWith(at::softmax(scores, -1), dropout, a.generator);
+  bool padded = a.padding.defined() && a.padding.size(0) == batch &&
+                a.padding.size(1) == length;
+  at::Tensor weights = dropoutWith(
+      padded ? maskedSoftmax(scores, a.padding.to(scores.device()))
+             : at::softmax(scores, -1),
+      dropout, a.generator);
   at::Tensor context = at::matmul(weights, qkv[2])
                            .transpose(1, 2)
                            .reshape({batch, length, width});
@@ -507,6 +522,39 @@ at::Tensor randomKeepMask(int64_t batch, int64_t positions, double ratio,
           .argsort(/*stable=*/true, /*dim=*/1, /*descending=*/false);
   at::Tensor keep = at::ones({batch, positions});
   return keep.scatter_(1, order.narrow(1, 0, positions - kept), 0.0);
+}
+
+/// The [B, ...] keep mask of maskPieces, broadcastable against inputs of
+/// shape `shape`.
+at::Tensor pieceKeepMask(at::IntArrayRef shape, double ratio,
+                         at::Generator generator) {
+  int64_t batch = shape[0], rank = static_cast<int64_t>(shape.size());
+  if (rank == 2)
+    return randomKeepMask(batch, shape[1], ratio, generator);
+  if (rank == 3)
+    return randomKeepMask(batch, shape[1], ratio, generator)
+        .view({batch, shape[1], 1});
+  const int64_t p = 4;
+  int64_t h = shape[rank - 2], w = shape[rank - 1];
+  int64_t rows = (h + p - 1) / p, columns = (w + p - 1) / p;
+  at::Tensor pixels =
+      randomKeepMask(batch, rows * columns, ratio, generator)
+          .view({batch, rows, columns})
+          .repeat_interleave(p, 1)
+          .repeat_interleave(p, 2)
+          .narrow(1, 0, h)
+          .narrow(2, 0, w);
+  std::vector<int64_t> view(shape.size(), 1);
+  view[0] = batch;
+  view[rank - 2] = h;
+  view[rank - 1] = w;
+  return pixels.reshape(view);
+}
+
+at::Tensor maskPieces(const at::Tensor &inputs, double ratio,
+                      at::Generator generator) {
+  return inputs *
+         pieceKeepMask(inputs.sizes(), ratio, generator).to(inputs.device());
 }
 
 at::Tensor dropoutWith(const at::Tensor &x, double p, at::Generator generator) {

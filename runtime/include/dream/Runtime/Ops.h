@@ -44,6 +44,16 @@ at::Tensor runReferenceOp(const OpArgs &args);
 at::Tensor randomKeepMask(int64_t batch, int64_t positions, double ratio,
                           at::Generator generator);
 
+/// The input of `masked` pre-training: `inputs` [B, ...] with a random
+/// `ratio` of each sample's pieces (randomKeepMask's rule) set to zero, the
+/// mean value after normalisation. A piece is, by the sample's rank: an
+/// element of a vector [D]; a position (all its features) of a sequence
+/// [L, D]; a 4x4 patch of the last two dimensions of an image [C, H, W] or
+/// a tensor of rank 4, across the leading (channel) dimensions, patches at
+/// the bottom and right border clipped to the sides.
+at::Tensor maskPieces(const at::Tensor &inputs, double ratio,
+                      at::Generator generator);
+
 /// Inverted dropout with noise from `generator`; `x` unchanged if p is 0.
 at::Tensor dropoutWith(const at::Tensor &x, double p, at::Generator generator);
 
