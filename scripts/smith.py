@@ -103,21 +103,31 @@ def crash(stage, status, err):
                    "%s ended with %s: %s" % (stage, how, err.strip()))
 
 
-WORST = re.compile(r"^\s+(.+?)\s+worst relative difference (\S+) of (\S+) "
-                   r"allowed \((.*)\)$", re.M)
+# `check`'s line per kind of quantity (Check.cpp, checkObjective).
+WORST = re.compile(r"^\s+(?P<kind>.+?)\s+worst error from float64 "
+                   r"(?P<error>\S+) compiled \((?P<name>.*)\), \S+ float32 "
+                   r"noise, (?P<allowed>\S+) allowed$", re.M)
+
+
+def apart(pattern, out):
+    """The quantities of `pattern`'s lines whose error passes what is
+    allowed, by kind and op: `gradients layernorm_N.bias` (the op and
+    tensor, without the blocks around it)."""
+    found = set()
+    for line in pattern.finditer(out):
+        if not float(line["error"]) <= float(line["allowed"]):
+            name = re.sub(r"^(gradient of |after the step, )", "", line["name"])
+            tensor = ".".join(name.split(".")[-2:])
+            found.add(" ".join(filter(None, (line.groupdict().get("precision"),
+                                              line["kind"],
+                                              normalise(tensor)))))
+    return ", ".join(sorted(found)) or "none listed"
 
 
 def disagreement_signature(out):
-    """Which quantities `check` found apart, and of which op: `gradients
-    layernorm_N.bias` (the op and tensor, without the blocks around it).
-    A difference that is not a number is on no such line."""
-    apart = set()
-    for kind, error, allowed, name in WORST.findall(out):
-        if not float(error) <= float(allowed):
-            name = re.sub(r"^(gradient of |after the step, )", "", name)
-            tensor = ".".join(name.split(".")[-2:])
-            apart.add("%s %s" % (kind, normalise(tensor)))
-    return "disagreement: " + (", ".join(sorted(apart)) or "none listed")
+    """Which quantities `check` found apart, and of which op. A difference
+    that is not a number is on no such line."""
+    return "disagreement: " + apart(WORST, out)
 
 
 LOSSES = re.compile(r"loss (\S+) compiled, (\S+) reference")
