@@ -3,7 +3,11 @@
 
 For each seed, dream-smith writes a network that Sema accepts; dreamc
 compiles it into a trainer, and `trainer check` runs one step through the
-compiled kernels and through their reference steps. A finding is:
+compiled kernels and through their reference steps. Where they agree, the
+network's `dreamc --emit=pytorch` module is the third computation:
+scripts/export_check.py runs the step `check --dump` wrote through it, in
+float32 and float64, against the trainer's float64 reference (--no-export:
+not). A finding is:
 
   generator bug  dream-smith wrote a network that Sema rejects
   crash          dreamc ends other than with exit 0, or exit 1 with a located
@@ -11,6 +15,9 @@ compiled kernels and through their reference steps. A finding is:
                  an unlocated error, a verifier's dump of an op; or the
                  trainer's `check` ends without printing a verdict
   disagreement   `check` says the compiled kernels DIFFER
+  export disagreement
+                 export_check.py says the export DIFFERS (or the exported
+                 module fails: a crash of export_check)
 
 A failure of a bug already reported (whose shrunk network is in a
 regression test) is counted as known, not as a finding. --known FILE
@@ -24,19 +31,24 @@ located error (a later stage's limit, such as the memory budget; worth a
 look, since Sema let it through); one without fused kernels, which `check`
 has nothing to compare in (it says so, exit status 2); one whose losses
 are not finite or pass 1e6 (unstable: random networks may blow up, and
-then the two paths cannot be compared; a NaN may still be a bug).
+then the two paths cannot be compared; a NaN may still be a bug). Of the
+export oracle: a network whose export dreamc refuses with a located error,
+and one whose step draws random numbers (dropout, masking), which the
+export draws from another generator (export not comparable).
 
 Each failing network is kept in --keep; the first of each signature is
 shrunk (a greedy reducer over its declarations, statements, stages and
 arguments) to a smaller network that fails the same way.
 
 usage: scripts/smith.py --seeds A:B [--keep DIR] [--jobs N] [--known FILE]
+                          [--no-export]
        scripts/smith.py --shrink FILE.dream   (writes FILE.shrunk.dream)
 
 Prints one line per finding and a summary; exits 1 on any finding.
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import re
 import shutil
@@ -64,7 +76,10 @@ class Outcome:
         self.kind, self.signature, self.detail = kind, signature, detail
 
     def failed(self):
-        return self.kind in ("crash", "disagreement", "generator")
+        return self.kind in FINDINGS
+
+
+FINDINGS = ("crash", "disagreement", "export disagreement", "generator")
 
 
 def run(command, timeout):
@@ -103,21 +118,31 @@ def crash(stage, status, err):
                    "%s ended with %s: %s" % (stage, how, err.strip()))
 
 
-WORST = re.compile(r"^\s+(.+?)\s+worst relative difference (\S+) of (\S+) "
-                   r"allowed \((.*)\)$", re.M)
+# `check`'s line per kind of quantity (Check.cpp, checkObjective).
+WORST = re.compile(r"^\s+(?P<kind>.+?)\s+worst error from float64 "
+                   r"(?P<error>\S+) compiled \((?P<name>.*)\), \S+ float32 "
+                   r"noise, (?P<allowed>\S+) allowed$", re.M)
+
+
+def apart(pattern, out):
+    """The quantities of `pattern`'s lines whose error passes what is
+    allowed, by kind and op: `gradients layernorm_N.bias` (the op and
+    tensor, without the blocks around it)."""
+    found = set()
+    for line in pattern.finditer(out):
+        if not float(line["error"]) <= float(line["allowed"]):
+            name = re.sub(r"^(gradient of |after the step, )", "", line["name"])
+            tensor = ".".join(name.split(".")[-2:])
+            found.add(" ".join(filter(None, (line.groupdict().get("precision"),
+                                              line["kind"],
+                                              normalise(tensor)))))
+    return ", ".join(sorted(found)) or "none listed"
 
 
 def disagreement_signature(out):
-    """Which quantities `check` found apart, and of which op: `gradients
-    layernorm_N.bias` (the op and tensor, without the blocks around it).
-    A difference that is not a number is on no such line."""
-    apart = set()
-    for kind, error, allowed, name in WORST.findall(out):
-        if not float(error) <= float(allowed):
-            name = re.sub(r"^(gradient of |after the step, )", "", name)
-            tensor = ".".join(name.split(".")[-2:])
-            apart.add("%s %s" % (kind, normalise(tensor)))
-    return "disagreement: " + (", ".join(sorted(apart)) or "none listed")
+    """Which quantities `check` found apart, and of which op. A difference
+    that is not a number is on no such line."""
+    return "disagreement: " + apart(WORST, out)
 
 
 LOSSES = re.compile(r"loss (\S+) compiled, (\S+) reference")
@@ -137,11 +162,29 @@ def finite_losses(out):
     return True
 
 
-def judge(network, work, tools, timeout):
-    """Compiles `network` into a trainer in `work` and checks it."""
-    trainer = os.path.join(work, "trainer")
-    status, _, err = run([tools["dreamc"], "-j", "1", network, "-o", trainer],
-                         timeout)
+# export_check.py's line per precision and kind of quantity.
+EXPORT_WORST = re.compile(r"^\s+(?P<precision>float\d+)\s+(?P<kind>.+?)\s+"
+                          r"worst error from float64 (?P<error>\S+) export "
+                          r"\((?P<name>.*)\), (?P<allowed>\S+) allowed$", re.M)
+# Its lines for a quantity the export lacks, adds or shapes otherwise.
+EXPORT_UNLIKE = re.compile(r"^\s+(float\d+: the export.*)$", re.M)
+
+
+def export_signature(out):
+    """Which quantities the export has apart from float64, in which
+    precision and of which op, like disagreement_signature."""
+    unlike = sorted({normalise(line) for line in EXPORT_UNLIKE.findall(out)})
+    listed = apart(EXPORT_WORST, out)
+    if listed != "none listed" or not unlike:
+        unlike.append(listed)
+    return "export disagreement: " + ", ".join(unlike)
+
+
+def compile_network(network, output, tools, timeout, emit=()):
+    """dreamc on `network`: None when it wrote `output`, else the Outcome
+    (refused with a located error, or a crash of `stage`)."""
+    status, _, err = run([tools["dreamc"], "-j", "1", *emit, network,
+                          "-o", output], timeout)
     # An op's dump ("see current operation") is the dialect's verifier
     # speaking: an internal error, even where it is located.
     internal = "see current operation" in err
@@ -150,18 +193,65 @@ def judge(network, work, tools, timeout):
         line = err[message.start():].splitlines()[0]
         return Outcome("refused", "refused: " + normalise(line), err.strip())
     if status != 0:
-        return crash("dreamc", status, err)
-    status, out, err = run([trainer, "check", "--threads", "1", "--batch", "4"],
-                           timeout)
+        return crash(" ".join(["dreamc", *emit]), status, err)
+    return None
+
+
+def judge(network, work, tools, timeout):
+    """Compiles `network` into a trainer in `work` and checks it, and its
+    PyTorch export where tools["export"] is set."""
+    trainer = os.path.join(work, "trainer")
+    failed = compile_network(network, trainer, tools, timeout)
+    if failed:
+        return failed
+    dump = os.path.join(work, "check.safetensors")
+    dumping = ["--dump", dump] if tools.get("export") else []
+    status, out, err = run([trainer, "check", "--threads", "1", "--batch", "4",
+                            *dumping], timeout)
     if "DIFFER" in out and not finite_losses(out):
         return Outcome("unstable", "unstable", out.strip())
     if "DIFFER" in out:
         return Outcome("disagreement", disagreement_signature(out), out.strip())
-    if status == 0 and "agree with the reference steps" in out:
-        return Outcome("ok")
     if status == 2 and "so it needs a trainer compiled by dreamc" in err:
         return Outcome("unchecked", "unchecked", err.strip())
-    return crash("trainer check", status, err or out)
+    if status != 0 or "agree with the reference steps" not in out:
+        return crash("trainer check", status, err or out)
+    return judge_export(network, dump, work, tools, timeout) if dumping \
+        else Outcome("ok")
+
+
+def dump_metadata(path):
+    """The metadata of a safetensors file (an 8-byte little-endian header
+    length, then a JSON header), read without torch."""
+    with open(path, "rb") as f:
+        length = int.from_bytes(f.read(8), "little")
+        return json.loads(f.read(length)).get("__metadata__", {})
+
+
+def judge_export(network, dump, work, tools, timeout):
+    """The step `check` dumped through the network's PyTorch export. A step
+    with random draws is left out here, before torch starts (a second or
+    more a network), as export_check.py would leave it out."""
+    if dump_metadata(dump).get("random draws") != "no":
+        return Outcome("random", "random")
+    module = os.path.join(work, "model.py")
+    failed = compile_network(network, module, tools, timeout,
+                             emit=("--emit=pytorch",))
+    if failed:
+        if failed.kind == "refused":
+            failed.kind = "no export"
+        return failed
+    status, out, err = run([*tools["export"], module, dump], timeout)
+    if status == 0 and "the export agrees" in out:
+        return Outcome("ok")
+    if status == 3 and "not comparable" in out:
+        return Outcome("random", "random", out.strip())
+    if status == 1 and "the export DIFFERS" in out:
+        return Outcome("export disagreement", export_signature(out),
+                       out.strip())
+    stopped = crash("export_check", status, err or out)
+    stopped.kind = "export disagreement"
+    return stopped
 
 
 #===--- Shrinking ------------------------------------------------------===#
@@ -421,7 +511,7 @@ def known_as(network, outcome, work, tools, args):
     return None
 
 
-def tools_in(build):
+def tools_in(build, export):
     tools = {name: os.path.join(build, "compiler", name)
              for name in ("dreamc", "dream-smith")}
     for name, path in tools.items():
@@ -429,6 +519,16 @@ def tools_in(build):
             sys.exit("smith.py: no %s in %s/compiler: build it with "
                      "scripts/build.sh (dreamc, dream-smith and the runtime)"
                      % (name, build))
+    if export:
+        status, _, err = run([sys.executable, "-c",
+                              "import torch, safetensors"], 120)
+        if status != 0:
+            sys.exit("smith.py: the export oracle runs the exported module "
+                     "with torch and safetensors, which %s cannot import "
+                     "(%s): run `source scripts/env.sh` first, or give "
+                     "--no-export" % (sys.executable, first_line(err)))
+        tools["export"] = [sys.executable,
+                           os.path.join(ROOT, "scripts", "export_check.py")]
     return tools
 
 
@@ -449,8 +549,11 @@ def main():
                         help="a file of known failures' signatures, one a line")
     parser.add_argument("--shrink-budget", type=int, default=400,
                         help="networks tried while shrinking one (0: none)")
+    parser.add_argument("--no-export", dest="export", action="store_false",
+                        help="leave out the third computation, the network's "
+                        "PyTorch export")
     args = parser.parse_args()
-    tools = tools_in(args.build)
+    tools = tools_in(args.build, args.export)
     if args.shrink:
         return shrink_file(args.shrink, tools, args)
     if not args.seeds:
@@ -475,21 +578,27 @@ def main():
             elif outcome.kind == "unstable":
                 print("seed %d: unstable: %s" % (
                     seed, LOSSES.search(outcome.detail).group(0)), flush=True)
-            elif outcome.kind == "refused":
+            elif outcome.kind in ("refused", "no export"):
                 # Not a finding, but what Sema let through and a later
                 # stage refused is worth a look.
-                print("seed %d: refused: %s"
-                      % (seed, first_line(outcome.detail)), flush=True)
+                print("seed %d: %s: %s" % (seed, outcome.kind,
+                                           first_line(outcome.detail)),
+                      flush=True)
     print("smith: %d networks, %d crashes, %d disagreements, "
-          "%d generator bugs, "
+          "%d generator bugs, %d export disagreements, "
           "%d known failures, %d refused with a located error, %d without "
-          "kernels to check, %d unstable, %.1f s" % (
+          "kernels to check, %d unstable; export: %d compared, %d not "
+          "comparable (random draws), %d refused; %.1f s" % (
               len(seeds), counts.get("crash", 0), counts.get("disagreement", 0),
-              counts.get("generator", 0), counts.get("known", 0),
+              counts.get("generator", 0), counts.get("export disagreement", 0),
+              counts.get("known", 0),
               counts.get("refused", 0), counts.get("unchecked", 0),
-              counts.get("unstable", 0), time.time() - start))
-    findings = ("crash", "disagreement", "generator")
-    return 1 if any(counts.get(kind) for kind in findings) else 0
+              counts.get("unstable", 0),
+              counts.get("ok", 0) + counts.get("export disagreement", 0)
+              if args.export else 0,
+              counts.get("random", 0), counts.get("no export", 0),
+              time.time() - start))
+    return 1 if any(counts.get(kind) for kind in FINDINGS) else 0
 
 
 if __name__ == "__main__":

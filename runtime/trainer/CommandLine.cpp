@@ -181,6 +181,12 @@ const Flag flags[] = {
    "check a safetensors file and summarise it (its tensors, and which\n"
    "of the network's parameters it holds)",
    [](CommandLine &l, const std::string &, const std::string &v) { l.options.weights = v; }},
+  {"--dump", "FILE", Check,
+   "write the network's step as a safetensors file: the batch, the\n"
+   "parameters before it, the compiled path's and float64's losses,\n"
+   "logits, gradients and running statistics, and the errors allowed\n"
+   "(docs/runtime.md, \"What check dumps\")",
+   [](CommandLine &l, const std::string &, const std::string &v) { l.options.dump = v; }},
   {"--reference", nullptr, DataCommands | Info,
    "run fused kernels as their plain LibTorch steps",
    [](CommandLine &l, const std::string &, const std::string &) { l.options.reference = true; }},

@@ -49,7 +49,7 @@ LossFunction classification(const Model &model) {
                   const RunMode &mode) {
     at::Tensor logits = model.logits(inputs, mode);
     return BatchOutput{at::cross_entropy_loss(logits, labels),
-                       logits.detach().argmax(-1)};
+                       logits.detach().argmax(-1), logits.detach()};
   };
 }
 

@@ -24,12 +24,20 @@ namespace {
 /// Everything one training step and one evaluation produce, by name.
 using Outcome = std::map<std::string, at::Tensor>;
 
+/// Whether `generator`, made with `seed`, has drawn a number since.
+bool drewFrom(const at::Generator &generator, uint64_t seed) {
+  return !at::equal(generator.get_state(),
+                    at::make_generator<at::CPUGeneratorImpl>(seed).get_state());
+}
+
 /// One training step (no update) and one evaluation of `loss` on a batch,
 /// from the parameters and buffers in `start`, with fused steps running
-/// through `kernels` (null: their reference steps).
+/// through `kernels` (null: their reference steps). `random`, if given, is
+/// set to whether the training step drew random numbers (dropout, masking).
 Outcome checkPass(Model &model, const KernelLibrary *kernels,
                   const LossFunction &loss, const Dataset &batch,
-                  bool honourFrozen, uint64_t seed, const TensorMap &start) {
+                  bool honourFrozen, uint64_t seed, const TensorMap &start,
+                  bool *random = nullptr) {
   model.useKernels(kernels);
   model.importTensors(start, "", "the check's initial state");
   Outcome outcome;
@@ -40,9 +48,13 @@ Outcome checkPass(Model &model, const KernelLibrary *kernels,
   auto params = model.trainableParams();
   for (auto &[name, tensor] : params)
     tensor.mutable_grad().reset();
-  at::Tensor trainLoss = loss(batch.inputs, batch.labels, mode).loss;
-  trainLoss.backward();
-  outcome["training loss"] = trainLoss.detach();
+  BatchOutput step = loss(batch.inputs, batch.labels, mode);
+  step.loss.backward();
+  outcome["training loss"] = step.loss.detach();
+  if (step.logits.defined())
+    outcome["training logits"] = step.logits;
+  if (random)
+    *random = drewFrom(mode.generator, seed);
   for (auto &[name, tensor] : params)
     if (tensor.grad().defined())
       outcome["gradient of " + name] = tensor.grad().clone();
@@ -77,6 +89,12 @@ double toleranceOf(const std::string &kind) {
   if (kind == "gradients")
     return 1e-2;
   return kind == "running statistics" ? 1e-4 : 1e-5;
+}
+
+/// The error from float64 the compiled path may have in a kind whose
+/// float32 noise is `noise`.
+double allowedError(const std::string &kind, double noise) {
+  return std::max(toleranceOf(kind), 2 * noise);
 }
 
 /// The same pass through the reference steps in float64: what both
@@ -186,20 +204,51 @@ float32Noise(Model &model, const LossFunction &loss, const Dataset &batch,
   return noise;
 }
 
+/// Writes `check --dump FILE` (docs/runtime.md, "What check dumps"): the
+/// batch, the parameters and buffers before the step, the compiled path's
+/// and float64's outcomes, and per kind the float32 noise and the error
+/// allowed, so that another computation of the network (the PyTorch
+/// export, scripts/export_check.py) can be judged by check's rules.
+void writeDump(const std::string &path, const Dataset &batch,
+               const TensorMap &start, const Outcome &compiled,
+               const Outcome &exact, const std::map<std::string, double> &noise,
+               bool random, uint64_t seed) {
+  TensorMap tensors = {{"inputs", batch.inputs}, {"labels", batch.labels}};
+  for (const auto &[name, value] : start)
+    tensors["parameters/" + name] = value;
+  for (const auto &[name, value] : compiled)
+    tensors["compiled/" + name] = value;
+  for (const auto &[name, value] : exact)
+    tensors["float64/" + name] = value;
+  std::map<std::string, std::string> metadata = {
+      {"seed", std::to_string(seed)},
+      {"random draws", random ? "yes" : "no"}};
+  char number[32];
+  for (const auto &[kind, error] : noise) {
+    std::snprintf(number, sizeof number, "%.6e", error);
+    metadata["float32 noise of " + kind] = number;
+    std::snprintf(number, sizeof number, "%.6e", allowedError(kind, error));
+    metadata["allowed error of " + kind] = number;
+  }
+  saveTensorFile(path, tensors, metadata);
+}
+
 /// Compares the two paths on one objective, each against float64, and
 /// prints per kind of quantity the worst errors. The compiled path passes
 /// if it is no further from float64 than the kind's tolerance, or than
 /// twice the float32 noise of the reference computations: it must be as
 /// accurate as ATen, not equal to it, and a wrong kernel is off by far more.
+/// A non-empty `dump` names the file writeDump writes.
 bool checkObjective(Model &model, const std::string &what,
                     const LossFunction &loss, const Dataset &batch,
-                    bool honourFrozen, const TrainerOptions &o,
-                    uint64_t seed) {
+                    bool honourFrozen, const TrainerOptions &o, uint64_t seed,
+                    const std::string &dump) {
   TensorMap start = model.tensorsWithPrefix("");
   for (auto &[name, tensor] : start)
     tensor = tensor.clone();
-  Outcome compiled =
-      checkPass(model, o.kernels, loss, batch, honourFrozen, seed, start);
+  bool random = false;
+  Outcome compiled = checkPass(model, o.kernels, loss, batch, honourFrozen,
+                               seed, start, &random);
   Outcome reference =
       checkPass(model, nullptr, loss, batch, honourFrozen, seed, start);
   Outcome exact = exactPass(model, loss, batch, honourFrozen, seed, start);
@@ -214,6 +263,8 @@ bool checkObjective(Model &model, const std::string &what,
       float32Noise(model, loss, batch, honourFrozen, seed, start, exact,
                    referenceErrors, std::cout);
   model.importTensors(start, "", "the check's initial state");
+  if (!dump.empty())
+    writeDump(dump, batch, start, compiled, exact, noise, random, seed);
 
   bool ok = true;
   for (const auto &[name, value] : exact)
@@ -241,7 +292,7 @@ bool checkObjective(Model &model, const std::string &what,
       compiledKind.push_back(compiledErrors.at(name));
       referenceKind.push_back(referenceErrors.at(name));
     }
-    double allowed = std::max(toleranceOf(kind), 2 * noise[kind]);
+    double allowed = allowedError(kind, noise[kind]);
     std::printf("    %-20s worst error from float64 %.1e compiled (%s), %.1e "
                 "float32 noise, %.0e allowed\n",
                 kind.c_str(), compiledErrors.at(worst), worst.c_str(),
@@ -291,7 +342,7 @@ int check(const Plan &plan, const TrainerOptions &o, at::Device device) {
   bool ok = checkObjective(
       model, "network", classificationLoss(model, 0.0),
       randomBatch(plan.input, plan.classes, size, generator, device),
-      /*honourFrozen=*/true, o, seed);
+      /*honourFrozen=*/true, o, seed, o.dump);
   for (const EncoderSpec &enc : plan.encoders) {
     if (!enc.decode || enc.input.tokens || !enc.pretrain)
       continue;
@@ -301,7 +352,7 @@ int check(const Plan &plan, const TrainerOptions &o, at::Device device) {
     ok &= checkObjective(model, "pre-training " + enc.name,
                          reconstructionLoss(model, enc),
                          randomBatch(enc.input, 0, size, generator, device),
-                         /*honourFrozen=*/false, o, seed);
+                         /*honourFrozen=*/false, o, seed, "");
   }
   std::cout << (ok ? "the compiled kernels agree with the reference steps\n"
                    : "the compiled kernels DIFFER from the reference steps\n");

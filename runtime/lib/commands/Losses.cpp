@@ -30,7 +30,7 @@ LossFunction tokenReconstructionLoss(const Model &model,
     at::Tensor loss = at::cross_entropy_loss(
         scores.reshape({-1, scores.size(-1)}), ids.reshape({-1}), {},
         at::Reduction::Mean, padId);
-    return BatchOutput{loss, {}};
+    return BatchOutput{loss, {}, {}};
   };
 }
 
@@ -107,7 +107,7 @@ LossFunction maskedTokenLoss(const Model &model, const EncoderSpec &enc,
                           scores.reshape({-1, scores.size(-1)}),
                           targets.reshape({-1}), {}, at::Reduction::Sum, -100) /
                       std::max<int64_t>(1, targets.ne(-100).sum().item<int64_t>());
-    return BatchOutput{loss, {}};
+    return BatchOutput{loss, {}, {}};
   };
 }
 
@@ -168,7 +168,8 @@ LossFunction classificationLoss(const Model &model, double smoothing) {
     at::Tensor loss =
         at::cross_entropy_loss(logits, labels, {}, at::Reduction::Mean, -100,
                                mode.training ? smoothing : 0.0);
-    return BatchOutput{loss, logits.detach().argmax(-1)};
+    at::Tensor detached = logits.detach();
+    return BatchOutput{loss, detached.argmax(-1), detached};
   };
 }
 
@@ -184,7 +185,7 @@ LossFunction reconstructionLoss(const Model &model, const EncoderSpec &enc) {
                             : at::make_generator<at::CPUGeneratorImpl>(0));
     at::Tensor latent = model.run(enc.encode, {read}, mode)[0];
     at::Tensor reconstruction = model.run(*enc.decode, {latent}, mode)[0];
-    return BatchOutput{at::mse_loss(reconstruction, inputs), {}};
+    return BatchOutput{at::mse_loss(reconstruction, inputs), {}, {}};
   };
 }
 

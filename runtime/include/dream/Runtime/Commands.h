@@ -70,6 +70,9 @@ struct TrainerOptions {
   std::vector<std::string> inputs;
   std::string weights; ///< `info`: a safetensors file to check and summarise.
   bool reference = false;
+  /// `check --dump FILE`: the network's step, for another computation of
+  /// it to be compared with (docs/runtime.md, "What check dumps").
+  std::string dump;
   /// --resize: images of another height and width than the network's
   /// input are resized to it.
   bool resize = false;

@@ -76,10 +76,12 @@ struct HeldOut {
 /// Both parts keep the examples' order in `all`.
 HeldOut holdOutValidation(const Dataset &all, double fraction, int64_t seed);
 
-/// A batch's mean loss and, for classification, the predicted classes.
+/// A batch's mean loss and, for classification, the predicted classes and
+/// the logits they come from (detached).
 struct BatchOutput {
   at::Tensor loss;
   at::Tensor predictions;
+  at::Tensor logits;
 };
 
 using LossFunction = std::function<BatchOutput(
