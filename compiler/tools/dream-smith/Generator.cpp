@@ -13,7 +13,6 @@
 #include "Generator.h"
 
 #include "dream/Ops/Registry.h"
-#include "dream/Parse/Parser.h"
 #include "dream/Sema/Sema.h"
 
 #include <algorithm>
@@ -83,16 +82,6 @@ std::string typeSpelling(const TensorType &type) {
 }
 
 bool isFloat(const TensorType &type) { return !type.isTokens(); }
-
-/// How option word `word` is written: bare, or as a string where it is a
-/// keyword of the language (`masking: train` does not parse; the string
-/// stands for the word, docs/language.md, "Options").
-std::string wordSpelling(const std::string &word) {
-  static const std::vector<std::string> reserved = keywords();
-  bool keyword =
-      std::find(reserved.begin(), reserved.end(), word) != reserved.end();
-  return keyword ? "\"" + word + "\"" : word;
-}
 
 /// The divisors of `n` up to `max`.
 std::vector<int64_t> divisors(int64_t n, int64_t max) {
@@ -379,7 +368,7 @@ std::optional<Choice> Generator::draw(const ParamSpec &param,
     if (param.choices.empty())
       return std::nullopt;
     const std::string &word = rng.pick(param.choices);
-    return Choice{ConstValue::ofWord(word), wordSpelling(word)};
+    return Choice{ConstValue::ofWord(word), word};
   }
   case ParamKind::IntList:
     return drawList(inputs.front());
@@ -793,8 +782,7 @@ Generator::connectionOptions(const EncoderInfo &encoder,
         continue;
       }
       if (rng.chance(0.3))
-        text +=
-            ", " + option.name + ": " + wordSpelling(rng.pick(option.choices));
+        text += ", " + option.name + ": " + rng.pick(option.choices);
     }
     return text;
   }
