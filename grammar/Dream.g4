@@ -70,8 +70,16 @@ stage       : 'repeat' '(' constExpr ')' call           # RepeatStage
             ;
 call        : qualifiedName arguments? ;
 arguments   : '(' (argument (',' argument)*)? ')' ;
-// `sleep(encoder: ae)` names a connection's `encoder` argument.
-argument    : (name=(IDENT | 'encoder') ':')? constExpr ;
+// `sleep(encoder: ae)` names a connection's `encoder` argument. The value of
+// a named argument may be a keyword standing for a word: `masking: train`.
+argument    : (name=(IDENT | 'encoder') ':')? constExpr
+            | name=(IDENT | 'encoder') ':' keyword
+            ;
+// Every keyword but `true` and `false`, which are values of their own.
+keyword     : 'import' | 'as' | 'block' | 'network' | 'input' | 'emit'
+            | 'return' | 'encoder' | 'autoencoder' | 'decoder' | 'weights'
+            | 'pretrain' | 'frozen' | 'trainable' | 'train' | 'collect'
+            | 'repeat' | 'sleep' | 'dream' ;
 
 // Compile-time values: parameters, literals, shapes and tuples.
 constExpr   : constTerm (op+=('+' | '-') constTerm)* ;

@@ -189,6 +189,34 @@ TEST(Parser, AcceptsTheEncoderKeywordAsKindAndArgumentName) {
   EXPECT_EQ(block.body[1].value->stages[0].args[0].name, "encoder");
 }
 
+// Found by dream-smith: `masking: train` did not parse. Every keyword but
+// the two booleans is a word where a named argument's value goes, so the
+// grammar's `keyword` rule must list each one.
+TEST(Parser, TakesEveryKeywordAsTheWordOfANamedArgument) {
+  for (const std::string &keyword : keywords()) {
+    if (keyword == "true" || keyword == "false")
+      continue;
+    auto parsed = parse("block b {\n input h\n return h -> sleep(ae, "
+                        "masking: " +
+                        keyword + ")\n}\n");
+    ASSERT_TRUE(parsed->module) << keyword << ": " << parsed->diagnostics;
+    const Argument &arg =
+        parsed->module->blocks[0].body[1].value->stages[0].args[1];
+    EXPECT_EQ(arg.name, "masking");
+    EXPECT_EQ(arg.value->kind, ConstExpr::Kind::Name);
+    EXPECT_EQ(arg.value->text, keyword);
+    EXPECT_EQ(arg.value->loc.col, 33u) << keyword;
+  }
+}
+
+TEST(Parser, KeepsKeywordsOutOfPositionalArgumentsAndNames) {
+  auto parsed = parse("block b {\n input h\n return h -> sleep(train)\n}\n");
+  EXPECT_FALSE(parsed->module);
+  EXPECT_NE(parsed->diagnostics.find("t.dream:3:20: error:"),
+            std::string::npos)
+      << parsed->diagnostics;
+}
+
 TEST(Parser, ColumnsCountBytesAfterMultibyteCharacters) {
   // "é" is two bytes: the stray '$' is at byte column 8, not 7.
   auto parsed = parse("// é\n/*é*/ $");

@@ -566,6 +566,14 @@ private:
     arg.loc = locations.at(ctx);
     if (ctx->name)
       arg.name = ctx->name->getText();
+    if (auto *keyword = ctx->keyword()) {
+      // A keyword where a word goes is that word, as a name would be.
+      arg.value = std::make_unique<ConstExpr>();
+      arg.value->kind = ConstExpr::Kind::Name;
+      arg.value->loc = locations.at(keyword);
+      arg.value->text = keyword->getText();
+      return arg;
+    }
     arg.value = buildConstant(ctx->constExpr());
     return arg;
   }

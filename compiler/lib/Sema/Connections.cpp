@@ -35,6 +35,13 @@ const Signature &dream::connectionSignature(bool isDream) {
   return isDream ? dream : sleep;
 }
 
+std::string AdapterPlan::str() const {
+  std::string text = kind;
+  if (stride > 1)
+    text += "/" + std::to_string(stride);
+  return text + " " + from.str() + "->" + to.str();
+}
+
 namespace {
 
 /// Saturating parameter arithmetic: a cost report must not overflow.
@@ -163,4 +170,53 @@ bool dream::planConnection(const Stage &stage, const TensorType &hidden,
                 (decoded ? " and reconstructs " : " and encodes it as ") +
                 back.str());
   return false;
+}
+
+bool dream::checkSharedAdapters(const Program &program,
+                                DiagnosticEngine &diag) {
+  struct Sharing {
+    const Stage *stage;
+    const ConnectionInfo *connection;
+  };
+  std::vector<Sharing> sharing;
+  for (const BlockInstance &instance : program.instances)
+    for (const auto &[stage, info] : instance.stages)
+      if (info.kind == StageInfo::Kind::Connection &&
+          info.connection.encoder && info.connection.sharesAdapters())
+        sharing.push_back({stage, &info.connection});
+  // In source order, so that the error is at the later connection.
+  auto place = [](const Sharing &s) {
+    return std::make_tuple(s.stage->loc.file, s.stage->loc.line,
+                           s.stage->loc.col);
+  };
+  std::stable_sort(sharing.begin(), sharing.end(),
+                   [&](const Sharing &a, const Sharing &b) {
+                     return place(a) < place(b);
+                   });
+  std::map<std::pair<const EncoderInstance *, bool>, Sharing> first;
+  for (const Sharing &s : sharing) {
+    const ConnectionInfo &c = *s.connection;
+    auto [it, isFirst] = first.try_emplace({c.encoder, c.isDream}, s);
+    const ConnectionInfo &owner = *it->second.connection;
+    if (isFirst || (c.in == owner.in && c.out == owner.out))
+      continue;
+    std::string kind = c.isDream ? "dream" : "sleep";
+    std::string encoder = quote(c.encoder->decl->name);
+    auto adapters = [](const ConnectionInfo &info) {
+      return "in " + info.in.str() + ", out " + info.out.str();
+    };
+    diag.error(s.stage->loc,
+               "this connection reads " + c.in.from.str() +
+                   " and shares the " + kind + " adapters of " + encoder +
+                   " (`share: shared`), but needs others (" +
+                   adapters(c) + "); connections share one pair of adapters "
+                   "only from hidden states of one type with the same "
+                   "options: write `share: per_block` here, or make the "
+                   "types match")
+        .note(it->second.stage->loc,
+              "the first connection sharing them reads " +
+                  owner.in.from.str() + " (" + adapters(owner) + ")");
+    return false;
+  }
+  return true;
 }

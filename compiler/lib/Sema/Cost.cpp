@@ -125,10 +125,8 @@ private:
     bool decoded = connection.isDream ||
                    (connection.options.count("returns") &&
                     connection.options.at("returns").text == "decoded");
-    auto share = connection.options.find("share");
-    bool shared =
-        share != connection.options.end() && share->second.text == "shared";
-    if (!shared || sharedAdapters.insert(connection.encoder).second)
+    if (!connection.sharesAdapters() ||
+        sharedAdapters.insert(connection.encoder).second)
       cost.trainable += connection.in.parameters + connection.out.parameters;
     cost.flops += adapterFlops(connection.in) + adapterFlops(connection.out);
     addEncoder(cost, *connection.encoder, decoded);

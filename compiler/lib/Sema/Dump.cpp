@@ -169,11 +169,7 @@ private:
   }
 
   static std::string adapter(const AdapterPlan &plan) {
-    std::string text = plan.kind;
-    if (plan.stride > 1)
-      text += "/" + std::to_string(plan.stride);
-    return text + " " + plan.from.str() + "->" + plan.to.str() + " (" +
-           std::to_string(plan.parameters) + " params)";
+    return plan.str() + " (" + std::to_string(plan.parameters) + " params)";
   }
 
   void printEncoder(const EncoderInstance &encoder) {

@@ -117,6 +117,12 @@ private:
 bool planConnection(const Stage &stage, const TensorType &hidden,
                     ConnectionInfo &info, DiagnosticEngine &diag);
 
+/// Checks that the connections of `program` sharing their adapters
+/// (`share: shared`) through one encoder need the same ones: they are one
+/// set of parameters. Reports at the later connection and returns false
+/// otherwise.
+bool checkSharedAdapters(const Program &program, DiagnosticEngine &diag);
+
 /// The number of tensor inputs a block declares.
 inline size_t blockArity(const BlockDecl &decl) {
   return std::count_if(decl.body.begin(), decl.body.end(), [](const Stmt &s) {

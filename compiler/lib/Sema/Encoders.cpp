@@ -9,6 +9,8 @@
 #include "Elaborate.h"
 #include "Vocabulary.h"
 
+#include "dream/Sema/Cost.h"
+
 using namespace dream;
 
 namespace {
@@ -40,6 +42,16 @@ std::string pretrainKindList() {
     list += (i == 0 ? "" : i + 1 == kinds.size() ? " or " : ", ") +
             kinds[i].signature.name;
   return list;
+}
+
+/// Whether the parts a pre-training optimises, the decoder alone or every
+/// part, own a parameter it can train: without one, its backward pass has
+/// nothing to differentiate.
+bool hasTrainableParameters(const EncoderInstance &encoder, bool decoderOnly) {
+  int64_t trainable = encoder.decoder ? costOf(*encoder.decoder).trainable : 0;
+  if (!decoderOnly)
+    trainable += costOf(*encoder.encoder).trainable;
+  return trainable > 0;
 }
 
 } // namespace
@@ -176,6 +188,16 @@ const EncoderInstance *Elaborator::elaborateEncoder(const EncoderDecl &decl,
                   "`pretrain " + kind->signature.name +
                       "` trains a decoder on top of pre-trained encoder "
                       "weights; add `weights \"...\"`");
+    if (!hasTrainableParameters(instance, kind->decoderOnly))
+      return fail(decl.pretrain->loc,
+                  "`pretrain " + kind->signature.name +
+                      "` has nothing to train: " +
+                      (kind->decoderOnly ? "the decoder of " : "") +
+                      quote(decl.name) +
+                      " owns no trainable parameter; remove `pretrain` (and "
+                      "declare it `trainable`: there is nothing to learn), "
+                      "or give its blocks an op with parameters such as "
+                      "`dense` or `conv`");
     instance.pretrainKind = kind->signature.name;
     instance.pretrainArgs = *bound;
   }

@@ -65,7 +65,8 @@ public:
     if (!bindNetworkParams(*network, train, params))
       return false;
     if (!checkEncoders(*root) ||
-        !elaborator.elaborateNetwork(*network, *root, params))
+        !elaborator.elaborateNetwork(*network, *root, params) ||
+        !checkSharedAdapters(program, diag))
       return false;
     return resolveRecipe(train, root->path);
   }

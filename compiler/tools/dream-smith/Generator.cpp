@@ -13,11 +13,11 @@
 #include "Generator.h"
 
 #include "dream/Ops/Registry.h"
-#include "dream/Parse/Parser.h"
 #include "dream/Sema/Sema.h"
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <optional>
 
 using namespace dream;
@@ -83,16 +83,6 @@ std::string typeSpelling(const TensorType &type) {
 }
 
 bool isFloat(const TensorType &type) { return !type.isTokens(); }
-
-/// How option word `word` is written: bare, or as a string where it is a
-/// keyword of the language (`masking: train` does not parse; the string
-/// stands for the word, docs/language.md, "Options").
-std::string wordSpelling(const std::string &word) {
-  static const std::vector<std::string> reserved = keywords();
-  bool keyword =
-      std::find(reserved.begin(), reserved.end(), word) != reserved.end();
-  return keyword ? "\"" + word + "\"" : word;
-}
 
 /// The divisors of `n` up to `max`.
 std::vector<int64_t> divisors(int64_t n, int64_t max) {
@@ -268,6 +258,8 @@ private:
   std::optional<std::string> connectionOptions(const EncoderInfo &encoder,
                                                const TensorType &hidden,
                                                bool dream, bool decoded);
+  void keepSharingSound(const std::string &adapters, std::string plannedFrom,
+                        std::vector<std::pair<std::string, std::string>> &written);
   std::optional<std::pair<std::string, EncoderInfo>>
   connection(const TensorType &hidden, bool dream);
 
@@ -292,6 +284,9 @@ private:
   std::vector<PreservingBlock> preserving;
   std::vector<EncoderInfo> encoders;
   std::vector<Emitter> emitters;
+  /// What each encoder's shared sleep or dream adapters are planned from
+  /// (keepSharingSound).
+  std::map<std::string, std::string> sharedAdapters;
   /// Values beside `h` that the head also brings to [classes].
   std::vector<std::pair<std::string, TensorType>> sides;
   int names = 0;
@@ -379,7 +374,7 @@ std::optional<Choice> Generator::draw(const ParamSpec &param,
     if (param.choices.empty())
       return std::nullopt;
     const std::string &word = rng.pick(param.choices);
-    return Choice{ConstValue::ofWord(word), wordSpelling(word)};
+    return Choice{ConstValue::ofWord(word), word};
   }
   case ParamKind::IntList:
     return drawList(inputs.front());
@@ -778,27 +773,54 @@ Generator::connectionOptions(const EncoderInfo &encoder,
     auto out = adapterParams(back, hidden, adapter);
     if (!in || !out || *in + *out > limits.maxAdapterParams)
       continue;
-    std::string text;
     // The default adapter, deconv, may go unsaid.
+    std::vector<std::pair<std::string, std::string>> written;
     if (adapter != "deconv" || rng.chance(0.5))
-      text += ", adapter: " + adapter;
+      written.emplace_back("adapter", adapter);
     const Signature &signature = connectionSignature(dream);
     for (const ParamSpec &option : signature.params) {
       if (option.name == "encoder" || option.name == "adapter")
         continue;
       if (option.name == "returns") {
         if (decoded || rng.chance(0.2))
-          text +=
-              std::string(", returns: ") + (decoded ? "decoded" : "latents");
+          written.emplace_back("returns", decoded ? "decoded" : "latents");
         continue;
       }
       if (rng.chance(0.3))
-        text +=
-            ", " + option.name + ": " + wordSpelling(rng.pick(option.choices));
+        written.emplace_back(option.name, rng.pick(option.choices));
     }
+    keepSharingSound(encoder.name + (dream ? ".dream" : ".sleep"),
+                     hidden.str() + " " + adapter + (decoded ? " decoded" : ""),
+                     written);
+    std::string text;
+    for (const auto &[name, word] : written)
+      text += ", " + name + ": " + word;
     return text;
   }
   return std::nullopt;
+}
+
+/// Connections that share their adapters (`share: shared`) through one
+/// encoder must need the same ones (Sema's checkSharedAdapters): `shared`
+/// becomes `per_block` where the set of adapters `adapters` (the encoder's
+/// sleep or dream ones) would be planned from something else than for the
+/// first connection sharing it. `plannedFrom` names the hidden type and
+/// the adapter options; the bridge is added here.
+void Generator::keepSharingSound(
+    const std::string &adapters, std::string plannedFrom,
+    std::vector<std::pair<std::string, std::string>> &written) {
+  auto option = [&](const char *name) {
+    return std::find_if(written.begin(), written.end(),
+                        [&](const auto &item) { return item.first == name; });
+  };
+  auto share = option("share");
+  if (share == written.end() || share->second != "shared")
+    return;
+  auto bridge = option("bridge");
+  plannedFrom += " " + (bridge == written.end() ? "argmax" : bridge->second);
+  auto [first, isFirst] = sharedAdapters.try_emplace(adapters, plannedFrom);
+  if (!isFirst && first->second != plannedFrom)
+    share->second = "per_block";
 }
 
 /// `sleep(E, ...)` or `dream(A, ...)` for hidden state `hidden`, through

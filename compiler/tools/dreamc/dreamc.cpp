@@ -303,6 +303,28 @@ std::string trainerPath() {
   return llvm::sys::path::stem(inputFile).str();
 }
 
+/// Whether `network` has a plan: a plan holds one input (docs/plan.md),
+/// what a trainer's data sources feed, so a network of several inputs
+/// compiles to every stage before the plan but to no plan, trainer or
+/// PyTorch module. Reports at the second input.
+bool checkPlanInputs(const BlockDecl &network, DiagnosticEngine &diag) {
+  std::vector<const Stmt *> inputs;
+  for (const Stmt &stmt : network.body)
+    if (stmt.kind == Stmt::Kind::Input)
+      inputs.push_back(&stmt);
+  if (inputs.size() < 2)
+    return true;
+  diag.error(inputs[1]->loc,
+             "network " + quote(network.name) + " takes " +
+                 std::to_string(inputs.size()) +
+                 " inputs, but a plan holds one: dreamc links trainers and "
+                 "writes plans (--emit=plan, --emit=pytorch) for networks of "
+                 "one input; --emit=ast, mlir, lowered, kernels, llvm and obj "
+                 "take several")
+      .note(inputs[0]->loc, "the input a plan would hold");
+  return false;
+}
+
 /// Writes the result only once it is complete; a failed run leaves any
 /// existing output file untouched. ToolOutputFile removes a partial file if
 /// the write itself fails.
@@ -423,6 +445,10 @@ int main(int argc, char **argv) {
       return 1;
     if (syntaxOnly)
       return 0;
+    bool planned = emit == EmitStage::Trainer || emit == EmitStage::Plan ||
+                   emit == EmitStage::PyTorch;
+    if (planned && !checkPlanInputs(*program->network->decl, diag))
+      return 1;
     if (emit == EmitStage::AST || emit == EmitStage::Dot) {
       std::string text;
       llvm::raw_string_ostream os(text);

@@ -37,7 +37,8 @@ struct ConstExpr {
   std::vector<std::unique_ptr<ConstExpr>> operands;
 };
 
-/// `argument : (IDENT ':')? constExpr`
+/// `argument : (IDENT ':')? constExpr | IDENT ':' keyword` (a keyword is a
+/// Name, the word it spells).
 struct Argument {
   std::string name; ///< Empty for a positional argument.
   Location loc;

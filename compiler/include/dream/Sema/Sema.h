@@ -47,6 +47,14 @@ struct AdapterPlan {
   TensorType from, to;
   int64_t parameters = 0;
   int64_t stride = 1; ///< conv / deconv / upsample factor.
+
+  /// "deconv/2 [4, 14, 14]->[1, 28, 28]".
+  std::string str() const;
+  /// Whether both build the same primitives with parameters of one shape.
+  bool operator==(const AdapterPlan &other) const {
+    return kind == other.kind && from == other.from && to == other.to &&
+           stride == other.stride;
+  }
 };
 
 /// A resolved `-> sleep(...)` or `-> dream(...)`.
@@ -56,6 +64,13 @@ struct ConnectionInfo {
   ArgMap options;   ///< adapter, share, returns, grad, masking, bridge.
   AdapterPlan in;   ///< Hidden state -> encoder input.
   AdapterPlan out;  ///< Latent (sleep) or reconstruction (dream) -> hidden.
+
+  /// `share: shared`: its adapters are the encoder's, one pair for every
+  /// connection of its kind (sleep or dream) through that encoder.
+  bool sharesAdapters() const {
+    auto share = options.find("share");
+    return share != options.end() && share->second.text == "shared";
+  }
 };
 
 /// What one `-> stage` of a pipe resolved to in one block instance.
