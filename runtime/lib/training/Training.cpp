@@ -173,6 +173,7 @@ Evaluation evaluate(const LossFunction &loss, const Dataset &data,
     at::Tensor labels = data.labels.slice(0, begin, end).to(device);
     BatchOutput out =
         loss(data.inputs.slice(0, begin, end).to(device), labels, RunMode{});
+    awaitKernels(device);
     lossSum += out.loss.item<double>() * static_cast<double>(end - begin);
     samples += end - begin;
     if (out.predictions.defined() && classes > 0) {
@@ -499,6 +500,9 @@ void Trainer::trainStep(const Batch &batch, int64_t perEpoch) {
   } else {
     out.loss.backward();
   }
+  // The step's first wait for the GPU: a compiled kernel that failed is
+  // named here rather than reported by the next LibTorch op.
+  awaitKernels(inputs.device());
   // A NaN or Inf would spoil every parameter it reaches: stop before the
   // update, so the last checkpoint stays the last good state. The ranks of
   // a data-parallel run agree, so that none waits for the others in vain.
