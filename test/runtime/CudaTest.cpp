@@ -263,6 +263,72 @@ TEST(CudaTest, LaunchBlockingWaitsForEachKernel) {
   state.failKernels = false;
 }
 
+TEST(CudaTest, CaptureRecordsLaunchesWithoutWaitsOrModuleLoads) {
+  setenv("DREAMRT_CUDA_DRIVER", FAKE_CUDA_DRIVER, 1);
+  cuda::Driver &driver = cuda::Driver::instance();
+  FakeCudaState &state = fake();
+  auto *input =
+      static_cast<float *>(driver.allocate(1200 * sizeof(float), fakeStream()));
+  Descriptor warmUp;
+  {
+    // The step's first run loads the PTX, as a trainer's step does before
+    // it is captured.
+    cuda::StreamScope scope(fakeStream());
+    warmUp = runRelu(input);
+  }
+  driver.synchronize(fakeStream());
+  state.launches.clear();
+  int loads = state.moduleLoads, waits = state.synchronizations;
+
+  state.capturedStream = fakeStream();
+  Descriptor captured;
+  {
+    cuda::StreamScope scope(fakeStream());
+    captured = runRelu(input);
+  }
+  ASSERT_EQ(cuda::takeError(), std::nullopt);
+  // Recorded on the captured stream, with no host wait and no module load:
+  // a replay repeats exactly these launches.
+  ASSERT_EQ(state.launches.size(), 1u);
+  EXPECT_EQ(state.launches[0].stream, fakeStream());
+  EXPECT_EQ(state.synchronizations, waits);
+  EXPECT_EQ(state.moduleLoads, loads);
+  // Nothing has run yet, so a host wait is refused with what to do.
+  EXPECT_EQ(errorOf([&] { driver.synchronize(fakeStream()); }),
+            "cannot wait for the GPU while a CUDA graph is being captured "
+            "on its stream: nothing has run yet; read results on the host "
+            "after replaying the graph");
+  EXPECT_EQ(state.synchronizations, waits);
+  // A kernel never used before would be JIT-compiled inside the capture.
+  EXPECT_EQ(errorOf([&] { driver.function(validPtx, "k", fakeStream()); }),
+            "kernel k is first used while a CUDA graph is being captured; "
+            "run the step once before capturing it");
+  EXPECT_EQ(state.moduleLoads, loads);
+  state.capturedStream = nullptr;
+
+  driver.synchronize(fakeStream());
+  for (float *buffer : {warmUp.allocated, captured.allocated, input})
+    driver.release(buffer, fakeStream());
+  EXPECT_TRUE(state.live.empty());
+}
+
+TEST(CudaTest, LaunchBlockingDoesNotWaitUnderCapture) {
+  setenv("CUDA_LAUNCH_BLOCKING", "1", 1);
+  cuda::Driver driver(FAKE_CUDA_DRIVER);
+  unsetenv("CUDA_LAUNCH_BLOCKING");
+  FakeCudaState &state = fake();
+  const cuda::Kernel &kernel = driver.function(validPtx, "k");
+  uint64_t param = 0;
+  void *params[] = {&param};
+  unsigned one[3] = {1, 1, 1};
+  int waits = state.synchronizations;
+  state.capturedStream = fakeStream();
+  driver.launch(kernel, one, one, 0, fakeStream(), params);
+  state.capturedStream = nullptr;
+  EXPECT_EQ(state.synchronizations, waits);
+  driver.synchronize(fakeStream());
+}
+
 TEST(CudaTest, DriverErrorsWaitForTheRuntimeToTakeThem) {
   setenv("DREAMRT_CUDA_DRIVER", FAKE_CUDA_DRIVER, 1);
   cuda::Driver &driver = cuda::Driver::instance();

@@ -37,6 +37,9 @@ struct FakeCudaState {
   bool failLaunches = false; ///< cuLaunchKernel reports a launch failure.
   /// A kernel "fails on the GPU": cuStreamSynchronize reports it.
   bool failKernels = false;
+  /// A stream that cuStreamIsCapturing reports as being captured into a
+  /// CUDA graph; null: none.
+  void *capturedStream = nullptr;
 };
 
 /// The driver's record, found with dlsym in the loaded fake.

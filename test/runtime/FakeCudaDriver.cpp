@@ -178,6 +178,13 @@ CUresult cuStreamSynchronize(CUstream) {
   return state.failKernels ? CUDA_ERROR_ILLEGAL_ADDRESS : CUDA_SUCCESS;
 }
 
+CUresult cuStreamIsCapturing(CUstream stream, CUstreamCaptureStatus *status) {
+  *status = stream && stream == state.capturedStream
+                ? CU_STREAM_CAPTURE_STATUS_ACTIVE
+                : CU_STREAM_CAPTURE_STATUS_NONE;
+  return CUDA_SUCCESS;
+}
+
 CUresult cuGetErrorName(CUresult error, const char **name) {
   switch (error) {
   case CUDA_ERROR_NO_DEVICE:

@@ -87,6 +87,7 @@ Driver::Driver(const std::string &path) {
           "cuDeviceGetDefaultMemPool");
   resolve(api.memPoolSetAttribute, library, path, "cuMemPoolSetAttribute");
   resolve(api.streamSynchronize, library, path, "cuStreamSynchronize");
+  resolve(api.streamIsCapturing, library, path, "cuStreamIsCapturing");
   resolve(api.getErrorName, library, path, "cuGetErrorName");
   CUresult status = api.init(0);
   if (status == CUDA_ERROR_NO_DEVICE) {
@@ -165,13 +166,20 @@ void Driver::useDevice(int ordinal) {
   poolsKept[static_cast<size_t>(ordinal)] = true;
 }
 
-const Kernel &Driver::function(const char *image, const char *name) {
+const Kernel &Driver::function(const char *image, const char *name,
+                               CUstream stream) {
   if (current < 0)
     useDevice(0);
   std::lock_guard<std::mutex> lock(mutex);
   auto known = kernels.find({current, image, name});
   if (known != kernels.end())
     return known->second;
+  // A capture should record launches only: JIT-compiling the PTX takes
+  // seconds of host time and is not part of what a replay repeats.
+  if (capturing(stream))
+    throw CudaError(std::string("kernel ") + name +
+                    " is first used while a CUDA graph is being captured; "
+                    "run the step once before capturing it");
   auto [slot, isNew] = modules.try_emplace({current, image}, nullptr);
   if (isNew) {
     char log[4096] = "";
@@ -216,7 +224,8 @@ void Driver::launch(const Kernel &kernel, const unsigned grid[3],
       launched.erase(seen);
     launched.push_back(kernel.name);
   }
-  if (launchBlocking)
+  // A captured launch runs at replay: there is nothing to wait for yet.
+  if (launchBlocking && !capturing(stream))
     synchronize(stream);
 }
 
@@ -249,6 +258,10 @@ void Driver::release(void *pointer, CUstream stream) {
 }
 
 void Driver::synchronize(CUstream stream) {
+  if (capturing(stream))
+    throw CudaError("cannot wait for the GPU while a CUDA graph is being "
+                    "captured on its stream: nothing has run yet; read "
+                    "results on the host after replaying the graph");
   CUresult status = api.streamSynchronize(stream);
   if (status != CUDA_SUCCESS) {
     std::string kernelsRun = unsynchronizedKernels();
@@ -257,6 +270,13 @@ void Driver::synchronize(CUstream stream) {
   }
   std::lock_guard<std::mutex> lock(mutex);
   launched.clear();
+}
+
+bool Driver::capturing(CUstream stream) const {
+  CUstreamCaptureStatus status = CU_STREAM_CAPTURE_STATUS_NONE;
+  check(api.streamIsCapturing(stream, &status),
+        "cannot ask the CUDA driver whether a stream is being captured");
+  return status != CU_STREAM_CAPTURE_STATUS_NONE;
 }
 
 bool Driver::launchedSinceSynchronize() {
@@ -291,8 +311,8 @@ void mgpuModuleUnload(void *) {}
 void *mgpuModuleGetFunction(void *module, const char *name) {
   return guarded<void *>(nullptr, [&] {
     return const_cast<void *>(static_cast<const void *>(
-        &Driver::instance().function(static_cast<const char *>(module),
-                                     name)));
+        &Driver::instance().function(static_cast<const char *>(module), name,
+                                     dream::rt::cuda::scopeStream)));
   });
 }
 

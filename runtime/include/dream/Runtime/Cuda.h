@@ -52,6 +52,7 @@ struct DriverApi {
   decltype(&::cuDeviceGetDefaultMemPool) deviceGetDefaultMemPool;
   decltype(&::cuMemPoolSetAttribute) memPoolSetAttribute;
   decltype(&::cuStreamSynchronize) streamSynchronize;
+  decltype(&::cuStreamIsCapturing) streamIsCapturing;
   decltype(&::cuGetErrorName) getErrorName;
 };
 
@@ -84,8 +85,11 @@ public:
   /// Kernel `name` of the NUL-terminated PTX `image`. Each image is
   /// JIT-compiled once per device and process, each kernel looked up once;
   /// a PTX the driver refuses is a CudaError carrying the compiler's log, a
-  /// missing kernel one naming it.
-  const Kernel &function(const char *image, const char *name);
+  /// missing kernel one naming it. `stream` is where the kernel will be
+  /// launched: a kernel first looked up while it is being captured is a
+  /// CudaError saying to run the step once before capturing it.
+  const Kernel &function(const char *image, const char *name,
+                         CUstream stream = nullptr);
   /// Queues `kernel` on `stream` and returns without waiting for it.
   void launch(const Kernel &kernel, const unsigned grid[3],
               const unsigned block[3], unsigned sharedBytes, CUstream stream,
@@ -98,7 +102,12 @@ public:
   void release(void *pointer, CUstream stream);
   /// Waits for the work queued on `stream`. A kernel that failed is a
   /// CudaError naming the kernels launched since the last synchronisation.
+  /// While `stream` is being captured into a CUDA graph nothing runs yet:
+  /// a CudaError says to read results after replaying the graph.
   void synchronize(CUstream stream);
+  /// Whether work queued on `stream` is being captured into a CUDA graph
+  /// rather than run.
+  bool capturing(CUstream stream) const;
   /// Whether kernels were launched since the last synchronisation.
   bool launchedSinceSynchronize();
 
