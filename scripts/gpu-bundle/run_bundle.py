@@ -1,8 +1,9 @@
 """The GPU bundle's run (scripts/gpu-bundle.sh; started by run.sh with a
 Python that imports torch). For each network of bundle.json, on one
 device: `check`; pretraining of its encoders (not timed); two training
-epochs with the compiled kernels and two with --reference, the second of
-each timed; then the exported module in PyTorch eager and under
+epochs with the compiled kernels, two with them and --cuda-graph (each
+step replayed as a CUDA graph; --device cuda only, recorded as skipped
+on the CPU) and two with --reference, the second of each timed; then the exported module in PyTorch eager and under
 torch.compile, on the same device, batch and examples, from the trainer's
 weights. Writes OUTDIR/results.json (samples/s of training and inference
 per variant, the check verdicts, final losses, the device's name) and
@@ -92,7 +93,7 @@ def run_network(run, name, net, args, bundle, env):
     checkpoint = os.path.join(work, "checkpoint")
     common = ["--device", args.device, "--threads", str(args.threads)]
     data = ["--data", "idx:" + os.path.join(HERE, "data")]
-    result = {"check": None, "variants": {}}
+    result = {"check": None, "variants": {}, "skipped": {}}
 
     checked = run.step(f"{name} check", [trainer, "check"] + common, env)
     if checked is not None:
@@ -105,7 +106,12 @@ def run_network(run, name, net, args, bundle, env):
         return result
 
     limit = str(bundle["train_examples"])
-    for variant, extra in [("compiled", []), ("reference", ["--reference"])]:
+    variants = [("compiled", []), ("compiled-graph", ["--cuda-graph"]),
+                ("reference", ["--reference"])]
+    for variant, extra in variants:
+        if "--cuda-graph" in extra and args.device != "cuda":
+            result["skipped"][variant] = "--cuda-graph needs --device cuda"
+            continue
         metrics = os.path.join(work, f"{variant}.jsonl")
         done = run.step(f"{name} train {variant}",
                         [trainer, "train", "--checkpoint", checkpoint, "--limit", limit,
@@ -164,6 +170,8 @@ def summary(report):
             lines.append(f"{name} {variant}: train {r['train_samples_per_s']:.1f} "
                          f"samples/s, infer {r['infer_samples_per_s']:.1f} samples/s, "
                          f"final loss {r['final_loss']:.4f}")
+        for variant, why in model["skipped"].items():
+            lines.append(f"{name} {variant}: skipped ({why})")
     lines.append(f"failures: {len(report['failures'])}")
     return "\n".join(lines)
 
