@@ -105,7 +105,7 @@ def bench_model(name, args):
                    os.path.join(work, "model.py"), checkpoint, data, str(args.samples),
                    str(batch), str(args.threads), mode]
         if data == "wordnet-glosses":
-            command.append(os.environ["DREAMC_MINILM_DIR"])
+            command += ["--minilm", os.environ["DREAMC_MINILM_DIR"]]
         return json.loads(run(command).stdout.strip().splitlines()[-1])
 
     measure = {

@@ -3,9 +3,11 @@
 normalisation, the same token ids."""
 import csv
 import gzip
+import json
 import os
+import sys
+import types
 
-import numpy as np
 import torch
 
 # Fashion-MNIST's pixel mean and deviation, as in runtime/lib/data/Data.cpp.
@@ -16,12 +18,13 @@ def fashion_mnist(split, limit):
     """The first `limit` images ([N, 1, 28, 28], normalised) and labels of
     Fashion-MNIST's "train" or "t10k" split."""
     root = os.environ.get("DREAMC_FASHION_MNIST", "/usr/share/datasets/fashion-mnist")
+    # torch alone (no numpy): the GPU bundle's Python may have nothing else.
     with gzip.open(f"{root}/{split}-images-idx3-ubyte.gz") as f:
-        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 1, 28, 28)
+        images = torch.frombuffer(bytearray(f.read()[16:]), dtype=torch.uint8)
     with gzip.open(f"{root}/{split}-labels-idx1-ubyte.gz") as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    pixels = torch.tensor(images[:limit], dtype=torch.float32) / 255
-    return (pixels - PIXEL_MEAN) / PIXEL_STD, torch.tensor(labels[:limit], dtype=torch.int64)
+        labels = torch.frombuffer(bytearray(f.read()[8:]), dtype=torch.uint8)
+    pixels = images.reshape(-1, 1, 28, 28)[:limit].float() / 255
+    return (pixels - PIXEL_MEAN) / PIXEL_STD, labels[:limit].long()
 
 
 def wordnet_glosses(split, limit, length, minilm_dir):
@@ -38,6 +41,40 @@ def wordnet_glosses(split, limit, length, minilm_dir):
                      padding="max_length")["input_ids"] for r in rows]
     return (torch.tensor(ids, dtype=torch.int64),
             torch.tensor([int(r[0]) - 1 for r in rows]))
+
+
+def read_safetensors(path):
+    """The tensors of a safetensors file (8-byte header length, JSON header,
+    then the data), read with torch alone."""
+    dtypes = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64,
+              "I32": torch.int32, "U8": torch.uint8, "BOOL": torch.bool}
+    with open(path, "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(size))
+        data = bytearray(f.read())
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        flat = torch.frombuffer(data[begin:end], dtype=dtypes[entry["dtype"]]) \
+            if end > begin else torch.empty(0, dtype=dtypes[entry["dtype"]])
+        tensors[name] = flat.reshape(entry["shape"]).clone()
+    return tensors
+
+
+def provide_safetensors():
+    """Exported modules load checkpoints with `safetensors.torch.load_file`;
+    where that package is missing (the GPU machine's Python has torch
+    alone), `read_safetensors` stands in for it."""
+    try:
+        import safetensors.torch  # noqa: F401
+    except ImportError:
+        package = types.ModuleType("safetensors")
+        package.torch = types.ModuleType("safetensors.torch")
+        package.torch.load_file = read_safetensors
+        sys.modules["safetensors"] = package
+        sys.modules["safetensors.torch"] = package.torch
 
 
 def load_module(path):

@@ -68,6 +68,16 @@ if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
 
+# MLIR's CPU runner and its utility libraries execute small loop nests
+# (test/Conversion/split-reductions-run.mlir).
+mlir_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+mlir_runner_libs = [os.path.join(mlir_lib_dir, name) for name in
+                    ("libmlir_runner_utils.so", "libmlir_c_runner_utils.so")]
+if shutil.which("mlir-cpu-runner", path=config.llvm_tools_dir) and all(
+        os.path.exists(lib) for lib in mlir_runner_libs):
+    config.available_features.add("mlir-cpu-runner")
+    config.substitutions.append(("%mlir_runner_libs", ",".join(mlir_runner_libs)))
+
 # Graphviz's dot renders the graphs of dreamc --emit=dot (test/Graph); where
 # it is missing those tests are skipped.
 if shutil.which("dot"):

@@ -210,6 +210,10 @@ const Flag flags[] = {
   {"--device", "cpu|cuda", DataCommands | Check,
    "where to run (default cpu)",
    [](CommandLine &l, const std::string &, const std::string &v) { l.options.device = v; }},
+  {"--cuda-graph", nullptr, Train,
+   "--device cuda: after an eager step of each batch size, capture\n"
+   "the whole training step as one CUDA graph and replay it",
+   [](CommandLine &l, const std::string &, const std::string &) { l.options.cudaGraph = true; }},
   {"--threads", "N", Everywhere,
    "intra-op threads (default: all cores, shared among the processes\n"
    "of --nproc)",

@@ -6,24 +6,47 @@
 // make. CodegenTest.cpp runs them; ptxas.test assembles their PTX.
 
 // On the GPU the reduction's parallel (channel) loop is outermost, so the
-// host launches each of the four linalg ops once, without a loop around
-// them: fill, sum (one thread per channel), divide, broadcast.
+// host launches the linalg ops without a loop around them: fill, sum,
+// divide, broadcast. The sum is split (dream-split-reductions) into a
+// partial-sum kernel over 4 channels x K chunks, with
+// K = clamp(ceil(N*64 / 32), 1, 65536 / 4) computed on the host from the
+// batch N, so its grid grows with the reduced extent, and a kernel that
+// folds each channel's K partials into its sum.
 // GPU-LABEL: llvm.func @channel_center_forward(
 // GPU-NOT:     llvm.cond_br
 // GPU:         gpu.launch_func @dream_kernels::@channel_center_forward_kernel blocks
+// GPU:         %[[N:.*]] = llvm.extractvalue %{{.*}}[3, 0] : !llvm.struct<(ptr, ptr, i64, array<4 x i64>, array<4 x i64>)>
+// GPU:         %[[TERMS:.*]] = llvm.mul %[[N]], %{{.*}} : i64
+// GPU:         %[[ROUNDED:.*]] = llvm.add %[[TERMS]], %{{.*}} : i64
+// GPU:         %[[WANTED:.*]] = llvm.udiv %[[ROUNDED]], %{{.*}} : i64
+// GPU:         %[[CAPPED:.*]] = llvm.intr.umin(%[[WANTED]], %{{.*}})
+// GPU:         %[[CHUNKS:.*]] = llvm.intr.umax(%[[CAPPED]], %{{.*}})
+// GPU:         llvm.call @_mlir_memref_to_llvm_alloc
+// GPU:         %[[THREADS:.*]] = llvm.mul %[[CHUNKS]], %{{.*}} : i64
+// GPU:         %[[EMPTY:.*]] = llvm.icmp "sle" %[[THREADS]]
+// GPU:         llvm.sdiv
+// GPU:         %[[GRID:.*]] = llvm.select %[[EMPTY]]
 // GPU-NOT:     llvm.cond_br
-// GPU:         gpu.launch_func @dream_kernels::@channel_center_forward_kernel_0 blocks
+// GPU:         gpu.launch_func @dream_kernels::@channel_center_forward_kernel_0 blocks in (%[[GRID]], %{{.*}}, %{{.*}}) threads in (%[[BLOCK:[0-9]+]],
+// GPU-SAME:      args(%[[BLOCK]] : i64, %[[THREADS]] : i64, %[[CHUNKS]] : i64,
 // GPU-NOT:     llvm.cond_br
 // GPU:         gpu.launch_func @dream_kernels::@channel_center_forward_kernel_1 blocks
 // GPU-NOT:     llvm.cond_br
+// GPU:         llvm.call @_mlir_memref_to_llvm_free
 // GPU:         gpu.launch_func @dream_kernels::@channel_center_forward_kernel_2 blocks
+// GPU-NOT:     llvm.cond_br
+// GPU:         gpu.launch_func @dream_kernels::@channel_center_forward_kernel_3 blocks
 // GPU-NOT:     gpu.launch_func
 // GPU:         llvm.return
 // GPU:       gpu.binary @dream_kernels [#gpu.object<#nvvm.target<chip = "sm_80", features = "+ptx80">,
 // GPU-SAME:    .target sm_80
-// The total reduction runs on the device too, as a one-thread kernel.
+// The total reduction is split too: partial sums on many threads, folded
+// by a one-thread kernel.
 // GPU-LABEL: llvm.func @sum_of_squares(
 // GPU:         gpu.launch_func @dream_kernels::@sum_of_squares_kernel blocks
+// GPU:         llvm.intr.umax
+// GPU:         gpu.launch_func @dream_kernels::@sum_of_squares_kernel_{{[0-9]+}} blocks in (%[[GRID2:[0-9]+]],
+// GPU:         gpu.launch_func @dream_kernels::@sum_of_squares_kernel_{{[0-9]+}} blocks in (%[[ONE:[0-9]+]], %[[ONE]], %[[ONE]]) threads in (%[[ONE]], %[[ONE]], %[[ONE]])
 // GPU:         gpu.launch_func @dream_kernels::@sum_of_squares_kernel_{{[0-9]+}} blocks
 
 #nchw = affine_map<(n, c, h, w) -> (n, c, h, w)>

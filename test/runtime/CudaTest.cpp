@@ -5,8 +5,8 @@
 // loading and its errors, and the generated host code of a real kernel
 // (Inputs/gpu_relu.dream, compiled by dreamc with its PTX) calling the
 // runtime's mgpu* and allocation functions with the right grid, block and
-// kernel parameters. FakeCudaDriver.cpp records what a GPU would be asked
-// to do.
+// kernel parameters, in order, on the caller's stream, without waiting for
+// the GPU. FakeCudaDriver.cpp records what a GPU would be asked to do.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +21,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 // Defined by the object dreamc compiled from Inputs/gpu_relu.dream.
 extern "C" const DreamKernelEntry dream_gpu_kernel_table[];
@@ -82,7 +84,7 @@ TEST(CudaTest, RefusedPtxCarriesTheCompilerLog) {
   EXPECT_EQ(errorOf([&] { driver.function("not ptx", "k"); }),
             "the CUDA driver cannot compile the trainer's PTX (ptxas fatal: "
             "no .version directive): CUDA_ERROR_INVALID_PTX (218)");
-  EXPECT_NE(driver.function(validPtx, "k"), nullptr);
+  EXPECT_EQ(driver.function(validPtx, "k").name, "k");
   EXPECT_EQ(errorOf([&] { driver.function(validPtx, "missing"); }),
             "the trainer's PTX has no kernel missing: CUDA_ERROR_NOT_FOUND "
             "(500)");
@@ -94,28 +96,42 @@ struct Descriptor {
   int64_t offset, sizes[4], strides[4];
 };
 
+/// The GPU host side of the kernel `name` on `args`; returns the result
+/// descriptor.
+Descriptor runKernel(const char *name, std::vector<Descriptor> args) {
+  auto entry = std::find_if(
+      dream_gpu_kernel_table, dream_gpu_kernel_table + dream_gpu_kernel_count,
+      [&](const DreamKernelEntry &e) { return std::strcmp(e.name, name) == 0; });
+  EXPECT_NE(entry, dream_gpu_kernel_table + dream_gpu_kernel_count) << name;
+  Descriptor result{};
+  std::vector<void *> pointers = {&result};
+  for (Descriptor &arg : args)
+    pointers.push_back(&arg);
+  entry->packed(pointers.data());
+  return result;
+}
+
+/// A [3, 1, 20, 20] tensor at `data`.
+Descriptor image(float *data) {
+  return {data, data, 0, {3, 1, 20, 20}, {400, 400, 20, 1}};
+}
+
 /// `Tiny_fused0_forward`'s GPU host side on a [3, 1, 20, 20] input in
 /// (fake) device memory; returns the result descriptor.
 Descriptor runRelu(float *input) {
-  auto entry = std::find_if(
-      dream_gpu_kernel_table, dream_gpu_kernel_table + dream_gpu_kernel_count,
-      [](const DreamKernelEntry &e) {
-        return std::strcmp(e.name, "Tiny_fused0_forward") == 0;
-      });
-  EXPECT_NE(entry, dream_gpu_kernel_table + dream_gpu_kernel_count);
-  Descriptor x = {input, input, 0, {3, 1, 20, 20}, {400, 400, 20, 1}};
-  Descriptor result{};
-  void *args[] = {&result, &x};
-  entry->packed(args);
-  return result;
+  return runKernel("Tiny_fused0_forward", {image(input)});
 }
+
+/// A stream handle the fake driver records but never dereferences.
+CUstream fakeStream() { return reinterpret_cast<CUstream>(0x5eed); }
 
 TEST(CudaTest, GeneratedHostCodeLaunchesThePtxKernel) {
   setenv("DREAMRT_CUDA_DRIVER", FAKE_CUDA_DRIVER, 1);
   cuda::Driver &driver = cuda::Driver::instance();
   FakeCudaState &state = fake();
   state.launches.clear();
-  auto *input = static_cast<float *>(driver.allocate(1200 * sizeof(float)));
+  auto *input =
+      static_cast<float *>(driver.allocate(1200 * sizeof(float), nullptr));
   Descriptor result = runRelu(input);
   ASSERT_EQ(cuda::takeError(), std::nullopt);
 
@@ -140,9 +156,177 @@ TEST(CudaTest, GeneratedHostCodeLaunchesThePtxKernel) {
   EXPECT_THAT(result.sizes, ::testing::ElementsAre(3, 1, 20, 20));
   EXPECT_EQ(state.live.size(), 2u);
   EXPECT_EQ(state.live.count(result.allocated), 1u);
-  driver.release(result.allocated);
-  driver.release(input);
+  driver.release(result.allocated, nullptr);
+  driver.release(input, nullptr);
   EXPECT_TRUE(state.live.empty());
+}
+
+TEST(CudaTest, LaunchesQueueInOrderOnTheScopesStreamWithoutWaiting) {
+  setenv("DREAMRT_CUDA_DRIVER", FAKE_CUDA_DRIVER, 1);
+  cuda::Driver &driver = cuda::Driver::instance();
+  FakeCudaState &state = fake();
+  auto *input =
+      static_cast<float *>(driver.allocate(1200 * sizeof(float), fakeStream()));
+  auto *grad =
+      static_cast<float *>(driver.allocate(1200 * sizeof(float), fakeStream()));
+  Descriptor first, forward, backward, again;
+  {
+    cuda::StreamScope scope(fakeStream());
+    // The PTX is compiled here if no test before did.
+    first = runRelu(input);
+  }
+  driver.synchronize(fakeStream());
+  state.launches.clear();
+  state.memoryStreams.clear();
+  int loads = state.moduleLoads, waits = state.synchronizations;
+  {
+    cuda::StreamScope scope(fakeStream());
+    forward = runRelu(input);
+    backward = runKernel("Tiny_fused0_backward", {image(input), image(grad)});
+    again = runRelu(input);
+  }
+  ASSERT_EQ(cuda::takeError(), std::nullopt);
+
+  // Forward, backward, forward, in the order they were called, all on the
+  // scope's stream, and nothing waited for them.
+  std::vector<std::string> kernels;
+  for (const FakeLaunch &launch : state.launches) {
+    kernels.push_back(launch.kernel);
+    EXPECT_EQ(launch.stream, fakeStream()) << launch.kernel;
+  }
+  EXPECT_THAT(kernels, ::testing::ElementsAre("Tiny_fused0_forward_kernel",
+                                              "Tiny_fused0_backward_kernel",
+                                              "Tiny_fused0_forward_kernel"));
+  EXPECT_EQ(state.synchronizations, waits);
+  EXPECT_TRUE(driver.launchedSinceSynchronize());
+  // The PTX was compiled once in this process, not per call.
+  EXPECT_EQ(state.moduleLoads, loads);
+  // Every buffer, the kernels' own included, was allocated in stream order
+  // on that stream, from a pool that keeps freed memory.
+  EXPECT_THAT(state.memoryStreams, ::testing::Each(fakeStream()));
+  EXPECT_EQ(state.poolReleaseThreshold, UINT64_MAX);
+
+  driver.synchronize(fakeStream());
+  EXPECT_EQ(state.synchronizations, waits + 1);
+  EXPECT_FALSE(driver.launchedSinceSynchronize());
+  for (float *buffer : {first.allocated, forward.allocated, backward.allocated,
+                        again.allocated, input, grad})
+    driver.release(buffer, fakeStream());
+  EXPECT_TRUE(state.live.empty());
+}
+
+TEST(CudaTest, AFailedKernelIsNamedAtTheNextSynchronisation) {
+  setenv("DREAMRT_CUDA_DRIVER", FAKE_CUDA_DRIVER, 1);
+  cuda::Driver &driver = cuda::Driver::instance();
+  FakeCudaState &state = fake();
+  driver.synchronize(fakeStream());
+  auto *input =
+      static_cast<float *>(driver.allocate(1200 * sizeof(float), fakeStream()));
+  Descriptor result;
+  {
+    cuda::StreamScope scope(fakeStream());
+    result = runRelu(input);
+  }
+  ASSERT_EQ(cuda::takeError(), std::nullopt);
+  state.failKernels = true;
+  EXPECT_EQ(errorOf([&] { driver.synchronize(fakeStream()); }),
+            "a kernel failed on the GPU (launched since the last "
+            "synchronisation, latest first: Tiny_fused0_forward_kernel): "
+            "CUDA_ERROR_ILLEGAL_ADDRESS (700)");
+  state.failKernels = false;
+  driver.release(result.allocated, fakeStream());
+  driver.release(input, fakeStream());
+  EXPECT_TRUE(state.live.empty());
+}
+
+TEST(CudaTest, LaunchBlockingWaitsForEachKernel) {
+  setenv("CUDA_LAUNCH_BLOCKING", "1", 1);
+  cuda::Driver driver(FAKE_CUDA_DRIVER);
+  unsetenv("CUDA_LAUNCH_BLOCKING");
+  FakeCudaState &state = fake();
+  int waits = state.synchronizations;
+  const cuda::Kernel &kernel = driver.function(validPtx, "k");
+  uint64_t param = 0;
+  void *params[] = {&param};
+  unsigned one[3] = {1, 1, 1};
+  driver.launch(kernel, one, one, 0, fakeStream(), params);
+  driver.launch(kernel, one, one, 0, fakeStream(), params);
+  EXPECT_EQ(state.synchronizations, waits + 2);
+  // So a failure names the one kernel, without the hint to set it.
+  state.failKernels = true;
+  EXPECT_EQ(errorOf([&] {
+              driver.launch(kernel, one, one, 0, fakeStream(), params);
+            }),
+            "a kernel failed on the GPU (launched since the last "
+            "synchronisation, latest first: k): CUDA_ERROR_ILLEGAL_ADDRESS "
+            "(700)");
+  state.failKernels = false;
+}
+
+TEST(CudaTest, CaptureRecordsLaunchesWithoutWaitsOrModuleLoads) {
+  setenv("DREAMRT_CUDA_DRIVER", FAKE_CUDA_DRIVER, 1);
+  cuda::Driver &driver = cuda::Driver::instance();
+  FakeCudaState &state = fake();
+  auto *input =
+      static_cast<float *>(driver.allocate(1200 * sizeof(float), fakeStream()));
+  Descriptor warmUp;
+  {
+    // The step's first run loads the PTX, as a trainer's step does before
+    // it is captured.
+    cuda::StreamScope scope(fakeStream());
+    warmUp = runRelu(input);
+  }
+  driver.synchronize(fakeStream());
+  state.launches.clear();
+  int loads = state.moduleLoads, waits = state.synchronizations;
+
+  state.capturedStream = fakeStream();
+  Descriptor captured;
+  {
+    cuda::StreamScope scope(fakeStream());
+    captured = runRelu(input);
+  }
+  ASSERT_EQ(cuda::takeError(), std::nullopt);
+  // Recorded on the captured stream, with no host wait and no module load:
+  // a replay repeats exactly these launches.
+  ASSERT_EQ(state.launches.size(), 1u);
+  EXPECT_EQ(state.launches[0].stream, fakeStream());
+  EXPECT_EQ(state.synchronizations, waits);
+  EXPECT_EQ(state.moduleLoads, loads);
+  // Nothing has run yet, so a host wait is refused with what to do.
+  EXPECT_EQ(errorOf([&] { driver.synchronize(fakeStream()); }),
+            "cannot wait for the GPU while a CUDA graph is being captured "
+            "on its stream: nothing has run yet; read results on the host "
+            "after replaying the graph");
+  EXPECT_EQ(state.synchronizations, waits);
+  // A kernel never used before would be JIT-compiled inside the capture.
+  EXPECT_EQ(errorOf([&] { driver.function(validPtx, "k", fakeStream()); }),
+            "kernel k is first used while a CUDA graph is being captured; "
+            "run the step once before capturing it");
+  EXPECT_EQ(state.moduleLoads, loads);
+  state.capturedStream = nullptr;
+
+  driver.synchronize(fakeStream());
+  for (float *buffer : {warmUp.allocated, captured.allocated, input})
+    driver.release(buffer, fakeStream());
+  EXPECT_TRUE(state.live.empty());
+}
+
+TEST(CudaTest, LaunchBlockingDoesNotWaitUnderCapture) {
+  setenv("CUDA_LAUNCH_BLOCKING", "1", 1);
+  cuda::Driver driver(FAKE_CUDA_DRIVER);
+  unsetenv("CUDA_LAUNCH_BLOCKING");
+  FakeCudaState &state = fake();
+  const cuda::Kernel &kernel = driver.function(validPtx, "k");
+  uint64_t param = 0;
+  void *params[] = {&param};
+  unsigned one[3] = {1, 1, 1};
+  int waits = state.synchronizations;
+  state.capturedStream = fakeStream();
+  driver.launch(kernel, one, one, 0, fakeStream(), params);
+  state.capturedStream = nullptr;
+  EXPECT_EQ(state.synchronizations, waits);
+  driver.synchronize(fakeStream());
 }
 
 TEST(CudaTest, DriverErrorsWaitForTheRuntimeToTakeThem) {
@@ -150,16 +334,19 @@ TEST(CudaTest, DriverErrorsWaitForTheRuntimeToTakeThem) {
   cuda::Driver &driver = cuda::Driver::instance();
   FakeCudaState &state = fake();
   state.launches.clear();
+  driver.synchronize(nullptr);
   state.failLaunches = true;
-  auto *input = static_cast<float *>(driver.allocate(1200 * sizeof(float)));
+  auto *input =
+      static_cast<float *>(driver.allocate(1200 * sizeof(float), nullptr));
   Descriptor result = runRelu(input);
   state.failLaunches = false;
-  EXPECT_EQ(cuda::takeError(),
-            "cannot launch a kernel: CUDA_ERROR_LAUNCH_FAILED (719)");
+  EXPECT_EQ(cuda::takeError(), "cannot launch kernel "
+                               "Tiny_fused0_forward_kernel: "
+                               "CUDA_ERROR_LAUNCH_FAILED (719)");
   EXPECT_EQ(cuda::takeError(), std::nullopt);
   EXPECT_TRUE(state.launches.empty());
-  driver.release(result.allocated);
-  driver.release(input);
+  driver.release(result.allocated, nullptr);
+  driver.release(input, nullptr);
   EXPECT_TRUE(state.live.empty());
 }
 

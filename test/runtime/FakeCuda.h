@@ -21,13 +21,25 @@ struct FakeLaunch {
   /// Each parameter's value, read with the size its PTX declaration gives.
   std::vector<uint64_t> params;
   int device;
+  void *stream;
 };
 
 struct FakeCudaState {
   std::vector<FakeLaunch> launches;
   std::set<void *> live;  ///< Device allocations not yet freed.
+  /// The stream of each cuMemAllocAsync and cuMemFreeAsync, in order.
+  std::vector<void *> memoryStreams;
+  int moduleLoads = 0;      ///< cuModuleLoadDataEx calls.
+  int synchronizations = 0; ///< cuStreamSynchronize calls.
+  /// The release threshold last set on a device's memory pool.
+  uint64_t poolReleaseThreshold = 0;
   int currentDevice = -1;
   bool failLaunches = false; ///< cuLaunchKernel reports a launch failure.
+  /// A kernel "fails on the GPU": cuStreamSynchronize reports it.
+  bool failKernels = false;
+  /// A stream that cuStreamIsCapturing reports as being captured into a
+  /// CUDA graph; null: none.
+  void *capturedStream = nullptr;
 };
 
 /// The driver's record, found with dlsym in the loaded fake.

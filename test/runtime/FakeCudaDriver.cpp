@@ -106,6 +106,7 @@ CUresult cuModuleLoadDataEx(CUmodule *module, const void *image,
                     "ptxas fatal: no .version directive");
     return CUDA_ERROR_INVALID_PTX;
   }
+  ++state.moduleLoads;
   *module = reinterpret_cast<CUmodule>(&modules.emplace_back(Module{ptx}));
   return CUDA_SUCCESS;
 }
@@ -123,13 +124,14 @@ CUresult cuModuleGetFunction(CUfunction *function, CUmodule module,
 
 CUresult cuLaunchKernel(CUfunction f, unsigned gridX, unsigned gridY,
                         unsigned gridZ, unsigned blockX, unsigned blockY,
-                        unsigned blockZ, unsigned, CUstream, void **params,
-                        void **) {
+                        unsigned blockZ, unsigned, CUstream stream,
+                        void **params, void **) {
   if (state.failLaunches)
     return CUDA_ERROR_LAUNCH_FAILED;
   auto *function = reinterpret_cast<Function *>(f);
-  FakeLaunch launch{function->name, {gridX, gridY, gridZ},
-                    {blockX, blockY, blockZ}, {}, state.currentDevice};
+  FakeLaunch launch{function->name,       {gridX, gridY, gridZ},
+                    {blockX, blockY, blockZ}, {},
+                    state.currentDevice,  stream};
   for (size_t i = 0; i < function->paramSizes.size(); ++i) {
     uint64_t value = 0;
     std::memcpy(&value, params[i], function->paramSizes[i]);
@@ -139,22 +141,49 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gridX, unsigned gridY,
   return CUDA_SUCCESS;
 }
 
-CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
+CUresult cuMemAllocAsync(CUdeviceptr *pointer, size_t bytes,
+                         CUstream stream) {
   void *memory = std::malloc(bytes);
   state.live.insert(memory);
+  state.memoryStreams.push_back(stream);
   *pointer = reinterpret_cast<CUdeviceptr>(memory);
   return CUDA_SUCCESS;
 }
 
-CUresult cuMemFree_v2(CUdeviceptr pointer) {
+CUresult cuMemFreeAsync(CUdeviceptr pointer, CUstream stream) {
   void *memory = reinterpret_cast<void *>(pointer);
   if (!state.live.erase(memory))
     return CUDA_ERROR_INVALID_VALUE;
+  state.memoryStreams.push_back(stream);
   std::free(memory);
   return CUDA_SUCCESS;
 }
 
-CUresult cuStreamSynchronize(CUstream) { return CUDA_SUCCESS; }
+CUresult cuDeviceGetDefaultMemPool(CUmemoryPool *pool, CUdevice device) {
+  // A pool is the device's ordinal plus one, as a pointer.
+  *pool = reinterpret_cast<CUmemoryPool>(static_cast<intptr_t>(device) + 1);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuMemPoolSetAttribute(CUmemoryPool, CUmemPool_attribute attribute,
+                               void *value) {
+  if (attribute != CU_MEMPOOL_ATTR_RELEASE_THRESHOLD)
+    return CUDA_ERROR_INVALID_VALUE;
+  state.poolReleaseThreshold = *static_cast<cuuint64_t *>(value);
+  return CUDA_SUCCESS;
+}
+
+CUresult cuStreamSynchronize(CUstream) {
+  ++state.synchronizations;
+  return state.failKernels ? CUDA_ERROR_ILLEGAL_ADDRESS : CUDA_SUCCESS;
+}
+
+CUresult cuStreamIsCapturing(CUstream stream, CUstreamCaptureStatus *status) {
+  *status = stream && stream == state.capturedStream
+                ? CU_STREAM_CAPTURE_STATUS_ACTIVE
+                : CU_STREAM_CAPTURE_STATUS_NONE;
+  return CUDA_SUCCESS;
+}
 
 CUresult cuGetErrorName(CUresult error, const char **name) {
   switch (error) {
@@ -169,6 +198,9 @@ CUresult cuGetErrorName(CUresult error, const char **name) {
     break;
   case CUDA_ERROR_LAUNCH_FAILED:
     *name = "CUDA_ERROR_LAUNCH_FAILED";
+    break;
+  case CUDA_ERROR_ILLEGAL_ADDRESS:
+    *name = "CUDA_ERROR_ILLEGAL_ADDRESS";
     break;
   default:
     return CUDA_ERROR_INVALID_VALUE;

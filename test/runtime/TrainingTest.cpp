@@ -403,6 +403,123 @@ TEST(TrainingTest, NonFiniteLossOrGradientStopsAndKeepsTheCheckpoint) {
   }
 }
 
+/// The losses of a run, and its parameters and optimiser state afterwards.
+struct Trained {
+  std::vector<double> losses;
+  TensorMap state;
+};
+
+Trained trainWith(const Plan &plan, const OptimizerSpec &optimizer,
+                  bool captureSteps) {
+  Model model(plan, 5);
+  TrainSettings s = settingsFor(plan, 2, 16);
+  s.optimizer = optimizer;
+  s.clip = 0.5; // Below the first steps' norms: the clipping scales.
+  Trainer::Options options = optionsFor(plan);
+  options.captureSteps = captureSteps;
+  Trainer trainer(model, s, classification(model), options);
+  // 72 examples: four batches of 16 and one of 8 per epoch, so both sizes
+  // run eagerly once and graph-safe after that.
+  trainer.run(syntheticData(plan, 72), {});
+  Trained result{trainer.stepLosses(), model.tensorsWithPrefix("")};
+  trainer.optimizer().save(result.state);
+  return result;
+}
+
+// The graph-safe step (--cuda-graph's, here uncaptured on the CPU) keeps
+// the learning rate's numbers, the clipping and the non-finite guard on the
+// device, and trains as the eager step does: same losses, parameters and
+// optimiser state (step counts included) over ten steps of two batch
+// sizes, with Adam with weight decay, AdamW and SGD with Nesterov momentum,
+// a cosine schedule's changing rate and active clipping.
+TEST(TrainingTest, GraphSafeStepsTrainAsEagerStepsDo) {
+  Plan plan = loadTestPlan("dreamnet_tiny.json");
+  OptimizerSpec adam = plan.recipe.optimizer;
+  adam.weightDecay = 0.01;
+  OptimizerSpec adamw = adam;
+  adamw.name = "adamw";
+  OptimizerSpec sgd = adam;
+  sgd.name = "sgd";
+  sgd.momentum = 0.9;
+  sgd.nesterov = true;
+  for (const OptimizerSpec &optimizer : {adam, adamw, sgd}) {
+    SCOPED_TRACE(optimizer.name);
+    Trained eager = trainWith(plan, optimizer, false);
+    Trained graphSafe = trainWith(plan, optimizer, true);
+    ASSERT_EQ(eager.losses.size(), 10u);
+    ASSERT_EQ(graphSafe.losses.size(), 10u);
+    for (size_t i = 0; i < eager.losses.size(); ++i)
+      EXPECT_NEAR(eager.losses[i], graphSafe.losses[i], 1e-6) << "step " << i;
+    ASSERT_EQ(eager.state.size(), graphSafe.state.size());
+    for (const auto &[name, value] : eager.state) {
+      SCOPED_TRACE(name);
+      ASSERT_TRUE(graphSafe.state.count(name));
+      EXPECT_TRUE(at::allclose(value.to(at::kDouble),
+                               graphSafe.state.at(name).to(at::kDouble), 0.0,
+                               1e-6));
+    }
+  }
+}
+
+// A NaN loss, or a finite loss with an infinite gradient, in a graph-safe
+// step stops training as the eager step does: the update is skipped on the
+// device, so the parameters stay the last checkpoint's, and the message
+// is the eager step's.
+TEST(TrainingTest, GraphSafeStepSkipsANonFiniteUpdate) {
+  Plan plan = loadTestPlan("frozen.json");
+  for (bool nanLoss : {true, false}) {
+    SCOPED_TRACE(nanLoss ? "NaN loss" : "infinite gradient");
+    Model model(plan, 0);
+    TempDir dir;
+    Trainer::Options options = optionsFor(plan);
+    options.checkpointPath = dir / "train.safetensors";
+    options.captureSteps = true;
+    int64_t calls = 0;
+    LossFunction healthy = classification(model);
+    LossFunction poisoned = [&](const at::Tensor &inputs,
+                                const at::Tensor &labels, const RunMode &mode) {
+      BatchOutput out = healthy(inputs, labels, mode);
+      // Step 3, the first of epoch 2, the second graph-safe one.
+      if (mode.training && ++calls == 3) {
+        at::Tensor w = model.tensor("conv.weight");
+        out.loss = nanLoss ? out.loss * NAN
+                           : out.loss + at::sqrt(w - w.detach()).sum();
+      }
+      return out;
+    };
+    Trainer trainer(model, settingsFor(plan, 2, 8), poisoned, options);
+    std::string error = errorOf(
+        [&] { trainer.run(syntheticImages(16, {1, 6, 6}, 3), {}); });
+    EXPECT_THAT(error, testing::HasSubstr(
+                           nanLoss ? "step 3 (epoch 2): the loss is nan"
+                                   : "step 3 (epoch 2): the gradients are not "
+                                     "finite (norm inf)"));
+    TensorMap saved = loadTensorFile(options.checkpointPath);
+    for (const auto &[name, value] : model.tensorsWithPrefix(""))
+      EXPECT_TRUE(saved.at("model/" + name).equal(value)) << name;
+    TensorMap state;
+    trainer.optimizer().save(state);
+    for (const auto &[name, value] : state)
+      EXPECT_TRUE(saved.at(name).equal(value.cpu())) << name;
+  }
+}
+
+// Noise drawn on the host in the step would be frozen into a CUDA graph:
+// the first (eager) step notices the noise generator moved and refuses.
+TEST(TrainingTest, GraphSafeStepsRefuseNoiseDrawnOnTheHost) {
+  Plan plan = loadTestPlan("text_ops.json");
+  Model model(plan, 0);
+  Trainer::Options options = optionsFor(plan);
+  options.captureSteps = true;
+  Trainer trainer(model, settingsFor(plan, 1, 16), classification(model),
+                  options);
+  EXPECT_THAT(errorOf([&] { trainer.run(syntheticData(plan, 32), {}); }),
+              HasSubstr("draws dropout or masking noise on the host in its "
+                        "training step, which a CUDA graph would replay "
+                        "unchanged; train it without --cuda-graph"));
+  EXPECT_EQ(trainer.globalStep(), 0);
+}
+
 // A checkpoint cut short, or of another format version, is refused with
 // the file's name, and the run's state is left as it was.
 TEST(TrainingTest, TruncatedOrFutureCheckpointsAreRefused) {

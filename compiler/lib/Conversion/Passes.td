@@ -152,6 +152,30 @@ def FlattenParallelLoops : Pass<"dream-flatten-parallel-loops",
                            "mlir::scf::SCFDialect"];
 }
 
+def SplitReductions : Pass<"dream-split-reductions", "mlir::func::FuncOp"> {
+  let summary = "Spreads each large reduction over many GPU threads";
+  let description = [{
+    Rewrites each top-level reduction loop nest that parallel-loop lowering
+    made (an `scf.parallel` over a static number of outputs around an
+    `scf.for` nest that accumulates into them, or the nest alone) into a
+    loop over outputs × K chunks that combines every K-th term of the
+    reduced extent into a partial buffer, and a loop over outputs that
+    folds the partials into them with the same combining op. K is computed
+    on the host from the reduced extent: ceil(extent / terms-per-thread),
+    at most max-threads / outputs, at least 1. Without it a batch norm's
+    per-channel statistics run on one thread per channel.
+  }];
+  let options = [
+    Option<"termsPerThread", "terms-per-thread", "int64_t", /*default=*/"32",
+           "Terms each thread of the partial loop combines, at least">,
+    Option<"maxThreads", "max-threads", "int64_t", /*default=*/"65536",
+           "Iterations of the partial loop, at most">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def ThreadParallelLoops : Pass<"dream-thread-parallel-loops",
                                "mlir::ModuleOp"> {
   let summary = "Runs the outer dimension of top-level parallel loops on threads";

@@ -123,6 +123,9 @@ void dream::buildGpuLoweringPipeline(OpPassManager &pm, llvm::StringRef chip) {
   // CUDA toolkit; sm_80 and later have FMA, so math.fma stays.
   function.addPass(createApproximateMath());
   function.addPass(createConvertLinalgToParallelLoopsPass());
+  // One thread per output would leave a per-channel statistic on a few
+  // dozen threads; the CPU splits the outputs over its cores instead.
+  function.addPass(createSplitReductions());
   function.addPass(createFlattenParallelLoops());
   function.addPass(createGpuMapParallelLoopsPass());
   function.addPass(createParallelLoopToGpuPass());

@@ -215,6 +215,14 @@ int pretrain(const Plan &plan, const TrainerOptions &o, at::Device device) {
 /// Joins the data-parallel run of `o.world`, if there is one (null: this
 
 int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
+  if (o.cudaGraph && !device.is_cuda())
+    throw UsageError("--cuda-graph captures the training step as a CUDA "
+                     "graph, which needs --device cuda; on the CPU leave it "
+                     "out");
+  if (o.cudaGraph && o.world.distributed())
+    throw UsageError("--cuda-graph captures one process's step, and a "
+                     "data-parallel run's ranks wait for each other inside "
+                     "it: use --cuda-graph or --nproc, not both");
   TrainSettings s = trainSettings(plan.recipe, o);
   device = rankDevice(device, o.world, at::getNumGPUs());
   std::unique_ptr<DataParallelGroup> group = joinRun(o, s, device);
@@ -237,6 +245,7 @@ int train(const Plan &plan, const TrainerOptions &o, at::Device device) {
   ProgressReporter progress = ProgressReporter::forStderr();
   Trainer::Options options = trainOptions(plan, o, metrics, progress);
   options.group = group.get();
+  options.captureSteps = o.cudaGraph;
   if (!leader)
     options.progress = nullptr;
   // Word noise draws from the texts' vocabulary, which `data` keeps.

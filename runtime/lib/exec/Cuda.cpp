@@ -4,10 +4,13 @@
 // per launch: mgpuModuleLoadJIT on the embedded PTX, mgpuModuleGetFunction,
 // mgpuStreamCreate, mgpuLaunchKernel, mgpuStreamSynchronize,
 // mgpuStreamDestroy and mgpuModuleUnload; and `_mlir_memref_to_llvm_alloc`
-// and `_free` for its buffers. Modules stay loaded (JIT-compiling the PTX
-// per launch would dominate), and every launch goes to the legacy default
-// stream, which LibTorch's default stream also is, so kernels and ATen ops
-// run in program order.
+// and `_free` for its buffers. Modules and kernels are looked up once
+// (JIT-compiling the PTX per launch would dominate). "The stream" the code
+// creates is the one its caller's StreamScope names, LibTorch's current
+// stream, so kernels and ATen ops run in program order; its per-launch
+// synchronisation does nothing (it would make the host wait for every
+// kernel), and buffers come from the driver's stream-ordered pool, so that
+// freeing a temporary does not wait for the GPU either (cuMemFree would).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,8 +18,11 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <memory>
 
 namespace dream::rt::cuda {
@@ -43,6 +49,8 @@ void resolve(F &slot, void *library, const std::string &path,
 }
 
 thread_local std::optional<std::string> pendingError;
+/// The stream of this thread's StreamScope; null: the legacy default stream.
+thread_local CUstream scopeStream = nullptr;
 
 /// Runs `action` for generated code, which cannot take exceptions: the
 /// first error is kept for takeError(), and nothing runs until then.
@@ -73,9 +81,13 @@ Driver::Driver(const std::string &path) {
   resolve(api.moduleLoadDataEx, library, path, "cuModuleLoadDataEx");
   resolve(api.moduleGetFunction, library, path, "cuModuleGetFunction");
   resolve(api.launchKernel, library, path, "cuLaunchKernel");
-  resolve(api.memAlloc, library, path, "cuMemAlloc_v2");
-  resolve(api.memFree, library, path, "cuMemFree_v2");
+  resolve(api.memAllocAsync, library, path, "cuMemAllocAsync");
+  resolve(api.memFreeAsync, library, path, "cuMemFreeAsync");
+  resolve(api.deviceGetDefaultMemPool, library, path,
+          "cuDeviceGetDefaultMemPool");
+  resolve(api.memPoolSetAttribute, library, path, "cuMemPoolSetAttribute");
   resolve(api.streamSynchronize, library, path, "cuStreamSynchronize");
+  resolve(api.streamIsCapturing, library, path, "cuStreamIsCapturing");
   resolve(api.getErrorName, library, path, "cuGetErrorName");
   CUresult status = api.init(0);
   if (status == CUDA_ERROR_NO_DEVICE) {
@@ -87,6 +99,9 @@ Driver::Driver(const std::string &path) {
   if (devices == 0)
     throw CudaError(std::string("the CUDA driver finds no GPU here") +
                     kInstead);
+  poolsKept.assign(static_cast<size_t>(devices), false);
+  const char *blocking = std::getenv("CUDA_LAUNCH_BLOCKING");
+  launchBlocking = blocking && std::strcmp(blocking, "1") == 0;
 }
 
 Driver::~Driver() {
@@ -135,63 +150,144 @@ void Driver::useDevice(int ordinal) {
         "cannot create a context on " + which);
   check(api.ctxSetCurrent(context), "cannot use " + which);
   current = ordinal;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (poolsKept[static_cast<size_t>(ordinal)])
+    return;
+  // The pool's default release threshold, 0, hands freed memory back to
+  // the device at every synchronisation, and each step's first buffers
+  // would be fresh device allocations again.
+  CUmemoryPool pool;
+  cuuint64_t keepAll = std::numeric_limits<cuuint64_t>::max();
+  check(api.deviceGetDefaultMemPool(&pool, device),
+        "cannot find the memory pool of " + which);
+  check(api.memPoolSetAttribute(pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+                                &keepAll),
+        "cannot configure the memory pool of " + which);
+  poolsKept[static_cast<size_t>(ordinal)] = true;
 }
 
-CUfunction Driver::function(const char *image, const char *name) {
+const Kernel &Driver::function(const char *image, const char *name,
+                               CUstream stream) {
   if (current < 0)
     useDevice(0);
-  CUmodule module;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto [slot, isNew] = modules.try_emplace({current, image}, nullptr);
-    if (isNew) {
-      char log[4096] = "";
-      CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
-                                CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
-      void *values[] = {log, reinterpret_cast<void *>(sizeof log)};
-      CUresult status =
-          api.moduleLoadDataEx(&slot->second, image, 2, options, values);
-      if (status != CUDA_SUCCESS) {
-        modules.erase(slot);
-        check(status, std::string("the CUDA driver cannot compile the "
-                                  "trainer's PTX") +
-                          (*log ? std::string(" (") + log + ")" : ""));
-      }
+  std::lock_guard<std::mutex> lock(mutex);
+  auto known = kernels.find({current, image, name});
+  if (known != kernels.end())
+    return known->second;
+  // A capture should record launches only: JIT-compiling the PTX takes
+  // seconds of host time and is not part of what a replay repeats.
+  if (capturing(stream))
+    throw CudaError(std::string("kernel ") + name +
+                    " is first used while a CUDA graph is being captured; "
+                    "run the step once before capturing it");
+  auto [slot, isNew] = modules.try_emplace({current, image}, nullptr);
+  if (isNew) {
+    char log[4096] = "";
+    CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                              CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void *values[] = {log, reinterpret_cast<void *>(sizeof log)};
+    CUresult status =
+        api.moduleLoadDataEx(&slot->second, image, 2, options, values);
+    if (status != CUDA_SUCCESS) {
+      modules.erase(slot);
+      check(status, std::string("the CUDA driver cannot compile the "
+                                "trainer's PTX") +
+                        (*log ? std::string(" (") + log + ")" : ""));
     }
-    module = slot->second;
   }
   CUfunction function;
-  check(api.moduleGetFunction(&function, module, name),
+  check(api.moduleGetFunction(&function, slot->second, name),
         std::string("the trainer's PTX has no kernel ") + name);
-  return function;
+  return kernels.try_emplace({current, image, name}, Kernel{function, name})
+      .first->second;
 }
 
-void Driver::launch(CUfunction function, const unsigned grid[3],
+void Driver::launch(const Kernel &kernel, const unsigned grid[3],
                     const unsigned block[3], unsigned sharedBytes,
                     CUstream stream, void **params) {
-  check(api.launchKernel(function, grid[0], grid[1], grid[2], block[0],
-                         block[1], block[2], sharedBytes, stream, params,
-                         nullptr),
-        "cannot launch a kernel");
+  CUresult status = api.launchKernel(kernel.function, grid[0], grid[1],
+                                     grid[2], block[0], block[1], block[2],
+                                     sharedBytes, stream, params, nullptr);
+  if (status != CUDA_SUCCESS) {
+    // A launch also reports an earlier kernel's failure (the context is
+    // then unusable): name those kernels too.
+    std::string earlier = unsynchronizedKernels();
+    check(status, "cannot launch kernel " + kernel.name +
+                      (earlier.empty() ? "" : " (or an earlier kernel "
+                                              "failed; " +
+                                                  earlier + ")"));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto seen = std::find(launched.begin(), launched.end(), kernel.name);
+    if (seen != launched.end())
+      launched.erase(seen);
+    launched.push_back(kernel.name);
+  }
+  // A captured launch runs at replay: there is nothing to wait for yet.
+  if (launchBlocking && !capturing(stream))
+    synchronize(stream);
 }
 
-void *Driver::allocate(size_t bytes) {
+std::string Driver::unsynchronizedKernels() {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (launched.empty())
+    return "";
+  std::string names;
+  for (auto it = launched.rbegin(); it != launched.rend(); ++it)
+    names += (names.empty() ? "" : ", ") + *it;
+  return "launched since the last synchronisation, latest first: " + names +
+         (launchBlocking || launched.size() == 1
+              ? ""
+              : "; CUDA_LAUNCH_BLOCKING=1 waits for each launch and names "
+                "the one that fails");
+}
+
+void *Driver::allocate(size_t bytes, CUstream stream) {
   CUdeviceptr pointer = 0;
-  check(api.memAlloc(&pointer, bytes == 0 ? 1 : bytes),
+  check(api.memAllocAsync(&pointer, bytes == 0 ? 1 : bytes, stream),
         "cannot allocate " + std::to_string(bytes) + " bytes on CUDA device " +
             std::to_string(current));
   return reinterpret_cast<void *>(pointer);
 }
 
-void Driver::release(void *pointer) {
+void Driver::release(void *pointer, CUstream stream) {
   if (pointer)
-    check(api.memFree(reinterpret_cast<CUdeviceptr>(pointer)),
+    check(api.memFreeAsync(reinterpret_cast<CUdeviceptr>(pointer), stream),
           "cannot free device memory");
 }
 
 void Driver::synchronize(CUstream stream) {
-  check(api.streamSynchronize(stream), "a kernel failed on the GPU");
+  if (capturing(stream))
+    throw CudaError("cannot wait for the GPU while a CUDA graph is being "
+                    "captured on its stream: nothing has run yet; read "
+                    "results on the host after replaying the graph");
+  CUresult status = api.streamSynchronize(stream);
+  if (status != CUDA_SUCCESS) {
+    std::string kernelsRun = unsynchronizedKernels();
+    check(status, "a kernel failed on the GPU" +
+                      (kernelsRun.empty() ? "" : " (" + kernelsRun + ")"));
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  launched.clear();
 }
+
+bool Driver::capturing(CUstream stream) const {
+  CUstreamCaptureStatus status = CU_STREAM_CAPTURE_STATUS_NONE;
+  check(api.streamIsCapturing(stream, &status),
+        "cannot ask the CUDA driver whether a stream is being captured");
+  return status != CU_STREAM_CAPTURE_STATUS_NONE;
+}
+
+bool Driver::launchedSinceSynchronize() {
+  std::lock_guard<std::mutex> lock(mutex);
+  return !launched.empty();
+}
+
+StreamScope::StreamScope(CUstream stream)
+    : previous(std::exchange(scopeStream, stream)) {}
+
+StreamScope::~StreamScope() { scopeStream = previous; }
 
 std::optional<std::string> takeError() {
   return std::exchange(pendingError, std::nullopt);
@@ -203,6 +299,7 @@ std::optional<std::string> takeError() {
 
 using dream::rt::cuda::Driver;
 using dream::rt::cuda::guarded;
+using dream::rt::cuda::Kernel;
 
 extern "C" {
 
@@ -213,21 +310,16 @@ void mgpuModuleUnload(void *) {}
 
 void *mgpuModuleGetFunction(void *module, const char *name) {
   return guarded<void *>(nullptr, [&] {
-    return static_cast<void *>(Driver::instance().function(
-        static_cast<const char *>(module), name));
+    return const_cast<void *>(static_cast<const void *>(
+        &Driver::instance().function(static_cast<const char *>(module), name,
+                                     dream::rt::cuda::scopeStream)));
   });
 }
 
-// The legacy default stream (null): see the file comment.
-void *mgpuStreamCreate() { return nullptr; }
+// The StreamScope's stream: see the file comment.
+void *mgpuStreamCreate() { return dream::rt::cuda::scopeStream; }
 void mgpuStreamDestroy(void *) {}
-
-void mgpuStreamSynchronize(void *stream) {
-  guarded(0, [&] {
-    Driver::instance().synchronize(static_cast<CUstream>(stream));
-    return 0;
-  });
-}
+void mgpuStreamSynchronize(void *) {}
 
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t gridZ, intptr_t blockX, intptr_t blockY,
@@ -240,22 +332,23 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     unsigned block[3] = {static_cast<unsigned>(blockX),
                          static_cast<unsigned>(blockY),
                          static_cast<unsigned>(blockZ)};
-    Driver::instance().launch(static_cast<CUfunction>(function), grid, block,
-                              static_cast<unsigned>(sharedBytes),
+    Driver::instance().launch(*static_cast<const Kernel *>(function), grid,
+                              block, static_cast<unsigned>(sharedBytes),
                               static_cast<CUstream>(stream), params);
     return 0;
   });
 }
 
 void *_mlir_memref_to_llvm_alloc(size_t bytes) {
-  return guarded<void *>(nullptr,
-                         [&] { return Driver::instance().allocate(bytes); });
+  return guarded<void *>(nullptr, [&] {
+    return Driver::instance().allocate(bytes, dream::rt::cuda::scopeStream);
+  });
 }
 
 void _mlir_memref_to_llvm_free(void *pointer) {
   // Frees even after an error, so that a failed call leaks nothing.
   try {
-    Driver::instance().release(pointer);
+    Driver::instance().release(pointer, dream::rt::cuda::scopeStream);
   } catch (const std::exception &e) {
     if (!dream::rt::cuda::pendingError)
       dream::rt::cuda::pendingError = e.what();

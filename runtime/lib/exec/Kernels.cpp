@@ -16,6 +16,8 @@
 #include "dream/Runtime/Model.h"
 #include "dream/Runtime/Plan.h"
 
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <cstdlib>
@@ -82,10 +84,18 @@ void describe(const at::Tensor &t, int64_t *words) {
   }
 }
 
-/// Frees a buffer a kernel allocated on `device`.
+/// LibTorch's current stream on CUDA device `device`: where its ops on
+/// that device are queued, and so where the kernels go.
+CUstream currentStream(const at::Device &device) {
+  // cudaStream_t and CUstream are the same type (CUstream_st *).
+  return c10::cuda::getCurrentCUDAStream(device.index()).stream();
+}
+
+/// Frees a buffer a kernel allocated on `device`, ordered after the work
+/// queued on its current stream so far (which may still read it).
 void releaseBuffer(void *allocated, const at::Device &device) {
   if (device.is_cuda())
-    cuda::Driver::instance().release(allocated);
+    cuda::Driver::instance().release(allocated, currentStream(device));
   else
     std::free(allocated);
 }
@@ -145,8 +155,15 @@ callPackedKernel(PackedKernel kernel, const std::vector<at::Tensor> &args,
     describe(held.back(), descriptors.back().data());
     pointers.push_back(descriptors.back().data());
   }
-  if (device.is_cuda())
+  std::optional<c10::cuda::CUDAGuard> onDevice;
+  std::optional<cuda::StreamScope> onStream;
+  if (device.is_cuda()) {
+    // LibTorch's guard makes the device's primary context current on this
+    // thread (an autograd thread, say) as the driver API needs.
+    onDevice.emplace(device.index());
     cuda::Driver::instance().useDevice(device.index());
+    onStream.emplace(currentStream(device));
+  }
   kernel(pointers.data());
   if (std::optional<std::string> error = cuda::takeError()) {
     const int64_t *words = results.data();
@@ -163,6 +180,14 @@ callPackedKernel(PackedKernel kernel, const std::vector<at::Tensor> &args,
     words += descriptorWords(rank);
   }
   return tensors;
+}
+
+void awaitKernels(const at::Device &device) {
+  if (!device.is_cuda())
+    return;
+  cuda::Driver &driver = cuda::Driver::instance();
+  if (driver.launchedSinceSynchronize())
+    driver.synchronize(currentStream(device));
 }
 
 namespace {

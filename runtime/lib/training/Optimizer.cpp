@@ -10,6 +10,7 @@
 
 #include "dream/Runtime/Files.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dream::rt {
@@ -40,10 +41,21 @@ void Optimizer::step(double lr) {
   }
 }
 
+Optimizer::UpdateNumbers Optimizer::updateNumbers(int64_t steps,
+                                                  double lr) const {
+  if (spec.name == "sgd")
+    return {-lr, 0.0, 0.0};
+  double correction1 = 1.0 - std::pow(spec.beta1, static_cast<double>(steps));
+  double correction2 = 1.0 - std::pow(spec.beta2, static_cast<double>(steps));
+  return {1.0 - lr * spec.weightDecay, -lr / correction1,
+          std::sqrt(correction2)};
+}
+
 /// torch.optim.Adam / AdamW (single-tensor form, amsgrad off).
 void Optimizer::adamStep(Slot &slot, at::Tensor grad, double lr) {
+  UpdateNumbers numbers = updateNumbers(slot.steps, lr);
   if (spec.name == "adamw")
-    slot.param.mul_(1.0 - lr * spec.weightDecay);
+    slot.param.mul_(numbers[0]);
   else if (spec.weightDecay != 0.0)
     grad = grad.add(slot.param, spec.weightDecay);
   if (!slot.first.defined()) {
@@ -52,12 +64,8 @@ void Optimizer::adamStep(Slot &slot, at::Tensor grad, double lr) {
   }
   slot.first.lerp_(grad, 1.0 - spec.beta1);
   slot.second.mul_(spec.beta2).addcmul_(grad, grad, 1.0 - spec.beta2);
-  double steps = static_cast<double>(slot.steps);
-  double correction1 = 1.0 - std::pow(spec.beta1, steps);
-  double correction2 = 1.0 - std::pow(spec.beta2, steps);
-  at::Tensor denominator =
-      (slot.second.sqrt() / std::sqrt(correction2)).add_(spec.eps);
-  slot.param.addcdiv_(slot.first, denominator, -lr / correction1);
+  at::Tensor denominator = (slot.second.sqrt() / numbers[2]).add_(spec.eps);
+  slot.param.addcdiv_(slot.first, denominator, numbers[1]);
 }
 
 /// torch.optim.SGD with momentum (no dampening).
@@ -71,7 +79,97 @@ void Optimizer::sgdStep(Slot &slot, at::Tensor grad, double lr) {
       slot.first.mul_(spec.momentum).add_(grad);
     grad = spec.nesterov ? grad.add(slot.first, spec.momentum) : slot.first;
   }
-  slot.param.add_(grad, -lr);
+  slot.param.add_(grad, updateNumbers(slot.steps, lr)[0]);
+}
+
+//===--- The graph-safe update
+//---------------------------------------------===//
+
+at::Tensor Optimizer::nextUpdateNumbers(double lr) const {
+  at::Tensor numbers =
+      at::empty({static_cast<int64_t>(slots.size()), 3}, at::kDouble);
+  double *row = numbers.mutable_data_ptr<double>();
+  for (const Slot &slot : slots) {
+    UpdateNumbers next = updateNumbers(slot.steps + 1, lr);
+    row = std::copy(next.begin(), next.end(), row);
+  }
+  return numbers;
+}
+
+void Optimizer::stepOnDevice(const at::Tensor &numbers,
+                             const at::Tensor &apply) {
+  at::NoGradGuard noGrad;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    Slot &slot = slots[i];
+    const at::Tensor &grad = slot.param.grad();
+    if (!grad.defined())
+      continue;
+    at::Tensor row = numbers[static_cast<int64_t>(i)];
+    if (spec.name == "sgd")
+      sgdStepOnDevice(slot, grad, row, apply);
+    else
+      adamStepOnDevice(slot, grad, row, apply);
+  }
+}
+
+void Optimizer::countStep() {
+  for (Slot &slot : slots)
+    if (slot.param.grad().defined())
+      ++slot.steps;
+}
+
+namespace {
+
+/// `state` becomes `updated` where `apply` is true (a skipped update
+/// leaves it as it was, even when `updated` is NaN).
+void commit(const at::Tensor &state, const at::Tensor &updated,
+            const at::Tensor &apply) {
+  state.copy_(at::where(apply, updated, state));
+}
+
+} // namespace
+
+/// adamStep with `numbers` (updateNumbers) read on the device. Each float
+/// operation is the eager step's, in its order (addcdiv_ is
+/// self + value * t1 / t2), so the two agree to rounding of the numbers.
+void Optimizer::adamStepOnDevice(Slot &slot, at::Tensor grad,
+                                 const at::Tensor &numbers,
+                                 const at::Tensor &apply) {
+  at::Tensor param = slot.param;
+  if (spec.name == "adamw")
+    param = param * numbers[0];
+  else if (spec.weightDecay != 0.0)
+    grad = grad.add(slot.param, spec.weightDecay);
+  if (!slot.first.defined()) {
+    slot.first = at::zeros_like(slot.param);
+    slot.second = at::zeros_like(slot.param);
+  }
+  at::Tensor first = slot.first.lerp(grad, 1.0 - spec.beta1);
+  at::Tensor second =
+      slot.second.mul(spec.beta2).addcmul_(grad, grad, 1.0 - spec.beta2);
+  at::Tensor denominator = (second.sqrt() / numbers[2]).add_(spec.eps);
+  param = param + first * numbers[1] / denominator;
+  commit(slot.param, param, apply);
+  commit(slot.first, first, apply);
+  commit(slot.second, second, apply);
+}
+
+/// sgdStep with the negated learning rate read on the device.
+void Optimizer::sgdStepOnDevice(Slot &slot, at::Tensor grad,
+                                const at::Tensor &numbers,
+                                const at::Tensor &apply) {
+  if (spec.weightDecay != 0.0)
+    grad = grad.add(slot.param, spec.weightDecay);
+  if (spec.momentum != 0.0) {
+    if (!slot.first.defined())
+      slot.first = at::zeros_like(slot.param);
+    // The first update's buffer is the gradient itself (torch's clone):
+    // a zero buffer times momentum, plus the gradient, is that too.
+    at::Tensor momentum = slot.first.mul(spec.momentum).add_(grad);
+    commit(slot.first, momentum, apply);
+    grad = spec.nesterov ? grad.add(momentum, spec.momentum) : momentum;
+  }
+  commit(slot.param, slot.param + grad * numbers[0], apply);
 }
 
 bool Optimizer::hasState(const std::string &name) const {
@@ -153,13 +251,18 @@ double scheduledLearningRate(const ScheduleSpec &schedule, double baseLr,
   return baseLr;
 }
 
-double gradientNorm(const std::vector<at::Tensor> &params) {
+at::Tensor gradientNormOnDevice(const std::vector<at::Tensor> &params) {
   at::NoGradGuard noGrad;
   std::vector<at::Tensor> norms;
   for (const at::Tensor &param : params)
     if (param.grad().defined())
       norms.push_back(param.grad().norm());
-  return norms.empty() ? 0.0 : at::stack(norms).norm().item<double>();
+  return norms.empty() ? at::Tensor() : at::stack(norms).norm();
+}
+
+double gradientNorm(const std::vector<at::Tensor> &params) {
+  at::Tensor norm = gradientNormOnDevice(params);
+  return norm.defined() ? norm.item<double>() : 0.0;
 }
 
 double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm,
@@ -172,6 +275,20 @@ double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm,
       if (param.grad().defined())
         param.grad().mul_(scale);
   return total;
+}
+
+void clipGradientNormOnDevice(const std::vector<at::Tensor> &params,
+                              double maxNorm, const at::Tensor &norm) {
+  at::NoGradGuard noGrad;
+  // In double, as clipGradientNorm computes the scale; a scale of 1 leaves
+  // the gradients exactly as they are, as not scaling does.
+  at::Tensor total = norm.to(at::kDouble);
+  at::Tensor scale = at::scalar_tensor(maxNorm, total.options())
+                         .div_(total + 1e-6)
+                         .clamp_max_(1.0);
+  for (const at::Tensor &param : params)
+    if (param.grad().defined())
+      param.grad().mul_(scale);
 }
 
 } // namespace dream::rt

@@ -174,6 +174,7 @@ Evaluation evaluate(const LossFunction &loss, const Dataset &data,
     at::Tensor labels = data.labels.slice(0, begin, end).to(device);
     BatchOutput out =
         loss(data.inputs.slice(0, begin, end).to(device), labels, RunMode{});
+    awaitKernels(device);
     lossSum += out.loss.item<double>() * static_cast<double>(end - begin);
     samples += end - begin;
     if (out.predictions.defined() && classes > 0) {
@@ -238,7 +239,13 @@ Trainer::Trainer(Model &model, TrainSettings trainSettings,
           noiseSeed(settings.seed, rank(), 0))) {
   if (options.group)
     averager = options.group->averager(optim.params());
+  if (options.captureSteps && options.group)
+    throw std::invalid_argument(
+        "Trainer: captured steps do not average gradients over a "
+        "data-parallel group; train with one or the other");
 }
+
+Trainer::~Trainer() = default;
 
 void Trainer::save(const std::string &path) const {
   TensorMap tensors;
@@ -486,6 +493,33 @@ std::string Trainer::notFinite(double lossValue, double norm) const {
 }
 
 void Trainer::trainStep(const Batch &batch, int64_t perEpoch) {
+  lastLr = scheduledLearningRate(settings.schedule, settings.optimizer.lr,
+                                 step, perEpoch, perEpoch * settings.epochs);
+  if (!options.captureSteps)
+    return eagerStep(batch);
+  int64_t size = batch.inputs.size(0);
+  auto known = captured.find(size);
+  if (known != captured.end())
+    return finishCapturedStep(
+        batch, known->second->run(batch, optim.nextUpdateNumbers(lastLr)));
+  // The first step of a batch shape runs eagerly: it loads the kernels and
+  // creates the optimiser's state, which a capture must not do.
+  at::Tensor noiseBefore = noise.get_state();
+  eagerStep(batch);
+  if (!noiseBefore.equal(noise.get_state()))
+    throw std::invalid_argument(
+        "--cuda-graph: network '" + model.plan().network +
+        "' draws dropout or masking noise on the host in its training step, "
+        "which a CUDA graph would replay unchanged; train it without "
+        "--cuda-graph");
+  captured.emplace(size, std::make_unique<CapturedStep>(
+                             [this](const StepInputs &in) {
+                               return graphSafeStep(in);
+                             },
+                             batch, optim.nextUpdateNumbers(lastLr)));
+}
+
+void Trainer::eagerStep(const Batch &batch) {
   const at::Tensor &inputs = batch.inputs, &labels = batch.labels;
   int64_t globalBatch = batch.globalBatch;
   optim.zeroGrad();
@@ -505,6 +539,9 @@ void Trainer::trainStep(const Batch &batch, int64_t perEpoch) {
   } else {
     out.loss.backward();
   }
+  // The step's first wait for the GPU: a compiled kernel that failed is
+  // named here rather than reported by the next LibTorch op.
+  awaitKernels(inputs.device());
   // A NaN or Inf would spoil every parameter it reaches: stop before the
   // update, so the last checkpoint stays the last good state. The ranks of
   // a data-parallel run agree, so that none waits for the others in vain.
@@ -515,8 +552,6 @@ void Trainer::trainStep(const Batch &batch, int64_t perEpoch) {
     throw TrainingError(notFinite(value, norm));
   if (settings.clip > 0.0)
     clipGradientNorm(optim.params(), settings.clip, norm);
-  lastLr = scheduledLearningRate(settings.schedule, settings.optimizer.lr,
-                                 step, perEpoch, perEpoch * settings.epochs);
   lastNorm = norm;
   optim.step(lastLr);
   losses.push_back(value);
@@ -524,6 +559,44 @@ void Trainer::trainStep(const Batch &batch, int64_t perEpoch) {
   running.samples += inputs.size(0);
   if (out.predictions.defined())
     running.correct += out.predictions.eq(labels).sum().item<int64_t>();
+}
+
+StepTensors Trainer::graphSafeStep(const StepInputs &in) {
+  optim.zeroGrad();
+  BatchOutput out =
+      loss(in.inputs, in.targets.defined() ? in.targets : in.labels,
+           RunMode{/*training=*/true, options.honourFrozen, noise});
+  out.loss.backward();
+  at::NoGradGuard noGrad;
+  at::Tensor norm = gradientNormOnDevice(optim.params());
+  if (!norm.defined())
+    norm = at::zeros({}, out.loss.options());
+  // The eager step's guard, on the device: a non-finite loss or norm
+  // leaves every parameter and state as it was, and the host, reading
+  // the summary, stops as the eager step does.
+  at::Tensor apply = at::isfinite(norm).logical_and(at::isfinite(out.loss));
+  if (settings.clip > 0.0)
+    clipGradientNormOnDevice(optim.params(), settings.clip, norm);
+  optim.stepOnDevice(in.numbers, apply);
+  at::Tensor correct = out.predictions.defined()
+                           ? out.predictions.eq(in.labels).sum()
+                           : at::zeros({}, in.labels.options());
+  return {at::stack({out.loss.detach().to(at::kDouble), norm.to(at::kDouble),
+                     apply.to(at::kDouble), correct.to(at::kDouble)})};
+}
+
+void Trainer::finishCapturedStep(const Batch &batch,
+                                 const at::Tensor &summary) {
+  const double *read = summary.const_data_ptr<double>();
+  double value = read[0], norm = read[1];
+  if (read[2] == 0.0)
+    throw TrainingError(notFinite(value, norm));
+  optim.countStep();
+  lastNorm = norm;
+  losses.push_back(value);
+  running.lossSum += value * static_cast<double>(batch.inputs.size(0));
+  running.samples += batch.inputs.size(0);
+  running.correct += std::llround(read[3]);
 }
 
 void Trainer::report(const std::string &split, double lossValue,

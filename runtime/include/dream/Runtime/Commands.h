@@ -83,6 +83,8 @@ struct TrainerOptions {
   /// false: --no-cache, the data set is decoded from its files again.
   bool cache = true;
   std::string device = "cpu";
+  /// --cuda-graph: `train` replays each step as a captured CUDA graph.
+  bool cudaGraph = false;
   /// The data-parallel run this process belongs to (--rank, --world-size,
   /// --master-addr, --master-port and their environment variables).
   WorldSpec world;

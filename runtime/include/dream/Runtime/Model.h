@@ -132,15 +132,23 @@ struct KernelCall {
 /// statistics, and back-propagates through `backward`.
 at::Tensor callFusedKernel(const KernelCall &call);
 
-/// Calls a packed entry point (docs/codegen.md's calling convention) on
+/// Calls a compiled kernel's packed entry point (docs/codegen.md) on
 /// float32 tensors on one device: a CPU kernel on CPU tensors, a GPU host
-/// side on CUDA tensors (made current through Cuda.h). Returns its results,
-/// of the given ranks, as tensors on that device that free the kernel's
-/// buffers. Throws PlanError on other tensors, cuda::CudaError when the
-/// driver fails.
+/// side on CUDA tensors, launched on LibTorch's current stream of their
+/// device without waiting for it (Cuda.h). Returns its results, of the
+/// given ranks, as tensors on that device that free the kernel's buffers.
+/// Throws PlanError on other tensors, cuda::CudaError when the driver
+/// refuses a launch or an allocation.
 std::vector<at::Tensor>
 callPackedKernel(PackedKernel kernel, const std::vector<at::Tensor> &args,
                  const std::vector<int64_t> &resultRanks);
+
+/// Waits for the compiled kernels queued on `device`'s current stream, if
+/// any were launched there since the last wait: a kernel that failed is a
+/// cuda::CudaError naming the kernels launched since. The training and
+/// evaluation loops call it before they first read a result on the host,
+/// which waits for the GPU anyway. Nothing to do on the CPU.
+void awaitKernels(const at::Device &device);
 
 /// Writes tensors (moved to the CPU) and metadata as a safetensors file,
 /// atomically. Throws FileError.

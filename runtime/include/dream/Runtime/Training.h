@@ -23,10 +23,12 @@
 #define DREAM_RUNTIME_TRAINING_H
 
 #include "dream/Runtime/BatchLoader.h"
+#include "dream/Runtime/CapturedStep.h"
 #include "dream/Runtime/Distributed.h"
 #include "dream/Runtime/Model.h"
 #include "dream/Runtime/Progress.h"
 
+#include <array>
 #include <functional>
 #include <limits>
 #include <optional>
@@ -119,6 +121,20 @@ public:
   void zeroGrad();
   /// One update of every parameter that has a gradient.
   void step(double lr);
+
+  /// The numbers of the next update of each parameter that `step(lr)` would
+  /// compute on the host (from the learning rate and the parameter's step
+  /// count): [parameters, 3] float64 on the CPU, for stepOnDevice.
+  at::Tensor nextUpdateNumbers(double lr) const;
+  /// `step`'s update with the host's numbers read from `numbers`
+  /// (nextUpdateNumbers, on the parameters' device), made only where the
+  /// bool scalar `apply` is true: no host read, so that it can be captured
+  /// in a CUDA graph and replayed with new numbers. The optimiser's state
+  /// must exist (an eager step first) before it is captured. Does not count
+  /// the step: countStep does, once it is known to have been made.
+  void stepOnDevice(const at::Tensor &numbers, const at::Tensor &apply);
+  /// Counts an update made by stepOnDevice.
+  void countStep();
   /// Whether `name` has optimiser state.
   bool hasState(const std::string &name) const;
   std::vector<at::Tensor> params() const;
@@ -136,8 +152,17 @@ private:
     at::Tensor second; ///< exp_avg_sq.
     int64_t steps = 0;
   };
+  /// Adam: {1 - lr * weight decay, -lr / bias correction 1, sqrt(bias
+  /// correction 2)}; SGD: {-lr, 0, 0}; of a parameter's update number
+  /// `steps`. The eager and the graph-safe steps share them.
+  using UpdateNumbers = std::array<double, 3>;
+  UpdateNumbers updateNumbers(int64_t steps, double lr) const;
   void adamStep(Slot &slot, at::Tensor grad, double lr);
   void sgdStep(Slot &slot, at::Tensor grad, double lr);
+  void adamStepOnDevice(Slot &slot, at::Tensor grad, const at::Tensor &numbers,
+                        const at::Tensor &apply);
+  void sgdStepOnDevice(Slot &slot, at::Tensor grad, const at::Tensor &numbers,
+                       const at::Tensor &apply);
   Slot &slotNamed(const std::string &name, const std::string &origin);
 
   OptimizerSpec spec;
@@ -154,11 +179,19 @@ double scheduledLearningRate(const ScheduleSpec &schedule, double baseLr,
 /// The global L2 norm of the parameters' gradients (0 if none has one).
 double gradientNorm(const std::vector<at::Tensor> &params);
 
+/// gradientNorm as a scalar tensor on the gradients' device, not read on
+/// the host; undefined if no parameter has a gradient.
+at::Tensor gradientNormOnDevice(const std::vector<at::Tensor> &params);
+
 /// Scales the gradients so that their global L2 norm is at most `maxNorm`
 /// (torch.nn.utils.clip_grad_norm_); returns the norm before clipping,
 /// which the caller may already know (`norm`).
 double clipGradientNorm(const std::vector<at::Tensor> &params, double maxNorm,
                         std::optional<double> norm = std::nullopt);
+/// clipGradientNorm's scaling, by a factor computed on the device from
+/// `norm` (gradientNormOnDevice): the same gradients, no host read.
+void clipGradientNormOnDevice(const std::vector<at::Tensor> &params,
+                              double maxNorm, const at::Tensor &norm);
 
 /// A loss or gradient that is NaN or infinite: training stops before the
 /// update, keeping the last checkpoint.
@@ -202,11 +235,17 @@ public:
     /// Changes each training batch in the loader's worker thread (the
     /// recipe's `augment`), given the batch's own generator.
     std::function<void(Batch &, at::Generator &)> augment;
+    /// --cuda-graph: after an eager step of each batch shape, the steps of
+    /// that shape keep every number on the device (graphSafeStep) and run
+    /// as a CUDA graph captured once (CapturedStep.h); on the CPU, without
+    /// a graph. Not with `group`, nor with noise drawn in the step.
+    bool captureSteps = false;
   };
 
   /// Trains the parameters of `model` that require gradients.
   Trainer(Model &model, TrainSettings settings, LossFunction loss,
           Options options);
+  ~Trainer();
 
   /// Continues the run saved in the checkpoint at `path`. Throws FileError
   /// if it belongs to another network or phase, or if the settings differ.
@@ -242,6 +281,13 @@ private:
   int64_t stepsPerEpoch(int64_t examples) const;
   bool trainEpoch(const Dataset &train);
   void trainStep(const Batch &batch, int64_t perEpoch);
+  /// The eager step: reads the loss and the gradient norm on the host.
+  void eagerStep(const Batch &batch);
+  /// trainStep's forward, backward, clipping, non-finite guard and update
+  /// with no host read, on `in`'s buffers.
+  StepTensors graphSafeStep(const StepInputs &in);
+  /// The bookkeeping of a CapturedStep's run, from its summary.
+  void finishCapturedStep(const Batch &batch, const at::Tensor &summary);
   void
   finishEpoch(const std::vector<std::pair<std::string, Dataset>> &evaluations);
   /// `dataWait`: the seconds a training epoch waited for its batches.
@@ -289,6 +335,8 @@ private:
   int64_t loggedSamples = 0;
   double loggedSeconds = 0.0;
   std::map<std::string, Evaluation> evaluated;
+  /// By batch size, under Options::captureSteps.
+  std::map<int64_t, std::unique_ptr<CapturedStep>> captured;
 };
 
 } // namespace dream::rt
