@@ -53,7 +53,7 @@ OpSpec batchnorm() {
       .plan({may("eps", ParamKind::Float), may("momentum", ParamKind::Float)})
       .exportAs([](const ExportContext &c) -> std::string {
         return llvm::formatv(
-            "F.batch_norm({0}, {3}, {4}, {1}, {2}, {5}, {6}, {7})", c.x(),
+            "_batch_norm({0}, {3}, {4}, {1}, {2}, {5}, {6}, {7})", c.x(),
             c.param(0), c.param(1), c.param(2), c.param(3), c.training,
             c.attr("momentum", "0.1"), c.attr("eps", "1e-05"));
       })

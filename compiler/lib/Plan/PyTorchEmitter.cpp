@@ -78,6 +78,17 @@ def _pool(x, kind):
     return positions.amax(-1) if kind == "max" else positions.mean(-1)
 
 
+def _batch_norm(x, mean, var, weight, bias, training, momentum, eps):
+    # ATen's CPU backward (torch 2.11) reads an incoming gradient laid out
+    # otherwise than the input in the wrong order where a spatial side of 1
+    # makes the layout ambiguous (a patchify after the norm): it is given a
+    # contiguous one, as the trainer does.
+    y = F.batch_norm(x, mean, var, weight, bias, training, momentum, eps)
+    if y.requires_grad and 1 in x.shape[2:]:
+        y.register_hook(lambda g: g.contiguous())
+    return y
+
+
 def _patchify(x, p):
     b, c, h, w = x.shape
     return (x.reshape(b, c, h // p, p, w // p, p).permute(0, 2, 4, 1, 3, 5)

@@ -311,10 +311,19 @@ at::Tensor batchnorm(const OpArgs &a) {
   for (size_t i = 0; i < 4; ++i)
     expectParam(a, i, {x.size(1)}, why);
   const std::vector<at::Tensor> &p = a.params;
-  return at::batch_norm(x, p[0], p[1], p[2], p[3], a.training,
-                        numberAttr(a.step, "momentum", 0.1),
-                        numberAttr(a.step, "eps", 1e-5),
-                        /*cudnn_enabled=*/true);
+  at::Tensor y = at::batch_norm(x, p[0], p[1], p[2], p[3], a.training,
+                                numberAttr(a.step, "momentum", 0.1),
+                                numberAttr(a.step, "eps", 1e-5),
+                                /*cudnn_enabled=*/true);
+  // ATen's CPU backward (LibTorch 2.11) reads an incoming gradient laid out
+  // otherwise than the input in the wrong order where a spatial side of 1
+  // makes the layout ambiguous: a patchify after the norm hands it such a
+  // gradient, and the input's gradient comes out permuted (dream-smith seed
+  // 4513; docs/reliability.md). It is given a contiguous one.
+  auto sides = x.sizes().slice(2);
+  if (y.requires_grad() && std::find(sides.begin(), sides.end(), 1) != sides.end())
+    y.register_hook([](const at::Tensor &g) { return g.contiguous(); });
+  return y;
 }
 
 at::Tensor layernorm(const OpArgs &a) {
