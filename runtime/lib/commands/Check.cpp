@@ -172,12 +172,6 @@ std::map<std::string, double> worstByKind(const Errors &errors) {
   return worst;
 }
 
-/// The error the compiled path may have in a kind of quantity, given the
-/// float32 noise of that kind.
-double allowedError(const std::string &kind, double noise) {
-  return std::max(toleranceOf(kind), 2 * noise);
-}
-
 /// How far float32 reference computations land from float64: the worst
 /// error of each kind over the plain reference steps and reference steps
 /// on perturbed parameters. One perturbed computation says little about
