@@ -35,7 +35,8 @@ def FusePointwise : Pass<"dream-fuse-pointwise", "mlir::func::FuncOp"> {
   let description = [{
     Forms maximal trees of pointwise and normalisation ops (the add that
     merges a sleep or dream branch included) whose inner results have no
-    other use, and moves each into a `dream.fused` region: one kernel
+    other use, of at most 16 normalisations (a longer chain is cut), and
+    moves each into a `dream.fused` region: one kernel
     forward, one backward. Ops that draw random numbers (dropout, mask)
     stay outside. Every pointwise or normalisation op ends up in a region,
     so none remains unfused between two heavy ops.
