@@ -362,6 +362,37 @@ TEST(TrainingTest, CheckpointLayout) {
             std::vector<std::string>{"run.safetensors"});
 }
 
+/// `model`'s classification loss, made NaN (or given an infinite gradient)
+/// at the third training step, the first of epoch 2 at 2 steps an epoch.
+LossFunction poisonedAtStep3(Model &model, bool nanLoss) {
+  auto calls = std::make_shared<int64_t>(0);
+  LossFunction healthy = classification(model);
+  return [&model, healthy, nanLoss, calls](const at::Tensor &inputs,
+                                           const at::Tensor &labels,
+                                           const RunMode &mode) {
+    BatchOutput out = healthy(inputs, labels, mode);
+    if (mode.training && ++*calls == 3) {
+      at::Tensor w = model.tensor("conv.weight");
+      // sqrt at 0: value 0, gradient infinite.
+      out.loss = nanLoss ? out.loss * NAN
+                         : out.loss + at::sqrt(w - w.detach()).sum();
+    }
+    return out;
+  };
+}
+
+/// Runs `trainer` over 16 images (2 steps an epoch); checks that it stops
+/// at step 3 saying why, and returns the error.
+std::string stopsAtStep3(Trainer &trainer, bool nanLoss) {
+  std::string error =
+      errorOf([&] { trainer.run(syntheticImages(16, {1, 6, 6}, 3), {}); });
+  EXPECT_THAT(error, testing::HasSubstr(
+                         nanLoss ? "step 3 (epoch 2): the loss is nan"
+                                 : "step 3 (epoch 2): the gradients are not "
+                                   "finite (norm inf)"));
+  return error;
+}
+
 // A NaN loss, or a finite loss with an infinite gradient, in epoch 2 stops
 // training before the update: the parameters and the checkpoint written
 // after epoch 1 stay as they were, and the message says so.
@@ -373,26 +404,9 @@ TEST(TrainingTest, NonFiniteLossOrGradientStopsAndKeepsTheCheckpoint) {
     TempDir dir;
     Trainer::Options options = optionsFor(plan);
     options.checkpointPath = dir / "train.safetensors";
-    int64_t calls = 0;
-    LossFunction healthy = classification(model);
-    LossFunction poisoned = [&](const at::Tensor &inputs,
-                                const at::Tensor &labels, const RunMode &mode) {
-      BatchOutput out = healthy(inputs, labels, mode);
-      if (mode.training && ++calls == 3) { // The first step of epoch 2.
-        at::Tensor w = model.tensor("conv.weight");
-        // sqrt at 0: value 0, gradient infinite.
-        out.loss = nanLoss ? out.loss * NAN
-                           : out.loss + at::sqrt(w - w.detach()).sum();
-      }
-      return out;
-    };
-    Trainer trainer(model, settingsFor(plan, 2, 8), poisoned, options);
-    std::string error = errorOf(
-        [&] { trainer.run(syntheticImages(16, {1, 6, 6}, 3), {}); });
-    EXPECT_THAT(error, testing::HasSubstr(
-                           nanLoss ? "step 3 (epoch 2): the loss is nan"
-                                   : "step 3 (epoch 2): the gradients are not "
-                                     "finite (norm inf)"));
+    Trainer trainer(model, settingsFor(plan, 2, 8),
+                    poisonedAtStep3(model, nanLoss), options);
+    std::string error = stopsAtStep3(trainer, nanLoss);
     EXPECT_THAT(error, testing::HasSubstr("training stopped before this "
                                           "update. The last checkpoint ("));
     SafetensorsFile file = SafetensorsFile::read(options.checkpointPath);
@@ -474,26 +488,10 @@ TEST(TrainingTest, GraphSafeStepSkipsANonFiniteUpdate) {
     Trainer::Options options = optionsFor(plan);
     options.checkpointPath = dir / "train.safetensors";
     options.captureSteps = true;
-    int64_t calls = 0;
-    LossFunction healthy = classification(model);
-    LossFunction poisoned = [&](const at::Tensor &inputs,
-                                const at::Tensor &labels, const RunMode &mode) {
-      BatchOutput out = healthy(inputs, labels, mode);
-      // Step 3, the first of epoch 2, the second graph-safe one.
-      if (mode.training && ++calls == 3) {
-        at::Tensor w = model.tensor("conv.weight");
-        out.loss = nanLoss ? out.loss * NAN
-                           : out.loss + at::sqrt(w - w.detach()).sum();
-      }
-      return out;
-    };
-    Trainer trainer(model, settingsFor(plan, 2, 8), poisoned, options);
-    std::string error = errorOf(
-        [&] { trainer.run(syntheticImages(16, {1, 6, 6}, 3), {}); });
-    EXPECT_THAT(error, testing::HasSubstr(
-                           nanLoss ? "step 3 (epoch 2): the loss is nan"
-                                   : "step 3 (epoch 2): the gradients are not "
-                                     "finite (norm inf)"));
+    // Step 3 is the second graph-safe one.
+    Trainer trainer(model, settingsFor(plan, 2, 8),
+                    poisonedAtStep3(model, nanLoss), options);
+    stopsAtStep3(trainer, nanLoss);
     TensorMap saved = loadTensorFile(options.checkpointPath);
     for (const auto &[name, value] : model.tensorsWithPrefix(""))
       EXPECT_TRUE(saved.at("model/" + name).equal(value)) << name;
