@@ -229,9 +229,11 @@ OpSpec embed() {
                  false}};
           },
           1, 1)
-      // A table lookup multiplies nothing.
-      .flops([](const ArgMap &, const TensorType &, const TensorType &) {
-        return int64_t(0);
+      // A table lookup multiplies nothing; a distribution (a differentiable
+      // bridge's) multiplies the table.
+      .flops([](const ArgMap &, const TensorType &in, const TensorType &out) {
+        return in.isTokens() ? int64_t(0)
+                             : 2 * in.shape.back() * out.elementCount();
       })
       .attributes([](ArgMap args, const TensorType &input) {
         args["vocab"] = C::ofInt(input.embeddingVocabulary());
