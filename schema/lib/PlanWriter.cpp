@@ -181,6 +181,7 @@ ordered_json toJson(const Cost &cost) {
   return {{"params_trainable", cost.paramsTrainable},
           {"params_frozen", cost.paramsFrozen},
           {"flops_per_sample", cost.flopsPerSample},
+          {"train_flops_per_sample", cost.trainFlopsPerSample},
           {"activation_bytes_per_sample", cost.activationBytesPerSample},
           {"encoder_calls_per_step", cost.encoderCallsPerStep},
           {"fused_kernels", cost.fusedKernels}};

@@ -274,13 +274,28 @@ std::string dream::dialectOpName(llvm::StringRef primitive,
   return primitive.str();
 }
 
+/// The entry of a language or dialect op name, or nullptr.
+static const OpSpec *specOf(llvm::StringRef op) {
+  const OpSpec *spec = lookupOp(op);
+  return spec ? spec : lookupDialectOp(op);
+}
+
 int64_t dream::opFlops(llvm::StringRef op, const ArgMap &args,
                        const TensorType &input, const TensorType &output) {
-  const OpSpec *spec = lookupOp(op);
-  if (!spec)
-    spec = lookupDialectOp(op);
+  const OpSpec *spec = specOf(op);
   // A scalar input, or an op without a rule (a native op): one per element.
   if (input.shape.empty() || !spec || !spec->flops)
     return output.elementCount();
   return spec->flops(args, input, output);
+}
+
+int64_t dream::opBackwardFlops(llvm::StringRef op, const ArgMap &args,
+                               const TensorType &input,
+                               const TensorType &output, bool inputGradient,
+                               bool paramGradient) {
+  const OpSpec *spec = specOf(op);
+  bool heavy = spec && spec->opClass == OpClass::Heavy;
+  int64_t passes = heavy ? int64_t(inputGradient) + int64_t(paramGradient)
+                         : int64_t(inputGradient || paramGradient);
+  return passes * opFlops(op, args, input, output);
 }

@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <set>
@@ -89,6 +90,53 @@ int64_t flopsOf(mlir::Operation *op) {
                  *fromMLIRType(op->getResult(0).getType()));
 }
 
+/// FLOPs per sample of the backward pass of the graph in `body`, by the
+/// registry's rule for each op that a gradient reaches from the graph's
+/// outputs. A value needs a gradient when it depends on a trainable
+/// parameter through differentiable ops: a frozen encoder's steps compute
+/// the gradient of their input only when something trainable comes before
+/// them, and none passes `stop_gradient` or token ids (an `argmax`). Fused
+/// ops count nothing, as in `flops_per_sample`.
+int64_t backwardFlops(mlir::Block &body) {
+  llvm::DenseSet<mlir::Value> varying;
+  for (mlir::Operation &op : body.without_terminator()) {
+    mlir::Value result = op.getResult(0);
+    if (auto param = mlir::dyn_cast<ParamOp>(op)) {
+      if (!param.getFrozen() && !param.getBuffer())
+        varying.insert(result);
+    } else if (!mlir::isa<StopGradientOp>(op) &&
+               !fromMLIRType(result.getType())->isTokens() &&
+               llvm::any_of(op.getOperands(), [&](mlir::Value operand) {
+                 return varying.contains(operand);
+               })) {
+      varying.insert(result);
+    }
+  }
+  llvm::DenseSet<mlir::Value> reached(body.getTerminator()->operand_begin(),
+                                      body.getTerminator()->operand_end());
+  int64_t flops = 0;
+  for (mlir::Operation &op : llvm::reverse(body.without_terminator())) {
+    mlir::Value result = op.getResult(0);
+    if (mlir::isa<ParamOp>(op) || !reached.contains(result) ||
+        !varying.contains(result))
+      continue;
+    bool inputGradient = false, paramGradient = false;
+    for (mlir::Value operand : op.getOperands())
+      if (varying.contains(operand)) {
+        (operand.getDefiningOp<ParamOp>() ? paramGradient : inputGradient) =
+            true;
+        reached.insert(operand);
+      }
+    if (!mlir::isa<FusedOp>(op))
+      flops += opBackwardFlops(op.getName().stripDialect(),
+                               countedArguments(&op),
+                               *fromMLIRType(op.getOperand(0).getType()),
+                               *fromMLIRType(result.getType()), inputGradient,
+                               paramGradient);
+  }
+  return flops;
+}
+
 /// What a step's result occupies per sample: fp32, or int64 token ids.
 int64_t bytesPerSample(mlir::Type type) {
   TensorType tensor = *fromMLIRType(type);
@@ -154,6 +202,7 @@ public:
         (param.trainable ? cost.paramsTrainable : cost.paramsFrozen) +=
             param.numel();
     cost.flopsPerSample = flops;
+    cost.trainFlopsPerSample = flops + backwardFlops(network.getBody().front());
     cost.activationBytesPerSample = activations;
     cost.encoderCallsPerStep = encoderCalls(module);
     cost.fusedKernels = static_cast<int64_t>(plan.kernels.size());

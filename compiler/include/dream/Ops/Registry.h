@@ -177,6 +177,15 @@ std::string dialectOpName(llvm::StringRef primitive, const TensorType &input);
 int64_t opFlops(llvm::StringRef op, const ArgMap &args, const TensorType &input,
                 const TensorType &output);
 
+/// FLOPs per sample of op `op`'s backward pass when it computes the
+/// gradient of its inputs (`inputGradient`), of its parameters
+/// (`paramGradient`) or both: a heavy op costs its forward FLOPs once for
+/// each, any other op its forward FLOPs once for either (docs/plan.md,
+/// "Cost"). An estimate, as opFlops is.
+int64_t opBackwardFlops(llvm::StringRef op, const ArgMap &args,
+                        const TensorType &input, const TensorType &output,
+                        bool inputGradient, bool paramGradient);
+
 /// Loads a shared library that registers native ops (dream/NativeOp.h)
 /// and makes them primitives. Fails, naming the library, if it cannot be
 /// loaded or registers an op without a name, arity or shape function, a

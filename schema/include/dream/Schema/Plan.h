@@ -140,6 +140,8 @@ struct Cost {
   int64_t paramsTrainable = 0;
   int64_t paramsFrozen = 0;
   int64_t flopsPerSample = 0;
+  /// The forward and the backward pass of one training step.
+  int64_t trainFlopsPerSample = 0;
   int64_t activationBytesPerSample = 0;
   int64_t encoderCallsPerStep = 0;
   int64_t fusedKernels = 0;
