@@ -2,15 +2,24 @@
 """The benchmark: dreamc's trainers against PyTorch on the same networks,
 side by side in one run on this machine.
 
-For vision SleepNet-3 and DreamNet-3 (Fashion-MNIST, batch 128) and text
-DreamNet-3 (WordNet glosses, batch 64), each as (a) the compiled trainer,
-(b) the trainer with --reference, (c) the exported module
-(`dreamc --emit=pytorch`) in PyTorch eager and (d) under torch.compile, all
-with the same thread count and starting from the same weights: training
-and inference samples/s and peak RSS; plus dreamc's compile time for every
-network in models/ and the machine's matrix-multiply GFLOP/s, against which
-the achieved fraction of peak is shown. Writes bench/results.json and regenerates
-docs/PERFORMANCE.md from it.
+For vision SleepNet-3 and DreamNet-3 (Fashion-MNIST, the model files'
+width 64), the vision DreamNet-3 of the sweep (docs/RESULTS.md: width 32,
+`-D width=32` for both dreamc and the export) and text DreamNet-3 (WordNet
+glosses), each at two batch sizes (32 and 128 for vision; 32 and 64 for
+text, whose plan counts 11 times vision DreamNet-3's activation bytes per
+sample, so that 128 would need some 12 GB by its estimate), each as
+(a) the compiled trainer, (b) the trainer with --reference, (c) the
+exported module (`dreamc --emit=pytorch`) in PyTorch eager and (d) under
+torch.compile, all with the same thread count and starting from the same
+weights: training and inference samples/s and peak RSS; plus dreamc's
+compile time for every network in models/ and the machine's
+matrix-multiply GFLOP/s. Against that rate each variant's achieved
+fraction of peak is shown, for inference from the plan's
+`flops_per_sample` and for training from its `train_flops_per_sample`
+(forward and backward, docs/plan.md "Cost"). Writes bench/results.json and
+regenerates docs/PERFORMANCE.md from it; `--doc-only` also reads a
+results.json of the earlier form (one batch per model, no training
+FLOPs) and shows `-` where it lacks a figure.
 
 Each model's four variants run in --rounds interleaved rounds (compiled,
 reference, eager, compile, then again), and each figure is the best of its
@@ -39,11 +48,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("DREAMC_BUILD", os.path.join(ROOT, "build"))
 DREAMC = os.path.join(BUILD, "compiler", "dreamc")
 
-# name: (model file, data set, batch)
+# name: (model file, data set, dreamc defines, batch sizes)
 MODELS = {
-    "vision-sleepnet3": ("models/vision/sleepnet3.dream", "fashion-mnist", 128),
-    "vision-dreamnet3": ("models/vision/dreamnet3.dream", "fashion-mnist", 128),
-    "text-dreamnet3": ("models/text/dreamnet3.dream", "wordnet-glosses", 64),
+    "vision-sleepnet3": ("models/vision/sleepnet3.dream", "fashion-mnist", [], [32, 128]),
+    "vision-dreamnet3": ("models/vision/dreamnet3.dream", "fashion-mnist", [], [32, 128]),
+    "vision-dreamnet3-w32": ("models/vision/dreamnet3.dream", "fashion-mnist",
+                             ["width=32"], [32, 128]),
+    "text-dreamnet3": ("models/text/dreamnet3.dream", "wordnet-glosses", [], [32, 64]),
 }
 VARIANTS = ["compiled", "reference", "eager", "compile"]
 
@@ -83,23 +94,31 @@ def trainer_run(trainer, work, args, samples, batch, reference):
 
 
 def bench_model(name, args):
-    source, data, batch = MODELS[name]
+    source, data, defines, batches = MODELS[name]
     work = tempfile.mkdtemp(prefix=f"dreamc-bench-{name}-")
     trainer = os.path.join(work, "trainer")
+    dreamc = [DREAMC, os.path.join(ROOT, source)] + [
+        flag for define in defines for flag in ["-D", define]]
     start = time.perf_counter()
-    run([DREAMC, os.path.join(ROOT, source), "-o", trainer])
+    run(dreamc + ["-o", trainer])
     compile_s = time.perf_counter() - start
-    run([DREAMC, os.path.join(ROOT, source), "--emit=pytorch", "-o",
-         os.path.join(work, "model.py")])
-    info = run([trainer, "info"]).stdout
-    flops = int(next(line.split()[-1] for line in info.splitlines()
-                     if "flops_per_sample" in line).replace(",", ""))
+    run(dreamc + ["--emit=pytorch", "-o", os.path.join(work, "model.py")])
+    cost = json.loads(run(dreamc + ["--emit=plan"]).stdout)["cost"]
     # The frozen encoders' weights (not timed); the compiled run's
     # checkpoint then seeds the other three, so all start alike.
     run([trainer, "pretrain", "--checkpoint", os.path.join(work, "ck"), "--limit", "128",
          "--epochs", "1", "--threads", str(args.threads)])
     checkpoint = os.path.join(work, "ck", "train.safetensors")
+    runs = {str(batch): bench_batch(trainer, work, checkpoint, data, batch, args)
+            for batch in batches}
+    print(f"bench: {name} done", file=sys.stderr)
+    return {"source": source, "data": data, "defines": defines, "dreamc_s": compile_s,
+            "flops_per_sample": cost["flops_per_sample"],
+            "train_flops_per_sample": cost["train_flops_per_sample"], "batches": runs}
 
+
+def bench_batch(trainer, work, checkpoint, data, batch, args):
+    """The four variants at one batch size, in interleaved rounds."""
     def pytorch_run(mode):
         command = [sys.executable, os.path.join(ROOT, "bench", "pytorch_run.py"),
                    os.path.join(work, "model.py"), checkpoint, data, str(args.samples),
@@ -116,9 +135,7 @@ def bench_model(name, args):
     }
     rounds = [{variant: measure[variant]() for variant in VARIANTS}
               for _ in range(args.rounds)]
-    print(f"bench: {name} done", file=sys.stderr)
-    return {"source": source, "data": data, "batch": batch, "dreamc_s": compile_s,
-            "flops_per_sample": flops, "rounds": rounds,
+    return {"rounds": rounds,
             "results": {variant: best_of([r[variant] for r in rounds])
                         for variant in VARIANTS}}
 
@@ -154,12 +171,18 @@ def compile_times(runs):
     return times
 
 
-def fraction_of_peak(model, variant, gflops):
-    """Inference's achieved share of the matrix-multiply rate. (Training has
-    no such simple count: frozen encoders need no weight gradients, and
-    nothing flows back through an argmax bridge.)"""
-    achieved = model["results"][variant]["infer_samples_per_s"] * model["flops_per_sample"]
-    return 100 * achieved / (gflops * 1e9)
+def batch_runs(model):
+    """A model's runs by batch size; a results.json of the earlier form
+    holds one batch's at the model's top level."""
+    return model.get("batches") or {str(model["batch"]): model}
+
+
+def percent_of_peak(samples_per_s, flops_per_sample, gflops):
+    """The achieved share of the matrix-multiply rate, as table text; `-`
+    where results.json lacks the FLOPs."""
+    if flops_per_sample is None:
+        return "-"
+    return f"{100 * samples_per_s * flops_per_sample / (gflops * 1e9):.1f}"
 
 
 def write_doc(report, path):
@@ -179,29 +202,41 @@ def write_doc(report, path):
         "them. "
         "Ratios are against PyTorch eager on the exported module (higher is "
         "better for samples/s, lower for memory). `% peak`: the compiler's FLOPs "
-        "per sample times inference samples/s, over the matrix-multiply rate.",
+        "per sample (the plan's cost: `train_flops_per_sample`, the forward and "
+        "backward pass of a training step, for training; `flops_per_sample`, the "
+        "forward pass, for inference; docs/plan.md) times samples/s, over the "
+        "matrix-multiply rate; `-` where results.json has no such count.",
         "",
-        "| model | variant | train samples/s | vs eager | infer samples/s | vs eager "
-        "| peak RSS MB | vs eager | % peak (inference) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| model | batch | variant | train samples/s | vs eager | infer samples/s "
+        "| vs eager | peak RSS MB | vs eager | % peak (training) | % peak (inference) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, model in report["models"].items():
-        eager = model["results"]["eager"]
-        for variant in VARIANTS:
-            r = model["results"][variant]
-            lines.append(
-                f"| {name} | {variant} | {r['train_samples_per_s']:.1f} | "
-                f"{r['train_samples_per_s'] / eager['train_samples_per_s']:.2f}x | "
-                f"{r['infer_samples_per_s']:.1f} | "
-                f"{r['infer_samples_per_s'] / eager['infer_samples_per_s']:.2f}x | "
-                f"{r['peak_rss_mb']:.0f} | {r['peak_rss_mb'] / eager['peak_rss_mb']:.2f}x | "
-                f"{fraction_of_peak(model, variant, gflops):.1f} |")
-    lines += ["", "| model | dreamc to trainer (s) | torch.compile warm-up (s) | FLOPs/sample |",
-              "| --- | --- | --- | --- |"]
+        for batch, runs in batch_runs(model).items():
+            eager = runs["results"]["eager"]
+            for variant in VARIANTS:
+                r = runs["results"][variant]
+                train_peak = percent_of_peak(r["train_samples_per_s"],
+                                             model.get("train_flops_per_sample"), gflops)
+                infer_peak = percent_of_peak(r["infer_samples_per_s"],
+                                             model["flops_per_sample"], gflops)
+                lines.append(
+                    f"| {name} | {batch} | {variant} | {r['train_samples_per_s']:.1f} | "
+                    f"{r['train_samples_per_s'] / eager['train_samples_per_s']:.2f}x | "
+                    f"{r['infer_samples_per_s']:.1f} | "
+                    f"{r['infer_samples_per_s'] / eager['infer_samples_per_s']:.2f}x | "
+                    f"{r['peak_rss_mb']:.0f} | "
+                    f"{r['peak_rss_mb'] / eager['peak_rss_mb']:.2f}x | "
+                    f"{train_peak} | {infer_peak} |")
+    lines += ["", "| model | dreamc to trainer (s) | torch.compile warm-up (s), by batch "
+              "| FLOPs/sample | training FLOPs/sample |", "| --- | --- | --- | --- | --- |"]
     for name, model in report["models"].items():
-        lines.append(f"| {name} | {model['dreamc_s']:.1f} | "
-                     f"{model['results']['compile']['compile_s']:.1f} | "
-                     f"{model['flops_per_sample']:,} |")
+        warmups = ", ".join(f"{runs['results']['compile']['compile_s']:.1f} ({batch})"
+                            for batch, runs in batch_runs(model).items())
+        train_flops = model.get("train_flops_per_sample")
+        lines.append(f"| {name} | {model['dreamc_s']:.1f} | {warmups} | "
+                     f"{model['flops_per_sample']:,} | "
+                     f"{'-' if train_flops is None else f'{train_flops:,}'} |")
     times = report["compile_s"]
     slowest = max(times.values(), key=min)
     lines += ["", f"dreamc from `.dream` to trainer for every network in models/ "
