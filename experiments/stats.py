@@ -47,3 +47,26 @@ def mcnemar(labels, first, second):
     n = only_first + only_second
     p = stats.binomtest(only_first, n, 0.5).pvalue if n else 1.0
     return only_first, only_second, p
+
+
+def median_interval95(values):
+    """The median and a distribution-free 95% confidence interval of it:
+    the order statistics whose ranks the binomial(n, 1/2) distribution
+    puts 2.5% outside on each side. None for fewer than six values, whose
+    widest interval still covers less than 95%."""
+    n = len(values)
+    if n < 6:
+        return None
+    ordered = sorted(values)
+    low = int(stats.binom.ppf(0.025, n, 0.5))
+    if stats.binom.cdf(low, n, 0.5) > 0.025:
+        low -= 1
+    return statistics.median(values), (ordered[low], ordered[n - 1 - low])
+
+
+def wilcoxon_greater(differences):
+    """Wilcoxon's signed-rank test that the differences lie above zero:
+    the one-sided p-value, or None for fewer than two nonzero values."""
+    if sum(d != 0 for d in differences) < 2:
+        return None
+    return stats.wilcoxon(differences, alternative="greater").pvalue
