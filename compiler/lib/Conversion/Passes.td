@@ -105,7 +105,9 @@ def ApproximateMath : Pass<"dream-approximate-math"> {
     ops MLIR has polynomial approximations for into `arith` code, and
     `math.rsqrt` into a division by `math.sqrt`, so a kernel needs neither
     libm nor libdevice for them and LLVM can vectorise the loops that use
-    them. With `expand-fma`, the `math.fma` ops of the
+    them. `math.tanh` beyond |x| = 1 becomes 1 - 2 / (exp(2|x|) + 1) with
+    the sign of x, which keeps the ulps below 1 where the polynomial
+    returns exactly 1. With `expand-fma`, the `math.fma` ops of the
     approximations become a multiply and an add: targets without an FMA unit
     (x86-64-v2) would otherwise call libm's `fmaf` for each one.
   }];
