@@ -4,7 +4,8 @@
 // erf, log and friends, applied as a pass: upstream only offers them as a
 // test pass. Their f32 error is a few ulp (docs/codegen.md has the measured
 // figures), well inside the tolerances the fused and reference paths are
-// compared with.
+// compared with. tanh is ours beyond |x| = 1 (SaturatingTanh), where the
+// polynomial saturates to exactly 1 too early.
 //
 //===----------------------------------------------------------------------===//
 
